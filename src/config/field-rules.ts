@@ -1,0 +1,175 @@
+// The rules for the config's named values (account, file system, bucket, region, …): each has an anchored pattern
+// for the JSON Schema and a check that words the problem and the fix. The two must agree; the tests hold them to it.
+
+import { type Problem, quote } from "./schema-builder.ts";
+
+export interface FieldRule {
+  pattern: RegExp;
+  check(value: string): Problem;
+}
+
+/** Azure storage account name: 3–24 lowercase letters and digits. */
+export const accountNameRule: FieldRule = {
+  pattern: /^[a-z0-9]{3,24}$/,
+  check(value) {
+    if (/^[a-z0-9]{3,24}$/.test(value)) return undefined;
+    const problem = `must be 3-24 lowercase letters and digits, got ${quote(value)}`;
+    const host = /^(?:https?:\/\/)?([A-Za-z0-9]{3,24})\.(?:dfs|blob)\.core\.windows\.net\/?$/.exec(value);
+    if (host !== null) {
+      return { problem, fix: `write only the account name, ${JSON.stringify(host[1].toLowerCase())}` };
+    }
+    if (/^[A-Za-z0-9]{3,24}$/.test(value)) return { problem, fix: `write it in lowercase, ${quote(value.toLowerCase())}` };
+    return { problem, fix: `write the storage account name as the Azure portal shows it, e.g. "sourcedemo"` };
+  },
+};
+
+/** System containers that exist in every account (Azurite accepts any "$" name; Azure only these). */
+const SYSTEM_FILE_SYSTEMS = ["$root", "$logs", "$web"];
+
+/** ADLS Gen2 file system (blob container) name: 3–63 of a-z 0-9 -, starting and ending alphanumeric, no "--". */
+export const fileSystemRule: FieldRule = {
+  pattern: /^(?:\$root|\$logs|\$web|[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9])$/,
+  check(value) {
+    if (SYSTEM_FILE_SYSTEMS.includes(value)) return undefined;
+    const fix = `write the file system (container) name as the Azure portal shows it, e.g. "parquetfiles"`;
+    const got = `, got ${quote(value)}`;
+    if (value.includes("/")) {
+      return {
+        problem: `must be a file system name without "/"${got}`,
+        fix: `write the folder part in source.path instead`,
+      };
+    }
+    if (value.length < 3 || value.length > 63) {
+      return { problem: `must be 3-63 characters long, got ${value.length} characters`, fix };
+    }
+    if (/[A-Z]/.test(value) && fileSystemRule.check(value.toLowerCase()) === undefined) {
+      return { problem: `must be lowercase${got}`, fix: `write ${quote(value.toLowerCase())}` };
+    }
+    if (!/^[a-z0-9-]+$/.test(value)) {
+      return { problem: `may contain only lowercase letters, digits and hyphens${got}`, fix };
+    }
+    if (value.startsWith("-") || value.endsWith("-")) {
+      return { problem: `must start and end with a letter or digit${got}`, fix };
+    }
+    if (value.includes("--")) return { problem: `must not contain two hyphens in a row${got}`, fix };
+    return undefined;
+  },
+};
+
+/** OCI bucket name: 1–256 letters, digits, hyphens, underscores and periods. */
+export const bucketRule: FieldRule = {
+  pattern: /^[A-Za-z0-9._-]{1,256}$/,
+  check(value) {
+    const fix = `write the bucket name as the OCI Console shows it, e.g. "target-azure"`;
+    if (value.length === 0) return { problem: "must not be empty", fix };
+    if (value.length > 256) return { problem: `must be at most 256 characters long, got ${value.length}`, fix };
+    if (value.includes("/")) {
+      return {
+        problem: `must be a bucket name without "/", got ${quote(value)}`,
+        fix: "write the folder part in target.prefix (or, for the log, in log.object)",
+      };
+    }
+    if (!/^[A-Za-z0-9._-]+$/.test(value)) {
+      return {
+        problem: `may contain only letters, digits, hyphens, underscores and periods, got ${quote(value)}`,
+        fix,
+      };
+    }
+    return undefined;
+  },
+};
+
+/** OCI region identifier, e.g. us-ashburn-1, me-dcc-muscat-1 (not the three-letter region key). */
+export const regionRule: FieldRule = {
+  pattern: /^[a-z]{2,}(?:-[a-z]+)+-[0-9]+$/,
+  check(value) {
+    if (regionRule.pattern.test(value)) return undefined;
+    const problem = `is not an OCI region identifier, got ${quote(value)}`;
+    if (/^[A-Za-z]{3}$/.test(value)) {
+      return { problem, fix: `write the region identifier, not the region key: e.g. "us-ashburn-1" for IAD` };
+    }
+    if (regionRule.pattern.test(value.toLowerCase())) {
+      return { problem, fix: `write it in lowercase, ${quote(value.toLowerCase())}` };
+    }
+    return { problem, fix: `write a region identifier such as "us-ashburn-1" or "sa-saopaulo-1"` };
+  },
+};
+
+/** Object Storage namespace: lowercase letters and digits (older tenancies: the tenancy name, which may have - or _). */
+export const namespaceRule: FieldRule = {
+  pattern: /^[a-z0-9][a-z0-9_-]{0,127}$/,
+  check(value) {
+    if (namespaceRule.pattern.test(value)) return undefined;
+    return {
+      problem: `must be 1-128 lowercase letters, digits, hyphens or underscores, got ${quote(value)}`,
+      fix: "copy it from the OCI Console (Tenancy details, Object Storage namespace), or remove it to look it up",
+    };
+  },
+};
+
+const GUID = "[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}";
+
+// Tenant and client IDs are not secrets, but a secret pasted into the wrong field would be: these messages give
+// only the length, never the value.
+
+/** Microsoft Entra directory (tenant) ID: a GUID, or a domain such as contoso.onmicrosoft.com. */
+export const tenantIdRule: FieldRule = {
+  pattern: new RegExp(`^(?:${GUID}|[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+)$`),
+  check(value) {
+    if (tenantIdRule.pattern.test(value)) return undefined;
+    return {
+      problem: `must be a directory (tenant) ID: a GUID or a domain name (got ${value.length} characters that are neither)`,
+      fix: "copy the Directory (tenant) ID from the app registration's overview in the Azure portal",
+    };
+  },
+};
+
+/** Microsoft Entra application (client) ID: a GUID. */
+export const clientIdRule: FieldRule = {
+  pattern: new RegExp(`^${GUID}$`),
+  check(value) {
+    if (clientIdRule.pattern.test(value)) return undefined;
+    return {
+      problem: `must be an application (client) ID, a GUID (got ${value.length} characters that are not one)`,
+      fix: "copy the Application (client) ID from the app registration's overview in the Azure portal",
+    };
+  },
+};
+
+/**
+ * An http(s) endpoint URL without credentials, query or fragment (a SAS token in a URL would be a secret in the
+ * config). Normalised without a trailing slash. The value is never echoed, for the same reason.
+ */
+export function checkEndpoint(value: string): { value: string } | { problem: string; fix: string } {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return {
+      problem: "is not a URL",
+      fix: `write an http:// or https:// URL, e.g. "http://127.0.0.1:10000/devstoreaccount1"`,
+    };
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    return {
+      problem: `must be an http:// or https:// URL, not ${url.protocol}`,
+      fix: `write an http:// or https:// URL, e.g. "https://objectstorage.us-ashburn-1.oraclecloud.com"`,
+    };
+  }
+  if (url.username !== "" || url.password !== "") {
+    return {
+      problem: "must not contain a user name or password",
+      fix: "remove them from the URL; credentials go in the auth fields as env:NAME references",
+    };
+  }
+  if (url.search !== "" || url.hash !== "" || value.includes("?") || value.includes("#")) {
+    return {
+      problem: "must not contain a query string or fragment (a SAS token there would be a secret in the config)",
+      fix: "remove everything from ? on; a SAS token goes in source.auth.sasToken as env:NAME",
+    };
+  }
+  return { value: value.replace(/\/+$/, "") };
+}
+
+/** The JSON Schema pattern for endpoint URLs (editors only; checkEndpoint is the rule). */
+export const ENDPOINT_PATTERN = /^https?:\/\/[^\s/?#@]+(?:\/[^\s?#]*)?$/;
