@@ -1,0 +1,135 @@
+"""The ADLS side of the runtime (codegen/python/runtime-adls.py) without a network: credentials per auth kind, and the
+range reader's resuming, bounds and conditions, with a fake file system client."""
+import types
+
+import pytest
+from azure.core import MatchConditions
+from azure.core.credentials import AzureSasCredential
+from azure.core.exceptions import ResourceModifiedError
+from azure.identity import ClientSecretCredential
+
+from runtime_loader import load_runtime
+
+rt = load_runtime()
+
+
+def test_key_auth():
+    client = rt.adls_client("acct", "fs", "http://127.0.0.1:9/acct", {"kind": "key", "account_key": "a2V5"})
+    # The SDK turns the named key into its SharedKey signing policy.
+    assert type(client.credential).__name__ == "SharedKeyCredentialPolicy"
+    assert client.credential.account_name == "acct"
+    assert client.url.startswith("http://127.0.0.1:9/acct/fs")
+
+
+def test_sas_auth_drops_a_leading_question_mark():
+    client = rt.adls_client("acct", "fs", None, {"kind": "sas", "sas_token": "?sv=2024&sig=abc"})
+    assert isinstance(client.credential, AzureSasCredential)
+    assert client.credential.signature == "sv=2024&sig=abc"
+    assert client.url.startswith("https://acct.dfs.core.windows.net/fs")
+
+
+def test_oauth_auth_with_an_authority_override():
+    client = rt.adls_client("acct", "fs", None, {"kind": "oauth", "tenant_id": "t", "client_id": "c",
+                                                 "client_secret": "s", "authority": "https://127.0.0.1:8443"})
+    assert isinstance(client.credential, ClientSecretCredential)
+
+
+def test_sdk_retries_are_off_and_downloads_use_the_chunk_size():
+    client = rt.adls_client("acct", "fs", None, {"kind": "key", "account_key": "a2V5"}, chunk_size=2 * 1024 * 1024)
+    assert client._config.retry_policy.total_retries == 0
+    assert client._config.max_single_get_size == client._config.max_chunk_get_size == 2 * 1024 * 1024
+
+
+@pytest.mark.parametrize(
+    "auth,message",
+    [
+        ({"kind": "key"}, "source.auth: kind 'key' needs account_key"),
+        ({"kind": "sas", "sas_token": ""}, "source.auth: kind 'sas' needs sas_token"),
+        ({"kind": "oauth", "tenant_id": "t", "client_id": "c"}, "source.auth: kind 'oauth' needs client_secret"),
+        ({"kind": "password"}, "source.auth.kind must be 'key', 'oauth' or 'sas', got 'password'"),
+        (None, "source.auth.kind must be 'key', 'oauth' or 'sas', got None"),
+    ],
+)
+def test_auth_errors_name_the_field(auth, message):
+    with pytest.raises(rt.AdlsAuthError) as caught:
+        rt.adls_client("acct", "fs", None, auth)
+    assert str(caught.value) == message
+
+
+class FakeFile:
+    """download_file over `data`, in chunks of `chunk`; `breaks` lists positions at which a stream raises once."""
+
+    def __init__(self, data, chunk=4, breaks=(), etag='"0x1"', md5=None):
+        self.data = data
+        self.chunk = chunk
+        self.breaks = list(breaks)
+        self.etag = etag
+        self.md5 = md5
+        self.requests = []
+
+    def download_file(self, offset, length, **kwargs):
+        self.requests.append((offset, length, kwargs.get("etag"), kwargs.get("match_condition")))
+        if kwargs.get("etag") and kwargs["etag"] != self.etag:
+            raise ResourceModifiedError(message="The condition specified using HTTP conditional header(s) is not met.")
+        data, chunk, breaks = self.data[offset:offset + length], self.chunk, self.breaks
+
+        def chunks():
+            for i in range(0, len(data), chunk):
+                if breaks and offset + i >= breaks[0]:
+                    breaks.pop(0)
+                    raise ConnectionResetError(104, "Connection reset by peer")
+                yield data[i:i + chunk]
+
+        settings = types.SimpleNamespace(content_md5=self.md5)
+        props = types.SimpleNamespace(etag=self.etag, content_settings=settings)
+        return types.SimpleNamespace(properties=props, chunks=chunks)
+
+
+def fs_of(fake):
+    return types.SimpleNamespace(get_file_client=lambda name: fake)
+
+
+def test_range_reader_yields_the_range_and_learns_md5_and_etag():
+    fake = FakeFile(b"0123456789", md5=bytearray(b"\x01" * 16))
+    source = rt.SourceRange(fs_of(fake), "f", 2, 6).open()
+    assert source.content_md5 == "AQEBAQEBAQEBAQEBAQEBAQ=="
+    assert source.etag == '"0x1"'
+    assert b"".join(source) == b"234567"
+    assert fake.requests == [(2, 6, None, None)]
+
+
+def test_range_reader_resumes_where_the_stream_broke():
+    fake = FakeFile(b"abcdefghijklmnop", breaks=[8])
+    tally = rt.AttemptTally()
+    source = rt.SourceRange(fs_of(fake), "f", 0, 16, tally=tally, sleep=lambda s: None)
+    chunks = list(source)
+    assert b"".join(chunks) == b"abcdefghijklmnop"
+    # Reopened at byte 8, conditional on the version first read.
+    assert fake.requests == [(0, 16, None, None), (8, 8, '"0x1"', MatchConditions.IfNotModified)]
+    assert tally.retries == 1
+
+
+def test_range_reader_gives_up_after_max_resumes():
+    fake = FakeFile(b"x" * 40, breaks=[0] * (rt.MAX_SOURCE_RESUMES + 1))
+    source = rt.SourceRange(fs_of(fake), "f", 0, 40, sleep=lambda s: None)
+    with pytest.raises(ConnectionResetError):
+        b"".join(source)
+
+
+def test_range_reader_fails_on_a_changed_file():
+    fake = FakeFile(b"abc")
+    with pytest.raises(ResourceModifiedError):
+        rt.SourceRange(fs_of(fake), "f", 0, 3, etag="0xOLD").open()
+    assert fake.requests[0][2:] == ('"0xOLD"', MatchConditions.IfNotModified)
+
+
+def test_range_reader_reports_a_file_shorter_than_planned():
+    fake = FakeFile(b"abc")
+    with pytest.raises(rt.TransientError, match="ended at byte 3, before 10"):
+        b"".join(rt.SourceRange(fs_of(fake), "f", 0, 10))
+
+
+def test_range_reader_of_nothing_makes_no_request():
+    fake = FakeFile(b"abc")
+    assert b"".join(rt.SourceRange(fs_of(fake), "f", 0, 0).open()) == b""
+    assert fake.requests == []

@@ -1,0 +1,258 @@
+"""The migration log (codegen/python/runtime-log.py): records compatible with the original job's, per-task JSON lines,
+merging into the log without losing or duplicating records, the summary table. LOCAL logs on a temp dir; the OCI
+variant of TaskLog with a fake client (the OCI merge runs against the emulator in test_runtime_oci_log.py)."""
+import datetime
+import json
+import os
+import re
+
+import pytest
+
+from runtime_loader import load_runtime
+
+rt = load_runtime()
+
+ORIGINAL_FIELDS = ["source_name", "source_size", "targe_name", "targe_size", "start_date", "end_date", "run_time",
+                   "run_date", "run_id", "status"]
+ADDED_FIELDS = ["outcome", "source_md5", "target_md5", "verified", "attempts", "error", "bytes_per_second"]
+
+T0 = datetime.datetime(2021, 9, 30, 11, 12, 13, 834758)
+
+
+def record(name, run_id="20210930111213834758", outcome="copied", size=576195, **overrides):
+    fields = dict(source_name=name, source_size=size, target_name=name, target_size=size, start=T0,
+                  end=T0 + datetime.timedelta(seconds=2), run_date=T0, run_id=run_id, status="new", outcome=outcome,
+                  bytes_copied=size if outcome == "copied" else 0)
+    fields.update(overrides)
+    return rt.make_record(**fields)
+
+
+def test_record_fields_and_formats_match_the_original_log():
+    got = record("directory_name/ADA-BKRW-02.parquet", source_md5="abc==", target_md5="abc==", verified=True,
+                 attempts=1)
+    assert list(got) == ORIGINAL_FIELDS + ADDED_FIELDS
+    assert got == {
+        "source_name": "directory_name/ADA-BKRW-02.parquet",
+        "source_size": 576195,
+        "targe_name": "directory_name/ADA-BKRW-02.parquet",
+        "targe_size": 576195,
+        "start_date": "2021-09-30 11:12:13",
+        "end_date": "2021-09-30 11:12:15",
+        "run_time": "0:00:02",
+        "run_date": "2021-09-30 11:12:13",
+        "run_id": "20210930111213834758",
+        "status": "new",
+        "outcome": "copied",
+        "source_md5": "abc==",
+        "target_md5": "abc==",
+        "verified": True,
+        "attempts": 1,
+        "error": None,
+        "bytes_per_second": 288097,
+    }
+
+
+@pytest.mark.parametrize(
+    "seconds,want",
+    [(0, "0:00:00"), (0.9, "0:00:00"), (2.99, "0:00:02"), (61, "0:01:01"), (3600, "1:00:00"),
+     (90000, "25:00:00"), (datetime.timedelta(hours=2, seconds=5, microseconds=999999), "2:00:05")],
+)
+def test_run_time_is_whole_seconds_like_str_timedelta(seconds, want):
+    assert rt.format_run_time(seconds) == want
+
+
+def test_run_time_truncates_the_elapsed_time_not_the_dates():
+    # The original's third sample: 11:12:15 -> 11:12:16 logged as 0:00:00 (less than a second elapsed).
+    start = datetime.datetime(2021, 9, 30, 11, 12, 15, 600000)
+    got = record("a", start=start, end=start + datetime.timedelta(milliseconds=500))
+    assert (got["start_date"], got["end_date"], got["run_time"]) == ("2021-09-30 11:12:15", "2021-09-30 11:12:16",
+                                                                   "0:00:00")
+
+
+def test_run_id_format():
+    assert rt.make_run_id(T0) == "20210930111213834758"
+    assert re.fullmatch(r"\d{20}", rt.make_run_id(datetime.datetime.now()))
+
+
+def test_bytes_per_second_uses_elapsed_seconds_and_is_none_without_bytes():
+    assert record("a", elapsed_seconds=0.5)["bytes_per_second"] == 576195 * 2
+    assert record("a", outcome="skipped")["bytes_per_second"] is None
+    assert record("a", size=0)["bytes_per_second"] is None
+
+
+def test_unknown_outcome_is_refused():
+    with pytest.raises(ValueError, match="outcome must be one of copied, skipped, failed, deleted, planned"):
+        record("a", outcome="done")
+
+
+def read_lines(path):
+    with open(path, encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle]
+
+
+def test_task_log_appends_json_lines_per_run_and_task(tmp_path):
+    location = {"path": str(tmp_path / "log.json")}
+    with rt.TaskLog(location, "R1", 3) as log:
+        log.append(record("a", run_id="R1"))
+        log.append(record("b", run_id="R1"))
+        path = tmp_path / "log.json.runs" / "R1" / "task-3.jsonl"
+        # Each record is on disk as soon as it is appended (a crash loses nothing already done).
+        assert [r["source_name"] for r in read_lines(path)] == ["a", "b"]
+    with rt.TaskLog(location, "R1", 3) as log:
+        log.append(record("c", run_id="R1"))
+    assert [r["source_name"] for r in read_lines(path)] == ["a", "b", "c"]
+
+
+@pytest.mark.parametrize("run_id,task_id", [("../x", 1), ("R1", "a/b"), ("", 1)])
+def test_task_log_refuses_names_that_escape_the_runs_folder(tmp_path, run_id, task_id):
+    with pytest.raises(ValueError, match="cannot name"):
+        rt.TaskLog({"path": str(tmp_path / "log.json")}, run_id, task_id)
+
+
+def write_jsonl(path, records, tail=""):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(r) + "\n" for r in records) + tail, encoding="utf-8")
+
+
+def names(records):
+    return [(r["run_id"], r["source_name"]) for r in records]
+
+
+def test_merge_keeps_earlier_runs_and_recovers_a_crashed_run(tmp_path):
+    log_path = tmp_path / "log.json"
+    earlier = [record("old-1", run_id="R0"), record("old-2", run_id="R0")]
+    log_path.write_text(json.dumps(earlier), encoding="utf-8")
+    runs = tmp_path / "log.json.runs"
+    # R1 crashed before merging; R2 is this run, written by two tasks.
+    write_jsonl(runs / "R1" / "task-0.jsonl", [record("crashed-1", run_id="R1")])
+    write_jsonl(runs / "R2" / "task-0.jsonl", [record("new-1", run_id="R2")])
+    write_jsonl(runs / "R2" / "task-1.jsonl", [record("new-2", run_id="R2")])
+
+    stats = rt.merge_run_logs({"path": str(log_path)}, "R2")
+
+    merged = json.loads(log_path.read_text(encoding="utf-8"))
+    assert names(merged) == [("R0", "old-1"), ("R0", "old-2"), ("R1", "crashed-1"), ("R2", "new-1"),
+                             ("R2", "new-2")]
+    assert merged[0] == earlier[0]
+    assert stats == {"log": str(log_path), "records": 5, "added": 3, "runs": ["R1", "R2"], "skipped_lines": 0}
+    assert not runs.exists()
+
+
+def test_merge_twice_adds_nothing(tmp_path):
+    log_path = tmp_path / "log.json"
+    write_jsonl(tmp_path / "log.json.runs" / "R1" / "task-0.jsonl", [record("a", run_id="R1")])
+    rt.merge_run_logs({"path": str(log_path)}, "R1")
+    first = log_path.read_text(encoding="utf-8")
+    stats = rt.merge_run_logs({"path": str(log_path)}, "R1")
+    assert stats["added"] == 0
+    assert log_path.read_text(encoding="utf-8") == first
+
+
+def test_merge_after_a_crash_between_writing_and_cleaning_does_not_duplicate(tmp_path):
+    log_path = tmp_path / "log.json"
+    records = [record("a", run_id="R1"), record("b", run_id="R1")]
+    log_path.write_text(json.dumps(records), encoding="utf-8")
+    write_jsonl(tmp_path / "log.json.runs" / "R1" / "task-0.jsonl", records)
+    stats = rt.merge_run_logs({"path": str(log_path)})
+    assert stats["added"] == 0
+    assert names(json.loads(log_path.read_text(encoding="utf-8"))) == [("R1", "a"), ("R1", "b")]
+
+
+def test_a_task_that_ran_twice_leaves_one_record_per_file(tmp_path):
+    log_path = tmp_path / "log.json"
+    runs = tmp_path / "log.json.runs" / "R1"
+    write_jsonl(runs / "task-0.jsonl", [record("a", run_id="R1", outcome="failed", error="503"),
+                                        record("a", run_id="R1")])
+    rt.merge_run_logs({"path": str(log_path)})
+    merged = json.loads(log_path.read_text(encoding="utf-8"))
+    assert [(r["source_name"], r["outcome"]) for r in merged] == [("a", "copied")]
+
+
+def test_a_line_cut_short_by_a_crash_is_skipped(tmp_path):
+    log_path = tmp_path / "log.json"
+    write_jsonl(tmp_path / "log.json.runs" / "R1" / "task-0.jsonl", [record("a", run_id="R1")],
+                tail='{"source_name": "b", "sour')
+    stats = rt.merge_run_logs({"path": str(log_path)})
+    assert stats["skipped_lines"] == 1
+    assert names(json.loads(log_path.read_text(encoding="utf-8"))) == [("R1", "a")]
+
+
+@pytest.mark.parametrize(
+    "content,want",
+    [('[{"source_name": "a"},', "is not valid JSON"), ('{"source_name": "a"}', "is not a JSON array")],
+    ids=["truncated", "object"],
+)
+def test_a_corrupt_log_is_not_overwritten(tmp_path, content, want):
+    log_path = tmp_path / "log.json"
+    log_path.write_text(content, encoding="utf-8")
+    jsonl = tmp_path / "log.json.runs" / "R1" / "task-0.jsonl"
+    write_jsonl(jsonl, [record("a", run_id="R1")])
+    with pytest.raises(rt.LogError) as caught:
+        rt.merge_run_logs({"path": str(log_path)}, "R1")
+    assert str(log_path) in str(caught.value) and want in str(caught.value)
+    assert log_path.read_text(encoding="utf-8") == content
+    assert jsonl.exists()
+
+
+def test_merge_creates_the_log_and_its_folder(tmp_path):
+    log_path = tmp_path / "sub" / "log.json"
+    rt.TaskLog({"path": str(log_path)}, "R1", 0).close()
+    stats = rt.merge_run_logs({"path": str(log_path)}, "R1")
+    assert json.loads(log_path.read_text(encoding="utf-8")) == []
+    assert stats["records"] == 0
+    assert [p for p in os.listdir(tmp_path / "sub")] == ["log.json"]
+
+
+class FakeOciClient:
+    def __init__(self):
+        self.puts = []
+
+    def put_object(self, namespace, bucket, name, body, **kwargs):
+        self.puts.append((namespace, bucket, name, body))
+
+
+def test_oci_task_log_reputs_the_object_every_n_records_and_at_close():
+    client = FakeOciClient()
+    location = {"namespace": "ns", "bucket": "logs", "object": "log/log.json"}
+    log = rt.TaskLog(location, "R1", 7, client=client, flush_every=2, flush_seconds=3600)
+    log.append(record("a", run_id="R1"))
+    assert client.puts == []
+    log.append(record("b", run_id="R1"))
+    log.append(record("c", run_id="R1"))
+    assert len(client.puts) == 1
+    log.close()
+    assert len(client.puts) == 2
+    namespace, bucket, name, body = client.puts[-1]
+    assert (namespace, bucket, name) == ("ns", "logs", "log/log.json.runs/R1/task-7.jsonl")
+    assert [json.loads(line)["source_name"] for line in body.decode().splitlines()] == ["a", "b", "c"]
+
+
+def test_oci_task_log_reputs_after_flush_seconds():
+    client = FakeOciClient()
+    now = [0.0]
+    log = rt.TaskLog({"namespace": "ns", "bucket": "b", "object": "l.json"}, "R1", 0, client=client,
+                     flush_every=100, flush_seconds=5, clock=lambda: now[0])
+    log.append(record("a", run_id="R1"))
+    now[0] = 6.0
+    log.append(record("b", run_id="R1"))
+    assert len(client.puts) == 1
+    log.close()
+    assert len(client.puts) == 1
+
+
+def test_summary_table_counts_files_and_bytes_and_lists_failures():
+    records = [
+        record("a", size=1024),
+        record("b", size=2048),
+        record("c", outcome="skipped", size=10),
+        record("d", outcome="failed", error="OCI 503 ServiceUnavailable: busy", attempts=6),
+    ]
+    text = rt.summary_table(records)
+    lines = text.splitlines()
+    assert re.match(r"outcome\s+status\s+files\s+bytes", lines[0])
+    assert any(re.fullmatch(r"copied\s+new\s+2\s+3\.0 KiB", line) for line in lines)
+    assert any(re.fullmatch(r"skipped\s+new\s+1\s+10 B", line) for line in lines)
+    assert any(re.fullmatch(r"total\s+4\s+\S+ KiB", line) for line in lines)
+    assert "copied 2 files, 3.0 KiB" in text
+    assert "1 failed:" in text
+    assert "  d: OCI 503 ServiceUnavailable: busy (attempts: 6)" in text

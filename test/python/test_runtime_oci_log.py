@@ -1,0 +1,126 @@
+"""The OCI side of the runtime against the OCI emulator: the DATAFLOW migration log (task JSONL objects, merged into
+the log object without losing earlier runs), the namespace, and the target listing past 1,000 objects (the original
+job listed one page only). Needs the local cloud (test/python-sdk.test.ts)."""
+import concurrent.futures
+import datetime
+import json
+
+import pytest
+
+from runtime_loader import LocalCloud, load_runtime
+
+rt = load_runtime()
+T0 = datetime.datetime(2024, 5, 6, 7, 8, 9, 123456)
+
+
+@pytest.fixture(scope="module")
+def cloud():
+    return LocalCloud()
+
+
+@pytest.fixture(autouse=True)
+def no_faults_left(cloud):
+    cloud.clear_faults()
+    yield
+    cloud.clear_faults()
+
+
+def record(name, run_id):
+    return rt.make_record(source_name=name, source_size=3, target_name=name, target_size=3, start=T0, end=T0,
+                          run_date=T0, run_id=run_id, status="new", outcome="copied", attempts=1, bytes_copied=3)
+
+
+def location(cloud, bucket):
+    return {"namespace": cloud.namespace, "bucket": bucket, "object": "log/log_dataflow_app_migration.json"}
+
+
+def get_text(cloud, bucket, name):
+    return cloud.oci.get_object(cloud.namespace, bucket, name).data.content.decode("utf-8")
+
+
+def put_text(cloud, bucket, name, text):
+    cloud.oci.put_object(cloud.namespace, bucket, name, text.encode("utf-8"))
+
+
+def object_names(cloud, bucket):
+    return sorted(o["name"] for o in rt.list_target(cloud.oci, cloud.namespace, bucket))
+
+
+def test_task_log_object_grows_as_records_are_appended(cloud):
+    bucket = cloud.new_bucket("log")
+    log = rt.TaskLog(location(cloud, bucket), "R1", 4, client=cloud.oci, flush_every=2, flush_seconds=3600)
+    name = "log/log_dataflow_app_migration.json.runs/R1/task-4.jsonl"
+    log.append(record("a", "R1"))
+    log.append(record("b", "R1"))
+    assert [json.loads(line)["source_name"] for line in get_text(cloud, bucket, name).splitlines()] == ["a", "b"]
+    log.append(record("c", "R1"))
+    log.close()
+    assert [json.loads(line)["source_name"] for line in get_text(cloud, bucket, name).splitlines()] == ["a", "b", "c"]
+
+
+def test_merge_keeps_earlier_runs_recovers_a_crashed_run_and_cleans_up(cloud):
+    bucket = cloud.new_bucket("log")
+    loc = location(cloud, bucket)
+    put_text(cloud, bucket, loc["object"], json.dumps([record("old", "R0")]))
+    # R1 crashed before its merge; R2 is this run.
+    with rt.TaskLog(loc, "R1", 0, client=cloud.oci) as log:
+        log.append(record("crashed", "R1"))
+    for task in (0, 1):
+        with rt.TaskLog(loc, "R2", task, client=cloud.oci) as log:
+            log.append(record(f"new-{task}", "R2"))
+    stats = rt.merge_run_logs(loc, "R2", client=cloud.oci)
+    merged = json.loads(get_text(cloud, bucket, loc["object"]))
+    assert [(r["run_id"], r["source_name"]) for r in merged] == [("R0", "old"), ("R1", "crashed"), ("R2", "new-0"),
+                                                                 ("R2", "new-1")]
+    assert list(merged[0]) == list(rt.RECORD_FIELDS)
+    assert (stats["added"], stats["runs"]) == (3, ["R1", "R2"])
+    assert object_names(cloud, bucket) == [loc["object"]]
+    again = rt.merge_run_logs(loc, "R2", client=cloud.oci)
+    assert again["added"] == 0
+    assert json.loads(get_text(cloud, bucket, loc["object"])) == merged
+
+
+def test_merge_creates_a_missing_log_object(cloud):
+    bucket = cloud.new_bucket("log")
+    loc = location(cloud, bucket)
+    with rt.TaskLog(loc, "R1", 0, client=cloud.oci) as log:
+        log.append(record("a", "R1"))
+    rt.merge_run_logs(loc, "R1", client=cloud.oci)
+    assert [r["source_name"] for r in json.loads(get_text(cloud, bucket, loc["object"]))] == ["a"]
+
+
+def test_a_corrupt_log_object_is_not_overwritten(cloud):
+    bucket = cloud.new_bucket("log")
+    loc = location(cloud, bucket)
+    put_text(cloud, bucket, loc["object"], "[{broken")
+    with rt.TaskLog(loc, "R1", 0, client=cloud.oci) as log:
+        log.append(record("a", "R1"))
+    with pytest.raises(rt.LogError, match=f"oci://{bucket}@{cloud.namespace}/{loc['object']} is not valid JSON"):
+        rt.merge_run_logs(loc, "R1", client=cloud.oci)
+    assert get_text(cloud, bucket, loc["object"]) == "[{broken"
+    assert len(object_names(cloud, bucket)) == 2
+
+
+def test_merge_retries_throttling(cloud):
+    bucket = cloud.new_bucket("log")
+    loc = location(cloud, bucket)
+    with rt.TaskLog(loc, "R1", 0, client=cloud.oci) as log:
+        log.append(record("a", "R1"))
+    cloud.add_fault({"operation": "PutObject", "path": f"/b/{bucket}/", "nth": 1,
+                     "effect": {"kind": "status", "status": 429, "retryAfterSeconds": 0}})
+    rt.merge_run_logs(loc, "R1", client=cloud.oci, retry_options={"base_delay": 0.01})
+    assert [r["source_name"] for r in json.loads(get_text(cloud, bucket, loc["object"]))] == ["a"]
+
+
+def test_namespace_and_listing_past_1000_objects(cloud):
+    assert rt.object_storage_namespace(cloud.oci) == cloud.namespace
+    bucket = cloud.new_bucket("many")
+    names = [f"part/{i:05d}.parquet" for i in range(1005)] + ["other/x"]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda n: cloud.oci.put_object(cloud.namespace, bucket, n, b"x"), names))
+    got = list(rt.list_target(cloud.oci, cloud.namespace, bucket, "part/"))
+    assert [o["name"] for o in got] == sorted(n for n in names if n.startswith("part/"))
+    assert all(o["size"] == 1 and o["md5"] and o["etag"] and o["modified"] for o in got)
+    assert len(cloud.requests("ListObjects", bucket)) == 2
+    small_pages = list(rt.list_target(cloud.oci, cloud.namespace, bucket, page_size=400))
+    assert len(small_pages) == 1006
