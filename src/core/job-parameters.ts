@@ -1,0 +1,59 @@
+// The parameters of the Spark job (dist/app.py): one table, read by the TypeScript side (the build writes a job
+// file of values from a config; Data Flow application arguments are made from it) and, translated, by the job
+// itself (defaults, types, help). Each is passed to app.py as `--name value`; a job file given with `--job-file`
+// (or found beside app.py / in the archive as lake2oci-job.json) supplies values over the defaults, and arguments
+// override both. Secret parameters hold references (env:NAME, file:PATH, vault:OCID), never values.
+
+/** `list`: comma-separated or a JSON array on the command line. */
+export type JobParameterType = "string" | "integer" | "boolean" | "list";
+
+export interface JobParameter {
+  name: string;
+  type: JobParameterType;
+  /** "" / 0 / false / [] when there is no default. */
+  defaultValue: string | number | boolean | string[];
+  /** The job refuses to start without a value. */
+  required: boolean;
+  /** Holds a secret reference. */
+  secret: boolean;
+  description: string;
+}
+
+export const JOB_FILE_NAME = "lake2oci-job.json";
+
+export const JOB_PARAMETERS: JobParameter[] = [
+  { name: "source-account", type: "string", defaultValue: "", required: true, secret: false, description: "ADLS Gen2 storage account name" },
+  { name: "source-file-system", type: "string", defaultValue: "", required: true, secret: false, description: "ADLS Gen2 file system (container)" },
+  { name: "source-path", type: "string", defaultValue: "", required: false, secret: false, description: "directory to migrate; empty = the whole file system" },
+  { name: "source-endpoint", type: "string", defaultValue: "", required: false, secret: false, description: "account URL override (default https://<account>.dfs.core.windows.net)" },
+  { name: "source-auth", type: "string", defaultValue: "key", required: true, secret: false, description: "key, oauth or sas" },
+  { name: "source-account-key", type: "string", defaultValue: "", required: false, secret: true, description: "reference to the account key (auth key)" },
+  { name: "source-tenant-id", type: "string", defaultValue: "", required: false, secret: false, description: "directory (tenant) ID (auth oauth)" },
+  { name: "source-client-id", type: "string", defaultValue: "", required: false, secret: false, description: "application (client) ID (auth oauth)" },
+  { name: "source-client-secret", type: "string", defaultValue: "", required: false, secret: true, description: "reference to the client secret (auth oauth)" },
+  { name: "source-authority-host", type: "string", defaultValue: "", required: false, secret: false, description: "token authority override (auth oauth)" },
+  { name: "source-sas-token", type: "string", defaultValue: "", required: false, secret: true, description: "reference to the SAS token (auth sas)" },
+  { name: "target-bucket", type: "string", defaultValue: "", required: true, secret: false, description: "OCI bucket receiving the files" },
+  { name: "target-namespace", type: "string", defaultValue: "", required: false, secret: false, description: "Object Storage namespace (looked up when empty)" },
+  { name: "target-region", type: "string", defaultValue: "", required: false, secret: false, description: "OCI region (default: the config file's or the run's)" },
+  { name: "target-profile", type: "string", defaultValue: "LOCAL", required: true, secret: false, description: "LOCAL (config file + API key) or DATAFLOW (resource principal, or a config file in the archive)" },
+  { name: "target-config-file", type: "string", defaultValue: "", required: false, secret: false, description: "OCI config file (LOCAL default ~/.oci/config)" },
+  { name: "target-config-profile", type: "string", defaultValue: "", required: false, secret: false, description: "section of the OCI config file (default DEFAULT; DATAFLOW archive config: DATAFLOW)" },
+  { name: "target-prefix", type: "string", defaultValue: "", required: false, secret: false, description: "folder in the bucket for the files" },
+  { name: "target-endpoint", type: "string", defaultValue: "", required: false, secret: false, description: "Object Storage endpoint override" },
+  { name: "log-path", type: "string", defaultValue: "", required: false, secret: false, description: "local migration log file (LOCAL)" },
+  { name: "log-bucket", type: "string", defaultValue: "", required: false, secret: false, description: "bucket of the migration log object" },
+  { name: "log-object", type: "string", defaultValue: "", required: false, secret: false, description: "migration log object name" },
+  { name: "include", type: "list", defaultValue: [], required: false, secret: false, description: "globs of source names to copy (empty = all)" },
+  { name: "exclude", type: "list", defaultValue: [], required: false, secret: false, description: "globs of source names to leave out" },
+  { name: "compare", type: "string", defaultValue: "size-md5", required: false, secret: false, description: "size-md5, size or md5" },
+  { name: "mirror", type: "boolean", defaultValue: false, required: false, secret: false, description: "delete target objects under the prefix that have no source" },
+  { name: "max-deletions", type: "integer", defaultValue: 1000, required: false, secret: false, description: "with mirror: refuse a plan deleting more objects" },
+  { name: "tasks", type: "integer", defaultValue: 0, required: false, secret: false, description: "Spark tasks to split the copy into (0 = 3 per executor core)" },
+  { name: "threads", type: "integer", defaultValue: 8, required: false, secret: false, description: "concurrent small-file copies per task" },
+  { name: "part-threads", type: "integer", defaultValue: 4, required: false, secret: false, description: "concurrent part uploads per large file" },
+  { name: "multipart-threshold-mib", type: "integer", defaultValue: 128, required: false, secret: false, description: "files of this size and above go in parts" },
+  { name: "part-size-mib", type: "integer", defaultValue: 8, required: false, secret: false, description: "smallest part size (grows to keep at most 10,000 parts)" },
+  { name: "max-attempts", type: "integer", defaultValue: 6, required: false, secret: false, description: "attempts per request before a file fails" },
+  { name: "dry-run", type: "boolean", defaultValue: false, required: false, secret: false, description: "plan and log (outcome planned) without writing to the target" },
+];

@@ -1,0 +1,99 @@
+// Totals of a plan, accumulated one entry at a time (O(1) state), and the mirror deletion guard checked at the end.
+import type { MergeStep } from "./merge-step.ts";
+import type { PreparedPlan } from "./plan-options.ts";
+import type { PlanEntry, PlanError, PlanSummary, Tally } from "./plan-types.ts";
+import type { IntakeKind } from "./source-intake.ts";
+
+function zero(): Tally {
+  return { files: 0, bytes: 0 };
+}
+
+/** All totals zero. */
+export function emptySummary(): PlanSummary {
+  return {
+    new: zero(),
+    update: zero(),
+    equal: zero(),
+    targetOnly: zero(),
+    copy: zero(),
+    delete: zero(),
+    errors: 0,
+    directories: 0,
+    excluded: 0,
+    outOfScope: 0,
+  };
+}
+
+function add(tally: Tally, bytes: number): void {
+  tally.files += 1;
+  tally.bytes += bytes;
+}
+
+/** Counts one plan entry into `summary`. */
+export function tallyEntry(summary: PlanSummary, entry: PlanEntry): void {
+  if (entry.status === "target-only") {
+    const size = entry.targetSize === null ? 0 : entry.targetSize;
+    add(summary.targetOnly, size);
+    if (entry.action === "delete") {
+      add(summary.delete, size);
+    }
+    return;
+  }
+  const bytes = entry.sourceSize === null ? 0 : entry.sourceSize;
+  if (entry.status === "new") {
+    add(summary.new, bytes);
+  } else if (entry.status === "update") {
+    add(summary.update, bytes);
+  } else {
+    add(summary.equal, bytes);
+  }
+  if (entry.action === "copy") {
+    add(summary.copy, bytes);
+  }
+}
+
+/** Counts a plan error. */
+export function tallyError(summary: PlanSummary): void {
+  summary.errors += 1;
+}
+
+/** Counts what intake did with one source entry (files are counted later, by their plan entry). */
+export function tallyIntake(summary: PlanSummary, kind: IntakeKind): void {
+  if (kind === "directory") {
+    summary.directories += 1;
+  } else if (kind === "excluded") {
+    summary.excluded += 1;
+  }
+}
+
+/** Counts everything one merge step produced. */
+export function tallyStep(summary: PlanSummary, step: MergeStep): void {
+  if (step.entry !== null) {
+    tallyEntry(summary, step.entry);
+  }
+  if (step.error !== null) {
+    tallyError(summary);
+  }
+  if (step.outOfScope) {
+    summary.outOfScope += 1;
+  }
+}
+
+/**
+ * With mirror on, a plan that would delete more than maxDeletions objects is invalid as a whole (never cut short):
+ * the error to add at the end, or null. Call once every entry is tallied.
+ */
+export function deletionGuard(summary: PlanSummary, plan: PreparedPlan): PlanError | null {
+  if (!plan.mirror || summary.delete.files <= plan.maxDeletions) {
+    return null;
+  }
+  let objects = "objects";
+  if (summary.delete.files === 1) {
+    objects = "object";
+  }
+  return {
+    kind: "too-many-deletions",
+    names: [],
+    message: `mirror would delete ${summary.delete.files} ${objects} (${summary.delete.bytes} B), more than maxDeletions ${plan.maxDeletions}; check the target prefix, then raise maxDeletions or turn mirror off`,
+  };
+}

@@ -1,0 +1,61 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { defaultPlanOptions, preparePlan } from "../../src/core/plan-options.ts";
+import { deletionGuard, emptySummary, tallyEntry, tallyIntake } from "../../src/core/plan-summary.ts";
+import type { PlanEntry } from "../../src/core/plan-types.ts";
+
+const entry = (status: PlanEntry["status"], action: PlanEntry["action"], sourceSize: number | null, targetSize: number | null): PlanEntry => ({
+  sourceName: sourceSize === null ? null : "s",
+  sourceSize,
+  targetName: "t",
+  targetSize,
+  status,
+  action,
+  reason: "r",
+});
+
+describe("plan summary", () => {
+  it("tallies files and bytes per status, copy and delete", () => {
+    const summary = emptySummary();
+    tallyEntry(summary, entry("new", "copy", 10, null));
+    tallyEntry(summary, entry("update", "copy", 20, 5));
+    tallyEntry(summary, entry("equal", "skip", 30, 30));
+    tallyEntry(summary, entry("target-only", "delete", null, 40));
+    tallyEntry(summary, entry("target-only", "keep", null, 50));
+    tallyIntake(summary, "directory");
+    tallyIntake(summary, "excluded");
+    tallyIntake(summary, "excluded");
+    tallyIntake(summary, "file");
+    assert.deepEqual(summary, {
+      new: { files: 1, bytes: 10 },
+      update: { files: 1, bytes: 20 },
+      equal: { files: 1, bytes: 30 },
+      targetOnly: { files: 2, bytes: 90 },
+      copy: { files: 2, bytes: 30 },
+      delete: { files: 1, bytes: 40 },
+      errors: 0,
+      directories: 1,
+      excluded: 2,
+      outOfScope: 0,
+    });
+  });
+
+  const guardCases: { name: string; given: { mirror: boolean; maxDeletions: number; deletes: number }; want: string | null }[] = [
+    { name: "mirror off never errs", given: { mirror: false, maxDeletions: 0, deletes: 5 }, want: null },
+    { name: "at the limit", given: { mirror: true, maxDeletions: 5, deletes: 5 }, want: null },
+    {
+      name: "over the limit",
+      given: { mirror: true, maxDeletions: 4, deletes: 5 },
+      want: "mirror would delete 5 objects (50 B), more than maxDeletions 4; check the target prefix, then raise maxDeletions or turn mirror off",
+    },
+  ];
+  for (const c of guardCases) {
+    it(`deletion guard: ${c.name}`, () => {
+      const summary = emptySummary();
+      for (let i = 0; i < c.given.deletes; i++) tallyEntry(summary, entry("target-only", "delete", null, 10));
+      const prepared = preparePlan({ ...defaultPlanOptions(), mirror: c.given.mirror, maxDeletions: c.given.maxDeletions });
+      const guard = deletionGuard(summary, prepared.plan);
+      assert.equal(guard === null ? null : guard.message, c.want);
+    });
+  }
+});
