@@ -1,0 +1,86 @@
+// `plan` as a library: config -> stores -> streamed diff -> plan file. The CLI (src/cli/commands/plan.ts) adds
+// progress and printing; tests call this directly.
+import type { Lake2ociConfig } from "../config/index.ts";
+import type { PlanOptions, PlanSummary, SourceEntry, TargetEntry } from "../core/plan-types.ts";
+import { preparePlan } from "../core/plan-options.ts";
+import { openSource, openTarget } from "../stores/from-config.ts";
+import type { StoreEntry } from "../stores/store.ts";
+import { type EngineStats, type EngineTuning, diffStreams } from "./diff-streams.ts";
+import { writePlan } from "./plan-file.ts";
+
+export interface ListingProgress {
+  side: "source" | "target";
+  entries: number;
+  done: boolean;
+}
+
+export interface PlanFromConfigResult {
+  summary: PlanSummary;
+  stats: EngineStats | null;
+  source: string;
+  target: string;
+  namespace: string;
+}
+
+export function planOptionsFromConfig(config: Lake2ociConfig): PlanOptions {
+  return {
+    targetPrefix: config.target.prefix ?? "",
+    include: config.filter?.include ?? [],
+    exclude: config.filter?.exclude ?? [],
+    compare: config.compare ?? "size-md5",
+    mirror: config.mirror?.enabled ?? false,
+    maxDeletions: config.mirror?.maxDeletions ?? 1000,
+  };
+}
+
+async function* counted<T>(
+  pages: AsyncIterable<StoreEntry[]>,
+  map: (e: StoreEntry) => T,
+  side: ListingProgress["side"],
+  onProgress?: (p: ListingProgress) => void,
+): AsyncIterable<T[]> {
+  let entries = 0;
+  for await (const page of pages) {
+    entries += page.length;
+    onProgress?.({ side, entries, done: false });
+    yield page.map(map);
+  }
+  onProgress?.({ side, entries, done: true });
+}
+
+/** Lists both sides of `config`, diffs them and writes the plan to `out`. Throws StoreErrors for store problems. */
+export async function planFromConfig(
+  config: Lake2ociConfig,
+  baseDir: string,
+  out: string,
+  options: { onProgress?: (p: ListingProgress) => void; tuning?: EngineTuning; meta?: Record<string, unknown> } = {},
+): Promise<PlanFromConfigResult> {
+  const planOptions = planOptionsFromConfig(config);
+  const source = await openSource(config, baseDir);
+  const target = await openTarget(config, baseDir);
+  const prefix = preparePlan(planOptions).plan.prefix;
+  const sources = counted<SourceEntry>(
+    source.listPages({ prefix: config.source.path ?? "" }),
+    (e) => ({ name: e.name, size: e.size, md5: e.md5 ?? null, isDirectory: e.isDirectory }),
+    "source",
+    options.onProgress,
+  );
+  const targets = counted<TargetEntry>(
+    target.lister.listPages({ prefix }),
+    (e) => ({ name: e.name, size: e.size, md5: e.md5 ?? null }),
+    "target",
+    options.onProgress,
+  );
+  let stats: EngineStats | null = null;
+  const batches = (async function* () {
+    for await (const b of diffStreams(sources, targets, planOptions, options.tuning)) {
+      if (b.stats !== null) stats = b.stats;
+      yield b;
+    }
+  })();
+  const summary = await writePlan(out, batches, {
+    options: planOptions,
+    meta: { source: source.description, target: target.lister.description, ...options.meta },
+  });
+  return { summary, stats, source: source.description, target: target.lister.description, namespace: target.namespace };
+}
