@@ -16,10 +16,10 @@ export const DEFAULT_SOURCE_PATH = "";
 /** The folder in the bucket that receives the files: "" is the bucket root. */
 export const DEFAULT_TARGET_PREFIX = "";
 
-/** Globs of names (relative to source.path) to copy: everything. */
+/** Globs of names (relative to the file system root) to copy: everything. */
 export const DEFAULT_FILTER_INCLUDE = ["**"];
 
-/** Globs of names (relative to source.path) to leave out: none. */
+/** Globs of names (relative to the file system root) to leave out: none. */
 export const DEFAULT_FILTER_EXCLUDE: string[] = [];
 
 /** The log file of a LOCAL run, as in the original app (relative to the config file's directory). */

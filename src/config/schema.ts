@@ -2,6 +2,7 @@
 // file for editors (src/config/lake2oci.schema.json, written by scripts/gen-config-schema.ts). README.md beside this
 // file documents each field with an example.
 
+import { compileGlob } from "../core/glob.ts";
 import {
   DEFAULT_ADLS_DFS_HOST_SUFFIX,
   DEFAULT_COMPARE,
@@ -70,30 +71,17 @@ function storePath(description: string, example: string) {
 const nonEmpty = (what: string, example: string) => (value: string): Problem =>
   value.trim().length === 0 ? { problem: "must not be empty", fix: `write ${what}, e.g. ${JSON.stringify(example)}` } : undefined;
 
-/** A glob over names relative to source.path: `*` and `?` within a segment, `**` across segments, `[…]`, `{a,b}`. */
+/** A glob over source names relative to the file system root, checked by the core's own glob compiler (src/core/glob.ts). */
 function checkGlob(value: string): Problem {
   if (value.length === 0) return { problem: "must not be empty", fix: `remove it, or write a glob such as "**/*.parquet"` };
   if (value.startsWith("/")) {
     return {
-      problem: `must not start with "/" (globs match names relative to source.path)`,
+      problem: `must not start with "/" (globs match names relative to the file system root)`,
       fix: `write ${JSON.stringify(value.replace(/^\/+/, ""))}`,
     };
   }
-  let brackets = 0;
-  let braces = 0;
-  for (const ch of value) {
-    if (ch === "[") brackets++;
-    else if (ch === "]") brackets--;
-    else if (ch === "{") braces++;
-    else if (ch === "}") braces--;
-    if (brackets < 0 || braces < 0) break;
-  }
-  if (brackets !== 0 || braces !== 0) {
-    return {
-      problem: `has unbalanced ${brackets !== 0 ? "[ ]" : "{ }"} in the glob ${JSON.stringify(value)}`,
-      fix: "close each [ with ] and each { with }",
-    };
-  }
+  const error = compileGlob(value).error;
+  if (error !== "") return { problem: `is not a valid glob: ${error}`, fix: "see the glob syntax in src/config/README.md" };
   return undefined;
 }
 
@@ -268,7 +256,7 @@ const target = s.object(
     ),
     prefix: s.default(
       storePath(
-        "The folder in the bucket that receives the files: an object is named <prefix>/<name relative to source.path>. \"\" is the bucket root.",
+        "The folder in the bucket that receives the files: an object is named <prefix>/<name relative to the file system root>. \"\" is the bucket root.",
         "azure/parquetfiles",
       ),
       DEFAULT_TARGET_PREFIX,
@@ -380,7 +368,7 @@ const filter = s.object(
     include: s.default(
       s.array(s.string({ description: "A glob.", example: "**/*.parquet", check: checkGlob }), {
         description:
-          "Globs of the names (relative to source.path) to copy: * and ? match within a path segment, ** any number of segments, [abc] one character, {a,b} alternatives. Default: everything.",
+          "Globs of the names (relative to the file system root) to copy: * and ? match within a path segment, ** any number of segments, [abc] one character. Default: everything.",
         example: ["**/*.parquet"],
         nonEmpty: {
           problem: "is empty, so nothing would be copied",
@@ -391,7 +379,7 @@ const filter = s.object(
     ),
     exclude: s.default(
       s.array(s.string({ description: "A glob.", example: "_tmp/**", check: checkGlob }), {
-        description: "Globs of the names (relative to source.path) to leave out, even when included. Default: none.",
+        description: "Globs of the names (relative to the file system root) to leave out, even when included. Default: none.",
         example: ["_tmp/**", "**/_SUCCESS"],
       }),
       DEFAULT_FILTER_EXCLUDE,

@@ -501,12 +501,12 @@ describe("validateConfig: each rule's message", () => {
     {
       name: "glob with a leading slash",
       given: { "filter.exclude": ["_tmp/**", "/logs/**"] },
-      want: `filter.exclude[1]: must not start with "/" (globs match names relative to source.path). Write "logs/**"`,
+      want: `filter.exclude[1]: must not start with "/" (globs match names relative to the file system root). Write "logs/**"`,
     },
     {
-      name: "glob with an unclosed brace",
-      given: { "filter.include": ["{a,b/*.parquet"] },
-      want: `filter.include[0]: has unbalanced { } in the glob "{a,b/*.parquet". Close each [ with ] and each { with }`,
+      name: "glob with an unclosed bracket",
+      given: { "filter.include": ["[a-z.parquet"] },
+      want: `filter.include[0]: is not a valid glob: the character class '[' at character 0 is not closed with ']'. See the glob syntax in src/config/README.md`,
     },
     {
       name: "empty glob",

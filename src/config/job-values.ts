@@ -1,0 +1,72 @@
+// The values a config gives the Spark job's parameters (src/core/job-parameters.ts): what the build writes to the
+// job file (lake2oci-job.json) and what the Data Flow application's arguments default to. Secrets stay references.
+import { homedir } from "node:os";
+import { JOB_PARAMETERS } from "../core/job-parameters.ts";
+import { resolveLocalPath } from "./local-path.ts";
+import type { Lake2ociConfig } from "./schema.ts";
+
+export type JobValue = string | number | boolean | string[];
+
+/**
+ * Job parameter values from a validated config. Local paths (LOCAL runs) are made absolute against the config
+ * file's directory, so the job finds them wherever spark-submit runs. A DATAFLOW config file is not passed: the
+ * job finds the copy shipped in archive.zip (src/.oci/config) itself.
+ */
+export function jobValuesFromConfig(config: Lake2ociConfig, baseDir: string): Record<string, JobValue> {
+  const s = config.source;
+  const t = config.target;
+  const local = t.profile === "LOCAL";
+  const path = (p: string) => resolveLocalPath(p, baseDir, homedir());
+  const v: Record<string, JobValue> = {
+    "source-account": s.accountName,
+    "source-file-system": s.fileSystem,
+    "source-path": s.path ?? "",
+    "source-endpoint": s.endpoint ?? "",
+    "source-auth": s.auth.method,
+    "target-bucket": t.bucket,
+    "target-namespace": t.namespace ?? "",
+    "target-region": t.region ?? "",
+    "target-profile": t.profile,
+    "target-config-file": local && t.configFile !== undefined ? path(t.configFile) : "",
+    "target-config-profile": t.configProfile ?? (local ? "" : "DATAFLOW"),
+    "target-prefix": t.prefix ?? "",
+    "target-endpoint": t.endpoint ?? "",
+    include: config.filter?.include ?? [],
+    exclude: config.filter?.exclude ?? [],
+    compare: config.compare ?? "size-md5",
+    mirror: config.mirror?.enabled ?? false,
+    "max-deletions": config.mirror?.maxDeletions ?? 1000,
+  };
+  const a = s.auth;
+  if (a.method === "key") v["source-account-key"] = a.accountKey;
+  else if (a.method === "sas") v["source-sas-token"] = a.sasToken;
+  else {
+    v["source-tenant-id"] = a.tenantId;
+    v["source-client-id"] = a.clientId;
+    v["source-client-secret"] = a.clientSecret;
+    if (a.authorityHost !== undefined) v["source-authority-host"] = a.authorityHost;
+  }
+  // file: references resolve against the config file's directory; the job may run elsewhere.
+  for (const p of JOB_PARAMETERS) {
+    const value = v[p.name];
+    if (p.secret && typeof value === "string" && value.startsWith("file:")) v[p.name] = `file:${path(value.slice(5))}`;
+  }
+  if ("path" in config.log) v["log-path"] = path(config.log.path);
+  else {
+    v["log-bucket"] = config.log.bucket;
+    v["log-object"] = config.log.object;
+  }
+  return v;
+}
+
+/** The job file: the values that differ from the parameters' defaults, in the table's order. */
+export function jobFile(values: Record<string, JobValue>): Record<string, JobValue> {
+  const out: Record<string, JobValue> = {};
+  for (const p of JOB_PARAMETERS) {
+    const value = values[p.name];
+    if (value === undefined) continue;
+    if (JSON.stringify(value) === JSON.stringify(p.defaultValue)) continue;
+    out[p.name] = value;
+  }
+  return out;
+}
