@@ -1,0 +1,77 @@
+// How each list of test/vectors/*.json is run: one function per list, turning a case's `given` into the shape of
+// its `want`. This file is translated to Python together with src/core, so both languages run the very same driver
+// code (see test/codegen/parity.test.ts, which maps each file and list to its driver).
+import { compareNames } from "../../src/core/compare-names.ts";
+import { type DiffResult, diffListings } from "../../src/core/diff-listings.ts";
+import { compileGlob, globMatches } from "../../src/core/glob.ts";
+import { normalizeTargetPrefix, relativeToPrefix, targetNameFor } from "../../src/core/name-mapping.ts";
+import { objectNameProblem } from "../../src/core/object-name.ts";
+import { type PartitionOptions, type PartitionResult, defaultPartitionOptions, partitionPlan } from "../../src/core/partition.ts";
+import { defaultPlanOptions } from "../../src/core/plan-options.ts";
+import type { PlanEntry, PlanOptions, SourceEntry, TargetEntry } from "../../src/core/plan-types.ts";
+import { quoteName } from "../../src/core/quote-name.ts";
+import { formatBytes, groupDigits } from "../../src/core/summary-table.ts";
+import { utf8Length } from "../../src/core/utf8-length.ts";
+
+function sign(x: number): number {
+  return x < 0 ? -1 : x > 0 ? 1 : 0;
+}
+
+/** compare-names.json: the sign of compareNames(a, b). */
+export function compareNamesCase(given: { a: string; b: string }): number {
+  return sign(compareNames(given.a, given.b));
+}
+
+/** sort-names.json: the names sorted with compareNames. */
+export function sortNamesCase(given: { names: string[] }): string[] {
+  return [...given.names].sort(compareNames);
+}
+
+/** object-names.json. */
+export function objectNamesCase(given: { name: string }): { utf8Length: number; problem: string | null } {
+  return { utf8Length: utf8Length(given.name), problem: objectNameProblem(given.name) };
+}
+
+/** glob.json. */
+export function globCase(given: { pattern: string; name: string }): { error: string; matches: boolean } {
+  const glob = compileGlob(given.pattern);
+  return { error: glob.error, matches: globMatches(glob, given.name) };
+}
+
+/** name-mapping.json, list "mapping". */
+export function mappingCase(given: { prefix: string; sourceName: string }): { prefix: string; targetName: string } {
+  const prefix = normalizeTargetPrefix(given.prefix);
+  return { prefix: prefix, targetName: targetNameFor(prefix, given.sourceName) };
+}
+
+/** name-mapping.json, list "scope". */
+export function scopeCase(given: { prefix: string; objectName: string }): { relative: string | null } {
+  return { relative: relativeToPrefix(normalizeTargetPrefix(given.prefix), given.objectName) };
+}
+
+/** format.json, list "formatBytes". */
+export function formatBytesCase(given: { bytes: number }): string {
+  return formatBytes(given.bytes);
+}
+
+/** format.json, list "groupDigits". */
+export function groupDigitsCase(given: { count: number }): string {
+  return groupDigits(given.count);
+}
+
+/** format.json, list "quoteName". */
+export function quoteNameCase(given: { name: string }): string {
+  return quoteName(given.name);
+}
+
+/** diff.json: the options merged over defaultPlanOptions(). */
+export function diffCase(given: { options: Partial<PlanOptions>; sources: SourceEntry[]; targets: TargetEntry[] }): DiffResult {
+  const options: PlanOptions = { ...defaultPlanOptions(), ...given.options };
+  return diffListings(given.sources, given.targets, options);
+}
+
+/** partition.json: the options merged over defaultPartitionOptions(4). */
+export function partitionCase(given: { entries: PlanEntry[]; options: Partial<PartitionOptions> }): PartitionResult {
+  const options: PartitionOptions = { ...defaultPartitionOptions(4), ...given.options };
+  return partitionPlan(given.entries, options);
+}
