@@ -66,6 +66,30 @@ async function rawRequest(
   });
 }
 
+/**
+ * The DFS getStatus call (HEAD ?action=getStatus) that newer SDKs expose as getSystemProperties(): signed here with
+ * the client's SharedKey credential, since the SDK version this project pins (it declares Node 20) lacks it.
+ * Throws like the SDK ({ statusCode, details.errorCode }) so failure() reads it.
+ */
+async function getStatus(client: { url: string; credential: unknown }): Promise<{ isDirectory: boolean; contentLength: number }> {
+  const credential = client.credential as StorageSharedKeyCredential;
+  const url = new URL(client.url);
+  url.search = "action=getStatus";
+  const date = new Date().toUTCString();
+  const version = "2023-11-03";
+  const resource = `/${credential.accountName}${url.pathname}\naction:getStatus`;
+  const stringToSign = `HEAD\n\n\n\n\n\n\n\n\n\n\n\nx-ms-date:${date}\nx-ms-version:${version}\n${resource}`;
+  const signature = credential.computeHMACSHA256(stringToSign);
+  const r = await rawRequest(url.toString(), {
+    method: "HEAD",
+    headers: { "x-ms-date": date, "x-ms-version": version, authorization: `SharedKey ${credential.accountName}:${signature}` },
+  });
+  if (r.status >= 300) {
+    throw Object.assign(new Error(`getStatus ${r.status}`), { statusCode: r.status, details: { errorCode: String(r.headers["x-ms-error-code"] ?? "") } });
+  }
+  return { isDirectory: r.headers["x-ms-resource-type"] === "directory", contentLength: Number(r.headers["content-length"] ?? 0) };
+}
+
 describe("ADLS emulator through @azure/storage-file-datalake", () => {
   let dataDir: string;
   let emulator: AdlsEmulator;
@@ -125,7 +149,7 @@ describe("ADLS emulator through @azure/storage-file-datalake", () => {
     ]);
     const properties = await fs.getDirectoryClient("a/b").getProperties();
     assert.equal(properties.metadata?.hdi_isfolder, "true");
-    const status = await fs.getDirectoryClient("a/b/c").getSystemProperties();
+    const status = await getStatus(fs.getDirectoryClient("a/b/c"));
     assert.equal(status.isDirectory, true);
     const again = await fs.getDirectoryClient("a/b/c").createIfNotExists();
     assert.equal(again.succeeded, false, "If-None-Match: * on an existing directory answers PathAlreadyExists");
@@ -146,7 +170,7 @@ describe("ADLS emulator through @azure/storage-file-datalake", () => {
     assert.equal(properties.contentType, "text/plain");
     assert.equal(properties.metadata?.origin, "test");
     assert.ok(properties.etag);
-    const status = await file.getSystemProperties();
+    const status = await getStatus(file);
     assert.equal(status.isDirectory, false);
     assert.equal(status.contentLength, content.length);
     const acl = await file.getAccessControl();
@@ -225,7 +249,7 @@ describe("ADLS emulator through @azure/storage-file-datalake", () => {
     ]);
     const directory = fs.getDirectoryClient("year=2024/month=01");
     assert.equal((await directory.getProperties()).metadata?.hdi_isfolder, "true");
-    assert.equal((await directory.getSystemProperties()).isDirectory, true);
+    assert.equal((await getStatus(directory)).isDirectory, true);
     assert.equal(await directory.exists(), true);
     assert.deepEqual(await failure(directory.delete(false)), { status: 409, code: "DirectoryNotEmpty" });
   });
@@ -256,7 +280,7 @@ describe("ADLS emulator through @azure/storage-file-datalake", () => {
     assert.deepEqual(await failure(missing.getFileClient("f.txt").create()), { status: 404, code: "FilesystemNotFound" });
     const fs = await newFilesystem("notfound");
     assert.deepEqual(await failure(listAll(fs, { recursive: true, path: "no/such/dir" })), { status: 404, code: "PathNotFound" });
-    assert.deepEqual(await failure(fs.getFileClient("absent.txt").getSystemProperties()), { status: 404, code: "PathNotFound" });
+    assert.deepEqual(await failure(getStatus(fs.getFileClient("absent.txt"))), { status: 404, code: "PathNotFound" });
     const raw = await rawRequest(`${emulator.accountUrl}/${missing.name}?resource=filesystem&recursive=true`, {
       method: "GET",
       headers: { authorization: "SharedKey devstoreaccount1:AAAA", "x-ms-date": new Date().toUTCString(), "x-ms-version": "2023-11-03" },
@@ -272,7 +296,7 @@ describe("ADLS emulator through @azure/storage-file-datalake", () => {
     assert.deepEqual(files.sort(), [...names].sort());
     for (const name of names) {
       assert.equal((await fs.getFileClient(name).readToBuffer()).toString(), `content of ${name}`);
-      assert.equal((await fs.getFileClient(name).getSystemProperties()).isDirectory, false);
+      assert.equal((await getStatus(fs.getFileClient(name))).isDirectory, false);
     }
     const directories = (await listAll(fs, { recursive: false })).map((item) => item.name);
     assert.deepEqual(directories.sort(), ["hash#dir", "percent%25", "plus+dir", "unicodé", "with space"].sort());
@@ -287,7 +311,7 @@ describe("ADLS emulator through @azure/storage-file-datalake", () => {
     const intruder = new DataLakeServiceClient(emulator.accountUrl, new StorageSharedKeyCredential(emulator.accountName, wrongKey)).getFileSystemClient(fs.name);
     assert.deepEqual(await failure(listAll(intruder, { recursive: true })), { status: 403, code: "AuthenticationFailed" });
     assert.deepEqual(await failure(intruder.getFileClient("new.txt").create()), { status: 403, code: "AuthenticationFailed" });
-    assert.deepEqual(await failure(intruder.getFileClient("secret.txt").getSystemProperties()), { status: 403, code: "AuthenticationFailed" });
+    assert.deepEqual(await failure(getStatus(intruder.getFileClient("secret.txt"))), { status: 403, code: "AuthenticationFailed" });
     const passthrough = await failure(intruder.getFileClient("secret.txt").readToBuffer());
     assert.equal(passthrough.status, 403, "Azurite refuses the passed-through read");
     assert.equal((await failure(intruder.getFileClient("secret.txt").delete())).status, 403);
