@@ -1,10 +1,14 @@
 // The whole local cloud: the OCI Object Storage emulator and ADLS Gen2 (Azurite behind the DFS gateway), on free
 // loopback ports, with a fresh OCI API key and config file. Used by the tests, the benchmarks, the demo and
 // `lake2oci emulators`. Everything lives under one directory, removed on stop unless it was given by the caller.
-import { mkdtemp, mkdir, rm } from "node:fs/promises";
+import { randomBytes, randomUUID } from "node:crypto";
+import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { startAdlsEmulator, type AdlsEmulator } from "./adls/index.ts";
+import { createLocalCa } from "./adls/local-ca.ts";
+import { startTlsFront } from "./adls/tls-front.ts";
+import { startTokenIssuer, type TokenIssuer } from "./adls/token-issuer.ts";
 import { createDevCredentials, type DevCredentials } from "./oci/dev-credentials.ts";
 import { startOciEmulator, type OciEmulator } from "./oci/server.ts";
 import type { FaultRule } from "./faults.ts";
@@ -16,6 +20,27 @@ export interface LocalCloudOptions {
   adlsPort?: number;
   namespace?: string;
   ociFaults?: FaultRule[];
+  /**
+   * Also serve ADLS over TLS with OAuth: a CA made for this cloud, a local Microsoft Entra token endpoint with one
+   * service principal, and an https account URL whose bearer tokens the gateway checks with that endpoint. The
+   * plain-http account URL keeps working as before. See `LocalCloud.oauth`.
+   */
+  adlsOAuth?: boolean;
+}
+
+/** The OAuth side of a local cloud started with `adlsOAuth`. */
+export interface LocalOAuth {
+  /** https://127.0.0.1:PORT/devstoreaccount1: the same account as `adls.accountUrl`, over TLS. */
+  accountUrl: string;
+  /** The token endpoint's authority host, https://127.0.0.1:PORT (azure-identity's `authority`). */
+  authorityHost: string;
+  tenantId: string;
+  clientId: string;
+  /** The service principal's secret (random per cloud). */
+  clientSecret: string;
+  /** PEM file of the CA that signed both TLS endpoints: trust it (SSL_CERT_FILE, REQUESTS_CA_BUNDLE, Node's `ca`). */
+  caFile: string;
+  issuer: TokenIssuer;
 }
 
 export interface LocalCloud {
@@ -23,6 +48,8 @@ export interface LocalCloud {
   oci: OciEmulator;
   adls: AdlsEmulator;
   credentials: DevCredentials;
+  /** Present when started with `adlsOAuth`. */
+  oauth?: LocalOAuth;
   /** Environment variables describing the local cloud (what the Python tests and scripts read). */
   env(): Record<string, string>;
   stop(): Promise<void>;
@@ -48,14 +75,29 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       faults: options.ociFaults,
     });
     started.push(oci);
-    const adls = await startAdlsEmulator({ dataDir: join(dir, "azurite"), port: options.adlsPort ?? 0 });
+    // With adlsOAuth: the token endpoint first (the gateway checks tokens with it), the TLS front last.
+    const oauthSetup = options.adlsOAuth
+      ? { ca: createLocalCa(), principal: { tenantId: randomUUID(), clientId: randomUUID(), clientSecret: randomBytes(30).toString("base64url") } }
+      : undefined;
+    const issuer = oauthSetup ? await startTokenIssuer({ tls: oauthSetup.ca, clients: [oauthSetup.principal] }) : undefined;
+    if (issuer) started.push(issuer);
+    const adls = await startAdlsEmulator({ dataDir: join(dir, "azurite"), port: options.adlsPort ?? 0, tokenVerifier: issuer?.verifyToken });
     started.push(adls);
+    let oauth: LocalOAuth | undefined;
+    if (oauthSetup && issuer) {
+      const front = await startTlsFront({ tls: oauthSetup.ca, upstreamPort: adls.gatewayPort });
+      started.push(front);
+      const caFile = join(dir, "local-ca.pem");
+      await writeFile(caFile, oauthSetup.ca.caCert);
+      oauth = { accountUrl: `${front.origin}/${adls.accountName}`, authorityHost: issuer.url, ...oauthSetup.principal, caFile, issuer };
+    }
     let stopped: Promise<void> | undefined;
     return {
       dir,
       oci,
       adls,
       credentials,
+      oauth,
       env: () => ({
         LAKE2OCI_OCI_ENDPOINT: oci.url,
         LAKE2OCI_OCI_NAMESPACE: oci.namespace,
