@@ -23,6 +23,7 @@ import threading
 import time
 from azure.core import MatchConditions
 from azure.core.credentials import AzureNamedKeyCredential, AzureSasCredential
+from azure.core.exceptions import ClientAuthenticationError
 from azure.identity import ClientSecretCredential
 from azure.storage.filedatalake import FileSystemClient
 from typing import Literal, NotRequired, TypedDict
@@ -2233,9 +2234,25 @@ def adls_client(account_name, file_system, endpoint=None, auth=None, *, chunk_si
     )
 
 
+def _credentials_refused(fs_client, error):
+    """The AdlsAuthError for credentials that the token endpoint or the storage service refused: the auth kind and
+    what to check (describe_error keeps resolved secrets out)."""
+    credential = getattr(fs_client, "credential", None)
+    if isinstance(credential, AzureSasCredential):
+        kind, check = "sas", "--source-sas-token (its permissions and expiry)"
+    elif hasattr(credential, "get_token"):
+        kind, check = "oauth", ("--source-tenant-id, --source-client-id, --source-client-secret and "
+                                "--source-authority-host, and the service principal's role on the storage account")
+    else:
+        kind, check = "key", "--source-account and --source-account-key"
+    return AdlsAuthError(f"ADLS refused the source credentials (--source-auth {kind}): {describe_error(error)}; "
+                         f"check {check}")
+
+
 def list_source(fs_client, path=None, *, recursive=True, max_results=5000, retry_options=None):
     """Yields every path under `path` (default: the whole file system) as {name, size, etag, modified, is_directory},
-    page by page in the service's order, each page retried on its own from its continuation token."""
+    page by page in the service's order, each page retried on its own from its continuation token. Credentials
+    refused (by the token endpoint or the service) raise AdlsAuthError."""
     token = None
     while True:
         def fetch(token=token):
@@ -2245,7 +2262,10 @@ def list_source(fs_client, path=None, *, recursive=True, max_results=5000, retry
             items = list(page) if page is not None else []
             return items, pages.continuation_token
 
-        (items, token), _ = call_with_retry(fetch, what=f"get_paths {path or '/'}", **(retry_options or {}))
+        try:
+            (items, token), _ = call_with_retry(fetch, what=f"get_paths {path or '/'}", **(retry_options or {}))
+        except ClientAuthenticationError as error:
+            raise _credentials_refused(fs_client, error) from None
         for item in items:
             yield {
                 "name": item.name,
@@ -4218,10 +4238,10 @@ def _run_task(payload, location):
                 parts = upload_parts(ctx, r["entry"], r["upload_id"], r["part_size"], r["first_part"],
                                      r["last_part"], tally=tally)
                 ranges.append({"target_name": r["entry"]["targetName"], "parts": parts, "error": None,
-                               "attempts": tally.attempts, "bytes": r["length"]})
+                               "attempts": tally.attempts, "bytes": r["length"], "task": payload["index"]})
             except Exception as error:  # noqa: BLE001 - reported to the driver, which aborts the upload
                 ranges.append({"target_name": r["entry"]["targetName"], "parts": [], "error": describe_error(error),
-                               "attempts": tally.attempts, "bytes": 0})
+                               "attempts": tally.attempts, "bytes": 0, "task": payload["index"]})
     return {"records": records, "ranges": ranges}
 
 
@@ -4334,15 +4354,18 @@ def run_job(argv):
             entry = by_target[name]
             pieces = got.get(name, [])
             failed = [r["error"] for r in pieces if r["error"]]
-            attempts = sum(r["attempts"] for r in pieces)
+            # 1 + every retry made for the file, in any task (each range's tally counts 1 + its retries).
+            attempts = 1 + sum(r["attempts"] - 1 for r in pieces)
             try:
                 if failed:
                     raise RuntimeError(failed[0])
                 all_parts = [part for r in pieces for part in r["parts"]]
                 tally = AttemptTally()
                 result = commit_multipart(ctx, entry, up["upload_id"], all_parts, tally=tally)
+                _say(f"committed {name}: {len(all_parts)} parts uploaded by "
+                     f"{len({r['task'] for r in pieces})} Spark task(s)")
                 rec = _record(ctx, entry, "copied", result=result, start=up["started"],
-                              attempts=attempts + tally.attempts, elapsed=time.monotonic() - up["clock"])
+                              attempts=attempts + tally.retries, elapsed=time.monotonic() - up["clock"])
             except Exception as error:  # noqa: BLE001 - the file fails, the others go on
                 abort_multipart(ctx, entry, up["upload_id"])
                 rec = _record(ctx, entry, "failed", error=failed[0] if failed else describe_error(error),

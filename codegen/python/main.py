@@ -226,10 +226,10 @@ def _run_task(payload, location):
                 parts = upload_parts(ctx, r["entry"], r["upload_id"], r["part_size"], r["first_part"],
                                      r["last_part"], tally=tally)
                 ranges.append({"target_name": r["entry"]["targetName"], "parts": parts, "error": None,
-                               "attempts": tally.attempts, "bytes": r["length"]})
+                               "attempts": tally.attempts, "bytes": r["length"], "task": payload["index"]})
             except Exception as error:  # noqa: BLE001 - reported to the driver, which aborts the upload
                 ranges.append({"target_name": r["entry"]["targetName"], "parts": [], "error": describe_error(error),
-                               "attempts": tally.attempts, "bytes": 0})
+                               "attempts": tally.attempts, "bytes": 0, "task": payload["index"]})
     return {"records": records, "ranges": ranges}
 
 
@@ -342,15 +342,18 @@ def run_job(argv):
             entry = by_target[name]
             pieces = got.get(name, [])
             failed = [r["error"] for r in pieces if r["error"]]
-            attempts = sum(r["attempts"] for r in pieces)
+            # 1 + every retry made for the file, in any task (each range's tally counts 1 + its retries).
+            attempts = 1 + sum(r["attempts"] - 1 for r in pieces)
             try:
                 if failed:
                     raise RuntimeError(failed[0])
                 all_parts = [part for r in pieces for part in r["parts"]]
                 tally = AttemptTally()
                 result = commit_multipart(ctx, entry, up["upload_id"], all_parts, tally=tally)
+                _say(f"committed {name}: {len(all_parts)} parts uploaded by "
+                     f"{len({r['task'] for r in pieces})} Spark task(s)")
                 rec = _record(ctx, entry, "copied", result=result, start=up["started"],
-                              attempts=attempts + tally.attempts, elapsed=time.monotonic() - up["clock"])
+                              attempts=attempts + tally.retries, elapsed=time.monotonic() - up["clock"])
             except Exception as error:  # noqa: BLE001 - the file fails, the others go on
                 abort_multipart(ctx, entry, up["upload_id"])
                 rec = _record(ctx, entry, "failed", error=failed[0] if failed else describe_error(error),

@@ -6,6 +6,7 @@ import time
 
 from azure.core import MatchConditions
 from azure.core.credentials import AzureNamedKeyCredential, AzureSasCredential
+from azure.core.exceptions import ClientAuthenticationError
 from azure.identity import ClientSecretCredential
 from azure.storage.filedatalake import FileSystemClient
 
@@ -67,9 +68,25 @@ def adls_client(account_name, file_system, endpoint=None, auth=None, *, chunk_si
     )
 
 
+def _credentials_refused(fs_client, error):
+    """The AdlsAuthError for credentials that the token endpoint or the storage service refused: the auth kind and
+    what to check (describe_error keeps resolved secrets out)."""
+    credential = getattr(fs_client, "credential", None)
+    if isinstance(credential, AzureSasCredential):
+        kind, check = "sas", "--source-sas-token (its permissions and expiry)"
+    elif hasattr(credential, "get_token"):
+        kind, check = "oauth", ("--source-tenant-id, --source-client-id, --source-client-secret and "
+                                "--source-authority-host, and the service principal's role on the storage account")
+    else:
+        kind, check = "key", "--source-account and --source-account-key"
+    return AdlsAuthError(f"ADLS refused the source credentials (--source-auth {kind}): {describe_error(error)}; "
+                         f"check {check}")
+
+
 def list_source(fs_client, path=None, *, recursive=True, max_results=5000, retry_options=None):
     """Yields every path under `path` (default: the whole file system) as {name, size, etag, modified, is_directory},
-    page by page in the service's order, each page retried on its own from its continuation token."""
+    page by page in the service's order, each page retried on its own from its continuation token. Credentials
+    refused (by the token endpoint or the service) raise AdlsAuthError."""
     token = None
     while True:
         def fetch(token=token):
@@ -79,7 +96,10 @@ def list_source(fs_client, path=None, *, recursive=True, max_results=5000, retry
             items = list(page) if page is not None else []
             return items, pages.continuation_token
 
-        (items, token), _ = call_with_retry(fetch, what=f"get_paths {path or '/'}", **(retry_options or {}))
+        try:
+            (items, token), _ = call_with_retry(fetch, what=f"get_paths {path or '/'}", **(retry_options or {}))
+        except ClientAuthenticationError as error:
+            raise _credentials_refused(fs_client, error) from None
         for item in items:
             yield {
                 "name": item.name,
