@@ -11,10 +11,11 @@
 //   tsx codegen/build-app.ts --check             exit 1 when dist/app.py is not what would be written (CI)
 //   tsx codegen/build-app.ts --core-module FILE  also write the translated core as an importable module
 //   tsx codegen/build-app.ts --model             print the plain model (JSON) instead
+//   tsx codegen/build-app.ts --native-pins       print each native equivalent's pin and the translation's current one
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { GENERATED_HEADER, emitCore, emitCoreModule } from "./emit-core.ts";
+import { GENERATED_HEADER, emitCore, emitCoreModule, loadNatives, nativePin } from "./emit-core.ts";
 import { inspectCore, repoRoot } from "./inspect-core.ts";
 import type { CoreModel } from "./model.ts";
 import { UnsupportedConstructError } from "./unsupported.ts";
@@ -129,6 +130,15 @@ export function buildApp(options: { root?: string; model?: CoreModel } = {}): st
   const root = options.root ?? repoRoot;
   const model = options.model ?? inspectCore({ root: root });
   const core = emitCore(model, root);
+  // Every native must replace its function in the app: one whose source file is gone would silently stop applying.
+  for (const b of loadNatives(root)) {
+    if (b.kind === "native" && !core.natives.includes(b.name)) {
+      throw new Error(
+        `codegen: ${b.at}: the native ${b.name} replaces a function of ${b.file}, which is not among the translated files: ` +
+          "fix the file name in its header, or remove the block",
+      );
+    }
+  }
   const runtime = runtimeFiles(root);
   const imports = mergeImports([...core.imports, ...runtime.flatMap((r) => r.imports)]);
   const parts = [
@@ -172,6 +182,15 @@ function main(argv: string[]): number {
       process.stdout.write(`${JSON.stringify(inspectCore(), null, 1)}\n`);
       return 0;
     }
+    if (argv.includes("--native-pins")) {
+      const model = inspectCore();
+      for (const b of loadNatives()) {
+        if (b.kind !== "native") continue;
+        const now = nativePin(model, b.name);
+        process.stdout.write(`${b.name} pin: ${b.pin}  translation: ${now}${now === b.pin ? "" : "  (changed: check the native, then update its pin)"}\n`);
+      }
+      return 0;
+    }
     if (argv.includes("--check")) {
       const result = checkApp();
       (result.stale ? process.stderr : process.stdout).write(`${result.message}\n`);
@@ -180,7 +199,7 @@ function main(argv: string[]): number {
     const known = new Set(["--core-module"]);
     const unknown = argv.find((a, i) => a.startsWith("-") && !known.has(a) && argv[i - 1] !== "--core-module");
     if (unknown !== undefined) {
-      process.stderr.write(`build-app: unknown option ${unknown} (use --check, --model or --core-module FILE)\n`);
+      process.stderr.write(`build-app: unknown option ${unknown} (use --check, --model, --native-pins or --core-module FILE)\n`);
       return 2;
     }
     const model = inspectCore();

@@ -1,12 +1,16 @@
 // Emission of the translated core: the model (codegen/inspect-core.ts) as the Python section that dist/app.py
-// embeds, or as a module of its own (for tests). Order: the `_js_*` shims the translation uses, then every type
-// (string-literal unions, TypedDicts, aliases), then each source file in dependency order: its constants, its
-// functions, then constants whose values call functions.
+// embeds, or as a module of its own (for tests). Order: the `_js_*` shims the translation uses, the helpers of the
+// native equivalents, then every type (string-literal unions, TypedDicts, aliases), then each source file in
+// dependency order: its constants, its functions, then constants whose values call functions.
+//
+// Native equivalents (codegen/shims/native.py): for a short list of functions, a hand-written Python function
+// takes the public name and the translation is emitted just before it as `_translated_<name>`, its twin.
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { assignmentText, commentLines, defLines, docstringLines, pyString, type TypingUse, typeText } from "./emit-python.ts";
 import { repoRoot } from "./inspect-core.ts";
-import type { CoreModel, PyDecl, PyField } from "./model.ts";
+import type { CoreModel, PyDecl, PyDef, PyField } from "./model.ts";
 
 /** The generated-file header: the first line of dist/app.py and of the standalone core module. */
 export const GENERATED_HEADER =
@@ -65,11 +69,224 @@ export function selectShims(used: string[], blocks: ShimBlock[]): ShimBlock[] {
   return blocks.filter((b) => wanted.has(b.name));
 }
 
+export const NATIVES_FILE = "codegen/shims/native.py";
+
+/** A block of codegen/shims/native.py: a native equivalent of a translated function, or a helper natives share. */
+export interface NativeBlock {
+  kind: "native" | "helper";
+  /** The Python name: of the function it replaces (native), or of the block (helper). */
+  name: string;
+  /** Native: the source file of the function it replaces, relative to the repository root. */
+  file: string;
+  /** Native: the fingerprint of the translation it was checked against (see nativePin). */
+  pin: string;
+  /** Helpers it uses. */
+  needs: string[];
+  /** Modules it imports. */
+  imports: string[];
+  /** Its Python text (comments and code), without the header line. */
+  text: string;
+  /** Where its header is, `file:line`, for messages. */
+  at: string;
+}
+
+/** The Python name of the translation of `name` when a native equivalent takes `name`. */
+export function twinName(name: string): string {
+  return `_translated_${name.replace(/^_+/, "")}`;
+}
+
+/** Parses a block header's `key: value ...` options (pin, needs, imports). */
+function headerOptions(rest: string, where: string): Map<string, string[]> {
+  const options = new Map<string, string[]>();
+  let key: string | null = null;
+  for (const token of rest.trim().split(/\s+/)) {
+    if (token === "") continue;
+    if (token.endsWith(":")) {
+      key = token.slice(0, -1);
+      if (!["pin", "needs", "imports"].includes(key)) {
+        throw new Error(`codegen: ${where}: unknown header option ${token} (use pin:, needs: or imports:)`);
+      }
+      options.set(key, []);
+      continue;
+    }
+    if (key === null) throw new Error(`codegen: ${where}: unexpected ${JSON.stringify(token)} in the block header`);
+    options.get(key)?.push(token);
+  }
+  return options;
+}
+
+/** The blocks of codegen/shims/native.py, in file order; throws naming the line when a header is malformed. */
+export function loadNatives(root: string = repoRoot, file: string = NATIVES_FILE): NativeBlock[] {
+  const lines = readFileSync(join(root, file), "utf8").split("\n");
+  const blocks: NativeBlock[] = [];
+  let current: NativeBlock | null = null;
+  const body: string[] = [];
+  const close = () => {
+    if (current === null) return;
+    while (body.length > 0 && body[body.length - 1].trim() === "") body.pop();
+    current.text = body.join("\n");
+    blocks.push(current);
+    body.length = 0;
+  };
+  lines.forEach((line, i) => {
+    const where = `${file}:${i + 1}`;
+    const native = /^# native: (\S+) \(([^)]+)\)(.*)$/.exec(line);
+    const helper = /^# native-helper: (\S+)(.*)$/.exec(line);
+    if (native === null && helper === null) {
+      if (/^# native(-helper)?:/.test(line)) {
+        throw new Error(
+          `codegen: ${where}: malformed block header; write "# native: NAME (src/core/FILE.ts) pin: HASH [needs: ...] [imports: ...]" or "# native-helper: NAME [needs: ...] [imports: ...]"`,
+        );
+      }
+      if (current !== null) body.push(line);
+      return;
+    }
+    close();
+    const options = headerOptions(native !== null ? native[3] : (helper?.[2] ?? ""), where);
+    const pin = options.get("pin") ?? [];
+    if (native !== null && pin.length !== 1) throw new Error(`codegen: ${where}: the native ${native[1]} needs one pin: HASH (see nativePin)`);
+    if (helper !== null && pin.length > 0) throw new Error(`codegen: ${where}: a native-helper has no pin`);
+    current = {
+      kind: native !== null ? "native" : "helper",
+      name: native !== null ? native[1] : (helper?.[1] ?? ""),
+      file: native !== null ? native[2] : "",
+      pin: pin[0] ?? "",
+      needs: options.get("needs") ?? [],
+      imports: options.get("imports") ?? [],
+      text: "",
+      at: where,
+    };
+  });
+  close();
+  const seen = new Set<string>();
+  for (const b of blocks) {
+    if (seen.has(b.name)) throw new Error(`codegen: ${b.at}: a second block named ${b.name}`);
+    seen.add(b.name);
+  }
+  return blocks;
+}
+
+/** Every Python name a def's body reads (calls included). */
+function namesRead(value: unknown, out: Set<string>): Set<string> {
+  if (Array.isArray(value)) {
+    for (const v of value) namesRead(v, out);
+  } else if (value !== null && typeof value === "object") {
+    const node = value as Record<string, unknown>;
+    if (node.k === "name" && typeof node.id === "string") out.add(node.id);
+    for (const v of Object.values(node)) namesRead(v, out);
+  }
+  return out;
+}
+
+/** A def without what does not change its behaviour: docstrings and comments. */
+function behaviour(def: PyDef): unknown {
+  return JSON.parse(JSON.stringify(def), (key, v) => {
+    if (key === "doc") return "";
+    if (Array.isArray(v)) return v.filter((s) => !(s !== null && typeof s === "object" && s.k === "comment"));
+    return v;
+  });
+}
+
+/**
+ * The fingerprint of the translation of the function `name` (of any file of `model`): a hash of its translated
+ * code, of every translated function it calls, directly or not, and of the module constants they read, docstrings
+ * and comments left out. A native block records the pin of the translation it was checked against; when src/core
+ * changes what the function does, the pin changes and test/codegen/native-parity.test.ts asks for the native to be
+ * checked again.
+ */
+export function nativePin(model: CoreModel, name: string): string {
+  const defs = new Map<string, PyDef>();
+  const consts = new Map<string, unknown>();
+  for (const f of model.files) {
+    for (const d of f.decls) {
+      if (d.k === "function") defs.set(d.def.name, d.def);
+      else if (d.k === "const") consts.set(d.name, d.value);
+    }
+  }
+  if (!defs.has(name)) throw new Error(`codegen: nativePin: the translation has no function ${name}`);
+  const closure: [string, unknown][] = [];
+  const seen = new Set<string>();
+  const visit = (n: string) => {
+    if (seen.has(n)) return;
+    const def = defs.get(n);
+    const value = consts.get(n);
+    if (def === undefined && value === undefined) return;
+    seen.add(n);
+    closure.push([n, def !== undefined ? behaviour(def) : value]);
+    for (const used of [...namesRead(def !== undefined ? def.body : value, new Set())].sort()) visit(used);
+  };
+  visit(name);
+  return createHash("sha256").update(JSON.stringify(closure)).digest("hex").slice(0, 12);
+}
+
+/** The parameter names of the top-level `def name(...)` of a native block, or null when it has none. */
+function nativeParams(block: NativeBlock): string[] | null {
+  const m = new RegExp(`^def ${block.name}\\(([^)]*)\\)`, "m").exec(block.text);
+  if (m === null) return null;
+  return m[1]
+    .split(",")
+    .map((p) => p.trim().replace(/[:=].*$/, "").trim())
+    .filter((p) => p !== "");
+}
+
+/** The natives that apply to `model`: those whose source file it translates. Throws when one does not fit. */
+export function selectNatives(model: CoreModel, blocks: NativeBlock[]): { natives: Map<string, NativeBlock>; helpers: NativeBlock[] } {
+  const natives = new Map<string, NativeBlock>();
+  const names = new Set<string>();
+  for (const f of model.files) {
+    for (const d of f.decls) if ("name" in d) names.add(d.name);
+    for (const d of f.decls) if (d.k === "function") names.add(d.def.name);
+  }
+  for (const b of blocks) {
+    if (b.kind !== "native") continue;
+    const where = b.at;
+    const file = model.files.find((f) => f.file === b.file);
+    if (file === undefined) continue;
+    const twin = file.decls.find((d) => d.k === "function" && d.def.name === b.name);
+    if (twin === undefined || twin.k !== "function") {
+      throw new Error(
+        `codegen: ${where}: the native ${b.name} replaces a function of ${b.file}, which has no function ${b.name} (renamed or removed?): ` +
+          "rename the block to the function's Python name, or remove it",
+      );
+    }
+    const params = nativeParams(b);
+    if (params === null) throw new Error(`codegen: ${where}: the native block ${b.name} defines no top-level def ${b.name}(...)`);
+    const want = twin.def.params.map((p) => (p.rest ? `*${p.name}` : p.name));
+    if (params.join(",") !== want.join(",")) {
+      throw new Error(
+        `codegen: ${where}: the native ${b.name}(${params.join(", ")}) must take the parameters of its translation, ${b.name}(${want.join(", ")})`,
+      );
+    }
+    if (names.has(twinName(b.name))) {
+      throw new Error(`codegen: ${where}: the core already has a name ${twinName(b.name)}, which the translation of ${b.name} would take`);
+    }
+    natives.set(b.name, b);
+  }
+  const byName = new Map(blocks.filter((b) => b.kind === "helper").map((b) => [b.name, b]));
+  const wanted = new Set<string>();
+  const add = (n: string, by: NativeBlock) => {
+    if (wanted.has(n)) return;
+    const h = byName.get(n);
+    if (h === undefined) throw new Error(`codegen: ${by.at}: ${by.name} needs ${n}, which is no native-helper block`);
+    wanted.add(n);
+    for (const d of h.needs) add(d, h);
+  };
+  for (const b of natives.values()) for (const n of b.needs) add(n, b);
+  return { natives, helpers: blocks.filter((b) => b.kind === "helper" && wanted.has(b.name)) };
+}
+
+export interface EmitOptions {
+  /** Use the native equivalents of codegen/shims/native.py (default true); false emits the translation alone. */
+  natives?: boolean;
+}
+
 export interface EmittedCore {
   /** Import statements the section needs, one a line (deduplicated and ordered by codegen/build-app.ts). */
   imports: string[];
   /** The section's code, without imports. */
   body: string;
+  /** The functions whose native equivalent the section uses (their translations are `_translated_<name>`). */
+  natives: string[];
 }
 
 function isIdentifier(s: string): boolean {
@@ -138,11 +355,12 @@ function banner(text: string): string[] {
 }
 
 /** The translated core as a section (imports separate), given the parsed shim blocks. */
-export function emitCore(model: CoreModel, root: string = repoRoot): EmittedCore {
+export function emitCore(model: CoreModel, root: string = repoRoot, options: EmitOptions = {}): EmittedCore {
   const uses: TypingUse = new Set();
   const shims = selectShims(model.shims, loadShims(root));
+  const { natives, helpers } = options.natives === false ? { natives: new Map<string, NativeBlock>(), helpers: [] } : selectNatives(model, loadNatives(root));
   const modules = new Set<string>(model.imports);
-  for (const s of shims) for (const m of s.imports) modules.add(m);
+  for (const s of [...shims, ...helpers, ...natives.values()]) for (const m of s.imports) modules.add(m);
 
   const blocks: { lines: string[]; spaced: boolean }[] = [];
   blocks.push({
@@ -153,7 +371,15 @@ export function emitCore(model: CoreModel, root: string = repoRoot): EmittedCore
     ],
     spaced: false,
   });
+  if (natives.size > 0) {
+    blocks[0].lines.push(
+      "# A function with a native equivalent (codegen/shims/native.py, faster, equal by the argument above it) is",
+      "# emitted as _translated_<name>, its translation, followed by the native under the public name.",
+    );
+  }
   for (const s of shims) blocks.push({ lines: s.text.split("\n"), spaced: true });
+  if (helpers.length > 0) blocks.push({ lines: banner(`Helpers of the native equivalents (${NATIVES_FILE})`), spaced: true });
+  for (const h of helpers) blocks.push({ lines: h.text.split("\n"), spaced: true });
 
   const decls = model.files.flatMap((f) => f.decls);
   const typeBlocks: { lines: string[]; spaced: boolean }[] = [];
@@ -210,7 +436,16 @@ export function emitCore(model: CoreModel, root: string = repoRoot): EmittedCore
     };
     for (const d of code) if (d.k === "const" && !d.callsFunctions) blocks.push({ lines: constLines(d), spaced: false });
     for (const d of code) {
-      if (d.k === "function") blocks.push({ lines: [...preface(d, false), ...defLines(d.def, "", uses)], spaced: true });
+      if (d.k !== "function") continue;
+      const native = natives.get(d.def.name);
+      if (native === undefined) {
+        blocks.push({ lines: [...preface(d, false), ...defLines(d.def, "", uses)], spaced: true });
+        continue;
+      }
+      const twin = { ...d.def, name: twinName(d.def.name) };
+      const note = `# The translation of ${d.def.name}; the native equivalent below takes its name.`;
+      blocks.push({ lines: [...preface(d, false), note, ...defLines(twin, "", uses)], spaced: true });
+      blocks.push({ lines: native.text.split("\n"), spaced: true });
     }
     for (const d of code) if (d.k === "const" && d.callsFunctions) blocks.push({ lines: constLines(d), spaced: true });
   }
@@ -223,11 +458,11 @@ export function emitCore(model: CoreModel, root: string = repoRoot): EmittedCore
   const body = joinBlocks(blocks)
     .map((l) => l.trimEnd())
     .join("\n");
-  return { imports: imports, body: `${body}\n` };
+  return { imports: imports, body: `${body}\n`, natives: [...natives.keys()] };
 }
 
 /** The translated core as an importable Python module (tests import it as lake2oci_core). */
-export function emitCoreModule(model: CoreModel, root: string = repoRoot): string {
-  const core = emitCore(model, root);
+export function emitCoreModule(model: CoreModel, root: string = repoRoot, options: EmitOptions = {}): string {
+  const core = emitCore(model, root, options);
   return `${GENERATED_HEADER}\n${core.imports.join("\n")}\n\n\n${core.body}`;
 }

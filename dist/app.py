@@ -7,6 +7,7 @@ import base64
 import binascii
 import concurrent.futures
 import configparser
+import copy
 import datetime
 import email.utils
 import hashlib
@@ -14,6 +15,7 @@ import http.client
 import json
 import math
 import oci
+import operator
 import os
 import random
 import re
@@ -32,6 +34,8 @@ from typing import Literal, NotRequired, TypedDict
 # ---- Translated core ---------------------------------------------------------------------------------------
 # Translated from TypeScript by codegen/inspect-core.ts and codegen/emit-core.ts; the sources are named above
 # each part. The _js_* shims (codegen/shims/js_shims.py) give JavaScript's semantics where Python's differ.
+# A function with a native equivalent (codegen/shims/native.py, faster, equal by the argument above it) is
+# emitted as _translated_<name>, its translation, followed by the native under the public name.
 
 
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
@@ -138,6 +142,121 @@ def _js_num(x: float) -> str:
     if k == 1:
         return sign + digits + "e" + mark + str(abs(e))
     return sign + digits[0] + "." + digits[1:] + "e" + mark + str(abs(e))
+
+
+# ---- Helpers of the native equivalents (codegen/shims/native.py) -------------------------------------------
+
+
+# Any code point in U+D800-U+DFFF: a string with one goes to the translated twin.
+_SURROGATE_CHAR = re.compile("[\ud800-\udfff]")
+# Any code point that is a UTF-16 surrogate unit in JavaScript: U+D800-U+DFFF, or astral (a surrogate pair).
+_SURROGATE_UNIT = re.compile("[\ud800-\udfff\U00010000-\U0010ffff]")
+# What objectNameProblem has to look at one character at a time: NUL, LF, CR and U+D800-U+DFFF.
+_NAME_CHECK_CHAR = re.compile("[\x00\n\r\ud800-\udfff]")
+
+
+class _GlobAutomaton:
+    """The automaton of glob_matches_points' twin made deterministic, built lazily: a state is the twin's pair of
+    position sets (live, inside) after a character, and each transition is computed once, by _glob_step, which does
+    what one turn of the twin's loop does. Matching a name is then a dictionary look-up per code point. Adding a
+    transition holds a lock (threads may share an automaton); a transition is published last, after its state."""
+
+    def __init__(self, tokens: list[GlobToken]) -> None:
+        self.lock = threading.Lock()
+        self.tokens = copy.deepcopy(tokens)
+        size = len(tokens) + 1
+        live = [k == 0 for k in range(size)]
+        _close_over(self.tokens, live)
+        start = (tuple(live), (False,) * size)
+        self.states: list[tuple[tuple[bool, ...], tuple[bool, ...]]] = [start]
+        self.index = {start: 0}
+        self.rows: list[dict[float, int]] = [{}]
+        self.accepting = [live[size - 1]]
+        self.transitions = 0
+
+    def add(self, state: int, c: float) -> int:
+        """The state after `state` reads `c`, -1 when no position is left (the twin returns False there)."""
+        live, inside = self.states[state]
+        target = _glob_step(self.tokens, list(live), list(inside), c)
+        with self.lock:
+            if target is None:
+                nxt = -1
+            else:
+                nxt = self.index.get(target, -2)
+                if nxt == -2:
+                    nxt = len(self.states)
+                    self.states.append(target)
+                    self.rows.append({})
+                    self.accepting.append(target[0][-1])
+                    self.index[target] = nxt
+            self.rows[state][c] = nxt
+            self.transitions += 1
+        return nxt
+
+
+def _glob_step(
+    tokens: list[GlobToken], live: list[bool], inside: list[bool], c: float
+) -> tuple[tuple[bool, ...], tuple[bool, ...]] | None:
+    """One turn of the twin's loop over the name: the positions after reading `c`, None when there are none."""
+    size = len(tokens) + 1
+    next_ = [False] * size
+    next_inside = [False] * size
+    any_ = False
+    for k in range(len(tokens)):
+        if inside[k]:
+            if c == _SLASH:
+                next_[k] = True
+            else:
+                next_inside[k] = True
+            any_ = True
+        if not live[k]:
+            continue
+        t = tokens[k]
+        kind = t["kind"]
+        if kind == "literal":
+            if c == t["point"]:
+                next_[k + 1] = True
+                any_ = True
+        elif kind == "one":
+            if c != _SLASH:
+                next_[k + 1] = True
+                any_ = True
+        elif kind == "class":
+            if c != _SLASH and _in_class(t, c):
+                next_[k + 1] = True
+                any_ = True
+        elif kind == "star":
+            if c != _SLASH:
+                next_[k] = True
+                any_ = True
+        elif kind == "globstar":
+            next_[k] = True
+            any_ = True
+        else:
+            if c == _SLASH:
+                next_[k] = True
+            else:
+                next_inside[k] = True
+            any_ = True
+    if not any_:
+        return None
+    _close_over(tokens, next_)
+    return (tuple(next_), tuple(next_inside))
+
+
+# Automata by pattern text; an entry is used only while its tokens equal the glob's (a deep copy is kept), so a
+# glob built or changed by hand gets an automaton of its own.
+_GLOB_AUTOMATA: dict[str, _GlobAutomaton] = {}
+
+
+def _glob_automaton(glob: CompiledGlob) -> _GlobAutomaton:
+    automaton = _GLOB_AUTOMATA.get(glob["pattern"])
+    if automaton is None or automaton.tokens != glob["tokens"] or automaton.transitions > 100000:
+        if len(_GLOB_AUTOMATA) >= 256:
+            _GLOB_AUTOMATA.clear()
+        automaton = _GlobAutomaton(glob["tokens"])
+        _GLOB_AUTOMATA[glob["pattern"]] = automaton
+    return automaton
 
 
 # ---- Types -------------------------------------------------------------------------------------------------
@@ -461,7 +580,8 @@ def is_low_surrogate(unit: float) -> bool:
     return unit >= 0xDC00 and unit <= 0xDFFF
 
 
-def code_points_of(text: str) -> list[float]:
+# The translation of code_points_of; the native equivalent below takes its name.
+def _translated_code_points_of(text: str) -> list[float]:
     """The code points of `text`, in order."""
     points = []
     n = _js_len(text)
@@ -477,6 +597,16 @@ def code_points_of(text: str) -> list[float]:
         points.append(unit)
         i += 1
     return points
+
+
+# Equal to the twin for names without a code point in U+D800-U+DFFF: their UTF-16 form pairs every surrogate, the
+# twin joins each pair into its code point and passes every other unit through, so its result is the str's code
+# points, which is what ord gives for each character. Other names go to the twin.
+def code_points_of(text: str) -> list[float]:
+    """The code points of `text`, in order."""
+    if text.isascii() or _SURROGATE_CHAR.search(text) is None:
+        return list(map(ord, text))
+    return _translated_code_points_of(text)
 
 
 # ---- src/core/compare-names.ts -----------------------------------------------------------------------------
@@ -500,7 +630,8 @@ def _code_point_order_key(unit: float) -> float:
     return unit + 0x2000
 
 
-def compare_names(a: str, b: str) -> float:
+# The translation of compare_names; the native equivalent below takes its name.
+def _translated_compare_names(a: str, b: str) -> float:
     """Negative when `a` sorts before `b`, 0 when equal, positive after; code point (= UTF-8 byte) order."""
     if a == b:
         return 0
@@ -517,7 +648,21 @@ def compare_names(a: str, b: str) -> float:
     return -1 if _js_len(a) < _js_len(b) else 1
 
 
-def has_surrogates(name: str) -> bool:
+# Equal to the twin: both return 0 when a == b. Otherwise, when neither name holds a code point in U+D800-U+DFFF,
+# both UTF-16 forms are well formed and compareNames (first differing unit, surrogates moved above U+E000-U+FFFF)
+# orders them by code point, as Python's `<` does; a != b, so the result is -1 or 1 as the twin's. Any other
+# name goes to the twin.
+def compare_names(a: str, b: str) -> float:
+    """Negative when `a` sorts before `b`, 0 when equal, positive after; code point (= UTF-8 byte) order."""
+    if a == b:
+        return 0
+    if (a.isascii() or _SURROGATE_CHAR.search(a) is None) and (b.isascii() or _SURROGATE_CHAR.search(b) is None):
+        return -1 if a < b else 1
+    return _translated_compare_names(a, b)
+
+
+# The translation of has_surrogates; the native equivalent below takes its name.
+def _translated_has_surrogates(name: str) -> bool:
     """True when `name` holds a UTF-16 surrogate unit (an astral character or an unpaired surrogate). When neither of two
     names does, plain `<` on them already is code point order: the fast path the planner uses for sorting.
     """
@@ -529,6 +674,14 @@ def has_surrogates(name: str) -> bool:
             return True
         i += 1
     return False
+
+
+# Equal to the twin for every str: the twin looks for a unit in U+D800-U+DFFF in the UTF-16 form (_u16), which
+# holds one exactly where the str holds a code point in U+D800-U+DFFF (kept as it is) or an astral code point
+# (written as a pair). No fallback is needed.
+def has_surrogates(name: str) -> bool:
+    """True when `name` holds a UTF-16 surrogate unit (an astral character or an unpaired surrogate)."""
+    return not name.isascii() and _SURROGATE_UNIT.search(name) is not None
 
 
 # ---- src/core/judge-file.ts --------------------------------------------------------------------------------
@@ -803,7 +956,8 @@ def _close_over(tokens: list[GlobToken], live: list[bool]) -> None:
         k += 1
 
 
-def glob_matches_points(glob: CompiledGlob, name: list[float]) -> bool:
+# The translation of glob_matches_points; the native equivalent below takes its name.
+def _translated_glob_matches_points(glob: CompiledGlob, name: list[float]) -> bool:
     """True when the compiled pattern matches the whole name given as code points. Invalid patterns match nothing."""
     if glob["error"] != "":
         return False
@@ -866,6 +1020,28 @@ def glob_matches_points(glob: CompiledGlob, name: list[float]) -> bool:
         live = next_
         inside = next_inside
     return live[size - 1]
+
+
+# Equal to the twin: the twin runs a set of positions over the name, and its next positions depend only on the
+# current ones and the code point read (the tokens are fixed); _glob_step is that computation, so the automaton's
+# state after each code point is the twin's, and the answer is the twin's `live[size - 1]`. Where the twin stops
+# early (no position left), the automaton reaches -1 and answers False, as the twin does. The transitions are
+# memoized, so a name costs one look-up per code point instead of a pass over every token.
+def glob_matches_points(glob: CompiledGlob, name: list[float]) -> bool:
+    """True when the compiled pattern matches the whole name given as code points. Invalid patterns match nothing."""
+    if glob["error"] != "":
+        return False
+    automaton = _glob_automaton(glob)
+    rows = automaton.rows
+    state = 0
+    for c in name:
+        nxt = rows[state].get(c)
+        if nxt is None:
+            nxt = automaton.add(state, c)
+        if nxt < 0:
+            return False
+        state = nxt
+    return automaton.accepting[state]
 
 
 def glob_matches(glob: CompiledGlob, name: str) -> bool:
@@ -1180,7 +1356,8 @@ def merge_step(group: list[MappedSource], target: TargetEntry | None, plan: Prep
 MAX_OBJECT_NAME_BYTES = 1024
 
 
-def object_name_problem(name: str) -> str | None:
+# The translation of object_name_problem; the native equivalent below takes its name.
+def _translated_object_name_problem(name: str) -> str | None:
     """Why OCI would refuse `name` as an object name, or null when it is acceptable."""
     n = _js_len(name)
     if n == 0:
@@ -1215,6 +1392,18 @@ def object_name_problem(name: str) -> str | None:
     if bytes_ > MAX_OBJECT_NAME_BYTES:
         return f"it is {bytes_} bytes of UTF-8, more than OCI's limit of {MAX_OBJECT_NAME_BYTES}"
     return None
+
+
+# Decides only the common case, a name the twin accepts: not empty, no NUL, LF or CR, no code point in
+# U+D800-U+DFFF (the twin's only character rules), and at most MAX_OBJECT_NAME_BYTES bytes of UTF-8 (what the twin
+# counts for such a name, see utf8_length). Every other name goes to the twin, which writes the message.
+def object_name_problem(name: str) -> str | None:
+    """Why OCI would refuse `name` as an object name, or None when it is acceptable."""
+    if name != "" and _NAME_CHECK_CHAR.search(name) is None:
+        size = len(name) if name.isascii() else len(name.encode("utf-8"))
+        if size <= MAX_OBJECT_NAME_BYTES:
+            return None
+    return _translated_object_name_problem(name)
 
 
 # ---- src/core/plan-options.ts ------------------------------------------------------------------------------
@@ -1380,7 +1569,8 @@ def compare_mapped(a: MappedSource, b: MappedSource) -> float:
     return compare_names(a["sourceName"], b["sourceName"])
 
 
-def sort_sources(sources: list[MappedSource]) -> list[MappedSource]:
+# The translation of sort_sources; the native equivalent below takes its name.
+def _translated_sort_sources(sources: list[MappedSource]) -> list[MappedSource]:
     """A new array with the sources in merge order; the input is not changed."""
     current = sources[0:]
     n = len(current)
@@ -1410,6 +1600,24 @@ def sort_sources(sources: list[MappedSource]) -> list[MappedSource]:
         current = merged
         width = width * 2
     return current
+
+
+# Equal to the twin when no name holds a code point in U+D800-U+DFFF: compare_mapped is then the order of the tuple
+# (targetName, sourceName) under Python's `<` (see compare_names), a total preorder, and a stable sort by it has one
+# result: the twin's bottom-up merge sort is stable (it takes the right element only when strictly smaller), and so
+# is sorted(). Both return a new list of the same dicts and leave the input as it is. Otherwise the twin sorts.
+def sort_sources(sources: list[MappedSource]) -> list[MappedSource]:
+    """A new array with the sources in merge order; the input is not changed."""
+    if len(sources) < 2:
+        return sources[0:]
+    for source in sources:
+        target_name = source["targetName"]
+        source_name = source["sourceName"]
+        if not (target_name.isascii() or _SURROGATE_CHAR.search(target_name) is None) or not (
+            source_name.isascii() or _SURROGATE_CHAR.search(source_name) is None
+        ):
+            return _translated_sort_sources(sources)
+    return sorted(sources, key=operator.itemgetter("targetName", "sourceName"))
 
 
 # ---- src/core/source-intake.ts -----------------------------------------------------------------------------
@@ -2115,7 +2323,8 @@ def format_summary_table(summary: PlanSummary) -> str:
 # Python sees one code point ≥ 0x10000 (4 bytes).
 
 
-def utf8_length(text: str) -> float:
+# The translation of utf8_length; the native equivalent below takes its name.
+def _translated_utf8_length(text: str) -> float:
     """Bytes `text` takes in UTF-8. An unpaired surrogate counts 3 bytes (it has no UTF-8 form; see object-name.ts)."""
     n = _js_len(text)
     bytes_ = 0
@@ -2135,6 +2344,18 @@ def utf8_length(text: str) -> float:
             bytes_ += 4
         i += 1
     return bytes_
+
+
+# Equal to the twin for names without a code point in U+D800-U+DFFF: the twin counts 1, 2 or 3 bytes for each BMP
+# unit below 0x80, 0x800 and 0x10000 and 4 for each surrogate pair, which is UTF-8's length of each code point.
+# Other names go to the twin (it counts an unpaired surrogate 3 bytes and a pair split into two code points 4).
+def utf8_length(text: str) -> float:
+    """Bytes `text` takes in UTF-8. An unpaired surrogate counts 3 bytes."""
+    if text.isascii():
+        return len(text)
+    if _SURROGATE_CHAR.search(text) is None:
+        return len(text.encode("utf-8"))
+    return _translated_utf8_length(text)
 
 
 # ---- src/config/defaults.ts --------------------------------------------------------------------------------

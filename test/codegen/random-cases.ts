@@ -1,7 +1,11 @@
 // Seeded random cases for the randomized parity test (test/codegen/random-parity.test.ts): names that stress UTF-16
-// versus code points (astral characters, U+FFFD, combining marks, unpaired surrogates, controls), empty inputs,
-// sizes up to 10 TiB, and ties; each case names the driver of test/codegen/vector-drivers.ts that runs it. The same
-// seed gives the same cases. Also a greedy shrinker for JSON values, to report the smallest failing case.
+// versus code points (astral characters, U+FFFD, U+E000-U+FFFF, combining marks, unpaired surrogates, controls),
+// empty inputs, sizes up to 10 TiB, and ties; each case names the driver of test/codegen/vector-drivers.ts that runs
+// it. The same seed gives the same cases. Also a greedy shrinker for JSON values, to report the smallest failing case.
+//
+// The Python side is the module as emitted, native equivalents included (codegen/shims/native.py): names come in
+// three kinds so that both a native's own path and its way to the translation are taken: plain ASCII, clean Unicode
+// (astral, U+E000-U+FFFF), and names with unpaired surrogates.
 import { type Random, TRICKY_CHARACTERS, seededRandom } from "../core/seeded-random.ts";
 
 export interface RandomCase {
@@ -70,13 +74,35 @@ function size(random: Random): number {
   return random.below(kind < 6 ? 100 : 1 << 30);
 }
 
+const ASCII_NAME: readonly string[] = ["a", "b", "/", ".", "-", "0"];
+const CLEAN_NAME: readonly string[] = ["a", "b", "/", "😀", "\ufffd", "\uffff", "\ue000", "é", "\u{10ffff}"];
+const SURROGATE_NAME: readonly string[] = ["a", "/", "😀", "\ue000", "\ufffd", "\ud800", "\udbff", "\udc00", "\udfff"];
+
+/** A short name of one of three kinds: ASCII, clean Unicode, or (one in eight) with unpaired surrogates. */
+function shortName(random: Random, max: number): string {
+  const kind = random.below(8);
+  return name(random, max, kind < 3 ? ASCII_NAME : kind < 7 ? CLEAN_NAME : SURROGATE_NAME);
+}
+
 /** `count` names from a small alphabet, so that equal names, prefixes and ties are frequent. */
 function names(random: Random, count: number): string[] {
   const out: string[] = [];
   for (let i = 0; i < count; i++) {
-    out.push(random.below(4) === 0 && out.length > 0 ? random.pick(out) : name(random, 4, ["a", "b", "/", "😀", "\ufffd", "\uffff", "é"]));
+    out.push(random.below(4) === 0 && out.length > 0 ? random.pick(out) : shortName(random, 4));
   }
   return out;
+}
+
+/** Mapped sources in any order, with collision groups and equal names; `size` numbers them, so order shows. */
+function mappedSources(random: Random): unknown {
+  const prefix = random.pick(["", "p/", "😀/"]);
+  const sources = names(random, random.below(14)).map((n, i) => ({
+    sourceName: n,
+    targetName: random.below(5) === 0 ? "p/same" : prefix + n,
+    size: i,
+    md5: "",
+  }));
+  return { sources };
 }
 
 function compareNames(random: Random): unknown {
@@ -173,7 +199,14 @@ export function randomCases(seed: number, count: number): RandomCase[] {
   const makers: [string, number, (r: Random) => unknown][] = [
     ["compareNamesCase", 25, compareNames],
     ["sortNamesCase", 5, (r) => ({ names: names(r, r.below(10)) })],
-    ["objectNamesCase", 12, (r) => ({ name: r.below(20) === 0 ? name(r, 3).repeat(300) : name(r, 8) })],
+    ["sortSourcesCase", 6, mappedSources],
+    ["hasSurrogatesCase", 3, (r) => ({ name: r.below(2) === 0 ? shortName(r, 6) : name(r, 6) })],
+    ["codePointsCase", 3, (r) => ({ name: r.below(2) === 0 ? shortName(r, 6) : name(r, 6) })],
+    [
+      "objectNamesCase",
+      12,
+      (r) => ({ name: r.below(20) === 0 ? name(r, 3).repeat(300) : r.below(3) === 0 ? shortName(r, 8) : name(r, 8) }),
+    ],
     ["globCase", 18, glob],
     ["mappingCase", 8, (r) => ({ prefix: r.pick(["", "/", "a", "/a/", "a//b/", name(r, 3)]), sourceName: name(r, 5) })],
     ["scopeCase", 8, (r) => ({ prefix: r.pick(["", "/", "a", "😀/"]), objectName: r.pick(["a/", "😀/", ""]) + name(r, 4) })],

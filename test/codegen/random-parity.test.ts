@@ -1,7 +1,8 @@
-// Randomized parity: 12,000 seeded cases across compareNames, sorting, object names, globs, name mapping,
-// formatting, the diff and partitioning run through the TypeScript core and its Python translation (one Python
-// process for all of them). The first difference stops the run; it is shrunk to a small failing case, printed with
-// the seed. The seed is fixed so that CI is reproducible; try others with
+// Randomized parity: 12,000 seeded cases across compareNames, sorting, object names, code points, globs, name
+// mapping, formatting, the diff and partitioning run through the TypeScript core and its Python translation as
+// emitted, native equivalents included (one Python process for all of them). The first difference stops the run;
+// it is shrunk to a small failing case, printed with the seed. The seed is fixed so that CI is reproducible; try
+// others with
 //   LAKE2OCI_PARITY_SEED=123 node --import tsx --test test/codegen/random-parity.test.ts
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -9,17 +10,20 @@ import { defaultCoreFiles } from "../../codegen/inspect-core.ts";
 import { type GeneratedModule, PythonSession, comparable, generateModule, tsOutcome } from "./python-session.ts";
 import { randomCases, shrink } from "./random-cases.ts";
 import {
+  codePointsCase,
   compareNamesCase,
   diffCase,
   formatBytesCase,
   globCase,
   groupDigitsCase,
+  hasSurrogatesCase,
   mappingCase,
   objectNamesCase,
   partitionCase,
   quoteNameCase,
   scopeCase,
   sortNamesCase,
+  sortSourcesCase,
 } from "./vector-drivers.ts";
 
 const DRIVER_FILE = "test/codegen/vector-drivers.ts";
@@ -30,6 +34,9 @@ const COUNT = 12000;
 const FUNCTIONS: Record<string, (given: any) => unknown> = {
   compareNamesCase,
   sortNamesCase,
+  sortSourcesCase,
+  hasSurrogatesCase,
+  codePointsCase,
   objectNamesCase,
   globCase,
   mappingCase,

@@ -1,15 +1,17 @@
 // How each list of test/vectors/*.json is run: one function per list, turning a case's `given` into the shape of
 // its `want`. This file is translated to Python together with src/core, so both languages run the very same driver
 // code (see test/codegen/parity.test.ts, which maps each file and list to its driver).
-import { compareNames } from "../../src/core/compare-names.ts";
+import { codePointsOf } from "../../src/core/code-points.ts";
+import { compareNames, hasSurrogates } from "../../src/core/compare-names.ts";
 import { type DiffResult, diffListings } from "../../src/core/diff-listings.ts";
 import { compileGlob, globMatches } from "../../src/core/glob.ts";
 import { normalizeTargetPrefix, relativeToPrefix, targetNameFor } from "../../src/core/name-mapping.ts";
 import { objectNameProblem } from "../../src/core/object-name.ts";
 import { type PartitionOptions, type PartitionResult, defaultPartitionOptions, partitionPlan } from "../../src/core/partition.ts";
 import { defaultPlanOptions } from "../../src/core/plan-options.ts";
-import type { PlanEntry, PlanOptions, SourceEntry, TargetEntry } from "../../src/core/plan-types.ts";
+import type { MappedSource, PlanEntry, PlanOptions, SourceEntry, TargetEntry } from "../../src/core/plan-types.ts";
 import { quoteName } from "../../src/core/quote-name.ts";
+import { sortSources } from "../../src/core/sort-sources.ts";
 import { formatBytes, groupDigits } from "../../src/core/summary-table.ts";
 import { utf8Length } from "../../src/core/utf8-length.ts";
 
@@ -74,4 +76,19 @@ export function diffCase(given: { options: Partial<PlanOptions>; sources: Source
 export function partitionCase(given: { entries: PlanEntry[]; options: Partial<PartitionOptions> }): PartitionResult {
   const options: PartitionOptions = { ...defaultPartitionOptions(4), ...given.options };
   return partitionPlan(given.entries, options);
+}
+
+/** Random parity only: sortSources (its size fields number the input, so that the order of equal names shows). */
+export function sortSourcesCase(given: { sources: MappedSource[] }): MappedSource[] {
+  return sortSources(given.sources);
+}
+
+/** Random parity only: hasSurrogates. */
+export function hasSurrogatesCase(given: { name: string }): boolean {
+  return hasSurrogates(given.name);
+}
+
+/** Random parity only: codePointsOf. */
+export function codePointsCase(given: { name: string }): number[] {
+  return codePointsOf(given.name);
 }
