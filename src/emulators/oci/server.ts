@@ -1,6 +1,7 @@
 // The OCI Object Storage emulator: a node:http server on loopback that speaks the REST subset the OCI SDKs use for
 // data transfer (namespace, buckets, objects, listing, multipart uploads), verifies OCI request signatures against
-// the keys of an OCI config file (or given public keys), keeps data on disk, and lets tests inject faults and read
+// the keys of an OCI config file (or given public keys) and resource-principal session tokens of trusted issuers
+// (session-tokens.ts), keeps data on disk, and lets tests inject faults and read
 // a log of what reached it. docs/emulators.md lists what it implements and how it differs from the real service.
 //
 // Request pipeline: route -> faults (latency, status, drop) -> signature -> operation. Faults come before the
@@ -18,6 +19,7 @@ import { ConnectionGone, Exchange } from "./exchange.ts";
 import { handlers } from "./handlers.ts";
 import { RequestLog, type RequestRecord } from "./request-log.ts";
 import { resolveRoute, type Route } from "./routes.ts";
+import { SessionTokenResolver } from "./session-tokens.ts";
 import { ApiKeyResolver, createSignatureVerifier } from "./signature.ts";
 import { ObjectStore } from "./store.ts";
 
@@ -36,6 +38,8 @@ export interface OciEmulatorOptions {
   /** Every API-key profile in it becomes an accepted key. */
   ociConfigFile?: string;
   publicKeys?: { keyId: string; publicKeyPem: string }[];
+  /** PEM public keys of session-token issuers: requests signed with keyId "ST$<token>" of theirs are accepted. */
+  sessionTokenIssuers?: string[];
   faults?: FaultRule[];
   /** Default 300. */
   maxClockSkewSeconds?: number;
@@ -50,6 +54,8 @@ export interface OciEmulator {
   requests(): RequestRecord[];
   requestCounts(): Record<string, number>;
   resetRequests(): void;
+  /** Accept resource-principal session tokens signed by this issuer key (PEM), from now on. */
+  trustSessionTokenIssuer(publicKeyPem: string): void;
   stop(): Promise<void>;
 }
 
@@ -94,10 +100,20 @@ export async function startOciEmulator(options: OciEmulatorOptions): Promise<Oci
       throw new Error(`OCI emulator: publicKeys[${i}] (${k.keyId}): not a valid PEM public key: ${(err as Error).message}`);
     }
   }
-  if (apiKeys.size === 0) {
-    throw new Error("OCI emulator: no keys to accept; pass ociConfigFile (an OCI config with API-key profiles) or publicKeys");
+  const sessionTokens = new SessionTokenResolver();
+  for (const [i, pem] of (options.sessionTokenIssuers ?? []).entries()) {
+    try {
+      sessionTokens.trust(pem);
+    } catch (err) {
+      throw new Error(`OCI emulator: sessionTokenIssuers[${i}]: not a valid PEM public key: ${(err as Error).message}`);
+    }
   }
-  const verify = createSignatureVerifier({ resolvers: [apiKeys], maxClockSkewSeconds });
+  if (apiKeys.size === 0 && sessionTokens.size === 0) {
+    throw new Error(
+      "OCI emulator: no keys to accept; pass ociConfigFile (an OCI config with API-key profiles), publicKeys or sessionTokenIssuers",
+    );
+  }
+  const verify = createSignatureVerifier({ resolvers: [apiKeys, sessionTokens], maxClockSkewSeconds });
   const faults = createFaultController(options.faults ?? []);
   const log = new RequestLog();
   const store = await ObjectStore.open(resolve(options.dataDir));
@@ -161,7 +177,9 @@ export async function startOciEmulator(options: OciEmulatorOptions): Promise<Oci
     if (route.operation === "Unsupported") {
       throw new OciServiceError(501, "NotImplemented", `The OCI emulator does not implement ${ex.method} ${ex.rawPath}`);
     }
-    await handlers[route.operation](ex, { store, namespace, keyId: signed.keyId, bodyHashToCheck: signed.bodyHashToCheck }, route);
+    // A session token is a credential: operations see the principal it stands for, never the token.
+    const keyId = sessionTokens.handles(signed.keyId) ? sessionTokens.principal(signed.keyId) : signed.keyId;
+    await handlers[route.operation](ex, { store, namespace, keyId, bodyHashToCheck: signed.bodyHashToCheck }, route);
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse, expectContinue: boolean): Promise<void> {
@@ -208,6 +226,7 @@ export async function startOciEmulator(options: OciEmulatorOptions): Promise<Oci
     requests: () => log.list(),
     requestCounts: () => log.countsByOperation(),
     resetRequests: () => log.reset(),
+    trustSessionTokenIssuer: (publicKeyPem) => sessionTokens.trust(publicKeyPem),
     stop() {
       stopping ??= (async () => {
         const closed = new Promise<void>((r) => server.close(() => r()));

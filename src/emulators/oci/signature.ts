@@ -8,8 +8,9 @@
 // (PutObject, UploadPart). The body's SHA-256 is checked against `x-content-sha256` by the caller once the body has
 // been read (see `bodyHashToCheck`).
 //
-// Keys are found through KeyResolvers, chosen by the keyId's form: API keys (`tenancy/user/fingerprint`) today;
-// resource-principal session tokens (`ST$<token>`) can be added as another resolver without touching this file.
+// Keys are found through KeyResolvers, chosen by the keyId's form: API keys (`tenancy/user/fingerprint`, here) and
+// resource-principal session tokens (`ST$<token>`, session-tokens.ts). A resolver may throw a 401 of its own to say
+// why a keyId is refused.
 import { verify as cryptoVerify, type KeyObject } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import { notAuthenticated } from "./errors.ts";
