@@ -2,12 +2,22 @@
 // The `lake2oci` command. Each subcommand lives in src/cli/commands/<name>.ts and exports `run(argv)`, returning the
 // process exit code. Errors reach the user as one line; `--debug` (or LAKE2OCI_DEBUG=1) adds the stack trace.
 import { CliError } from "./cli-error.ts";
+import { run as build } from "./commands/build.ts";
+import { run as deploy } from "./commands/deploy.ts";
 import { run as emulators } from "./commands/emulators.ts";
 import { run as plan } from "./commands/plan.ts";
 
 type Command = { summary: string; run: (argv: string[]) => Promise<number> };
 
 const commands: Record<string, Command> = {
+  build: {
+    summary: "build dist/app.py, dist/archive.zip and the Data Flow application settings for a config",
+    run: build,
+  },
+  deploy: {
+    summary: "upload dist/app.py and dist/archive.zip to the dataflow bucket (unchanged files are skipped)",
+    run: deploy,
+  },
   emulators: {
     summary: "start the local cloud (OCI Object Storage emulator, Azurite + DFS gateway) in the foreground",
     run: emulators,

@@ -1,0 +1,83 @@
+// `lake2oci build --config FILE [options]` (also `npm run build:dataflow`, through scripts/build-dataflow.ts): validates
+// the config, writes dist/app.py, dist/archive.zip and dist/dataflow-application.json, and prints what to upload where
+// and the Data Flow Application settings. Exit 0 when built, 2 for a refused config or bad options, 1 otherwise.
+import { relative } from "node:path";
+import { parseArgs } from "node:util";
+import { buildDataflow, buildReport } from "../../packaging/build-dataflow.ts";
+import { PackagingError } from "../../packaging/packaging-error.ts";
+import { parsePython } from "../../packaging/wheels.ts";
+import { CliError } from "../cli-error.ts";
+
+const help = (defaultConfig?: string) => `usage: lake2oci build --config FILE [options]
+
+Builds what an OCI Data Flow run needs: dist/app.py, dist/archive.zip (the Python packages for Data Flow's
+Linux x86_64 runtime, downloaded once into .cache/, and the config's job file) and dist/dataflow-application.json
+(accepted by: oci data-flow application create --from-json file://dist/dataflow-application.json).
+
+  --config FILE          the lake2oci config, profile DATAFLOW${defaultConfig === undefined ? "" : ` (default ${defaultConfig})`}
+  --python 3.11|3.6      the runtime's Python: 3.11 for Spark 3.5.0 (default), 3.6 for the original Spark 2.4.4 layout
+  --strict               refuse to put an OCI API private key in archive.zip (config-file auth)
+  --out DIR              output directory (default dist)
+  --bucket NAME          the bucket for app.py and archive.zip (default dataflow-warehouse)
+  --namespace NS         its Object Storage namespace (default target.namespace; else lake2oci deploy fills it in)
+  --prefix PATH          a folder in that bucket for both files (default: the bucket root)
+  --compartment-id OCID  put the compartment in the settings JSON
+  --name NAME            the application's display name
+  --offline              use only the wheels already in .cache/ (never run pip download)
+  --no-codegen           copy the committed dist/app.py instead of running the generator
+  --debug                show stack traces`;
+
+export async function run(argv: string[], defaults: { config?: string } = {}): Promise<number> {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        config: { type: "string", short: "c" },
+        python: { type: "string" },
+        strict: { type: "boolean" },
+        out: { type: "string", short: "o" },
+        bucket: { type: "string" },
+        namespace: { type: "string" },
+        prefix: { type: "string" },
+        "compartment-id": { type: "string" },
+        name: { type: "string" },
+        offline: { type: "boolean" },
+        "no-codegen": { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (err) {
+    throw new CliError(`${(err as Error).message}\n\n${help(defaults.config)}`, { exitCode: 2 });
+  }
+  if (values.help) {
+    console.log(help(defaults.config));
+    return 0;
+  }
+  const configFile = (values.config as string | undefined) ?? defaults.config;
+  if (configFile === undefined) throw new CliError(`--config FILE is required\n\n${help()}`, { exitCode: 2 });
+  try {
+    const python = parsePython((values.python as string | undefined) ?? "3.11");
+    if (defaults.config !== undefined && values.config === undefined) console.error(`lake2oci build: using the sample config ${relative(process.cwd(), configFile) || configFile} (pass --config FILE for yours)`);
+    const result = await buildDataflow({
+      configFile,
+      python,
+      strict: values.strict === true,
+      outDir: values.out as string | undefined,
+      bucket: values.bucket as string | undefined,
+      namespace: values.namespace as string | undefined,
+      prefix: values.prefix as string | undefined,
+      compartmentId: values["compartment-id"] as string | undefined,
+      displayName: values.name as string | undefined,
+      fetch: values.offline !== true,
+      regenerateApp: values["no-codegen"] !== true,
+      log: (line) => console.error(`lake2oci build: ${line}`),
+    });
+    for (const w of result.warnings) console.error(`warning: ${w}`);
+    console.log(buildReport(result));
+    return 0;
+  } catch (err) {
+    if (err instanceof PackagingError) throw new CliError(err.message, { exitCode: err.exitCode, cause: err });
+    throw err;
+  }
+}
