@@ -31,6 +31,7 @@ const files: Record<string, Buffer> = {
   "dir with space/file name.csv": Buffer.from("x,y\n1,2\n"),
   "unicode/ñandú-日本-😀.json": Buffer.from('{"k":"v"}'),
   "odd/100%+plus#hash.dat": Buffer.from("odd"),
+  "we#ird&dir+=%20/x?y=1&z.dat": Buffer.from("weird"),
 };
 for (let i = 0; i < 25; i++) files[`many/part-${String(i).padStart(5, "0")}.parquet`] = Buffer.alloc(i, i);
 
@@ -146,6 +147,31 @@ for (const storeName of ["adls", "oci"]) {
       const names = pages.flat().filter((e) => !e.isDirectory).map((e) => e.name);
       assert.equal(new Set(names).size, Object.keys(files).length);
     });
+
+    it("resumes after every name, however odd (page size 1: each name is the next page's start)", async () => {
+      const names = (await collect(fx().lister(), { pageSize: 1 })).flat().filter((e) => !e.isDirectory).map((e) => e.name);
+      assert.deepEqual([...names].sort(byCodePoint), Object.keys(files).sort(byCodePoint));
+    });
+
+    // A directory on ADLS, a name prefix on OCI: the directories below are both, the names only the latter.
+    for (const [prefix, onlyNames] of [
+      ["we#ird&dir+=%20", false],
+      ["dir with space", false],
+      ["unicode", false],
+      ["odd/100%+plus#hash", true],
+      ["unicode/ñandú-日本-😀", true],
+    ] as const) {
+      it(`restricts the listing to the prefix ${JSON.stringify(prefix)}, sent exactly`, async () => {
+        if (onlyNames && fx().hasDirectories) {
+          // ADLS lists directories: a prefix of names that is no directory is not found, said plainly.
+          assert.ok((await rejection(collect(fx().lister(), { prefix }))) instanceof StoreNotFoundError);
+          return;
+        }
+        const names = (await collect(fx().lister(), { prefix })).flat().filter((e) => !e.isDirectory).map((e) => e.name);
+        assert.deepEqual(names.sort(byCodePoint), Object.keys(files).filter((n) => n.startsWith(prefix)).sort(byCodePoint));
+        assert.ok(names.length > 0);
+      });
+    }
 
     it("lists in its documented order", async () => {
       const names = (await collect(fx().lister())).flat().map((e) => e.name);

@@ -33,8 +33,10 @@ export class OciLister implements StoreLister {
         page = await this.client.listObjects({
           namespaceName: this.location.namespace,
           bucketName: this.location.bucket,
-          prefix: prefix === "" ? undefined : prefix,
-          start,
+          // The TypeScript SDK puts query values into the URL as they are (oci-common's request-generator does not
+          // encode them): a name with &, #, + or % would be cut or changed. Encoded here, they reach the service intact.
+          prefix: prefix === "" ? undefined : encodeURIComponent(prefix),
+          start: start === undefined ? undefined : encodeURIComponent(start),
           limit,
           fields: "name,size,md5,etag,timeModified",
         });
