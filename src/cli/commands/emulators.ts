@@ -36,6 +36,8 @@ export function describe(cloud: LocalCloud): Record<string, string> {
     adlsAccountName: cloud.adls.accountName,
     adlsAccountKey: cloud.adls.accountKey,
     adlsConnectionString: cloud.adls.connectionString,
+    // Azurite's own Blob endpoint, behind the gateway: for fast seeding and for measuring Azurite alone.
+    azuriteBlobUrl: `http://127.0.0.1:${cloud.adls.azuritePort}/${cloud.adls.accountName}`,
     dataDir: cloud.dir,
   };
 }
