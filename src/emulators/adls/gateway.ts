@@ -30,6 +30,11 @@ export interface DfsGatewayOptions {
   host?: string;
   port?: number;
   tokenVerifier?: (token: string) => Promise<boolean>;
+  /**
+   * Milliseconds to wait before handling every request, served or passed through (default 0): what a cloud round
+   * trip costs, for benchmarks. Changeable while running with `setLatencyMs`.
+   */
+  latencyMs?: number;
 }
 
 export interface DfsGateway {
@@ -39,6 +44,15 @@ export interface DfsGateway {
   stop(): Promise<void>;
   /** Requests received so far, by operation (listPaths, createFile, append, ..., passthrough:GET, ...). */
   requestCounts(): Record<string, number>;
+  /** Sets the latency added to every request from now on (0 turns it off). */
+  setLatencyMs(ms: number): void;
+}
+
+function checkLatency(ms: unknown, field: string): number {
+  if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) {
+    throw new Error(`${field} must be a number of milliseconds, 0 or more (got ${String(ms)})`);
+  }
+  return ms;
 }
 
 /** How far x-ms-date / Date may be from the gateway's clock, as the service allows. */
@@ -126,6 +140,7 @@ export async function startDfsGateway(options: DfsGatewayOptions): Promise<DfsGa
   if (!options.accountKey || Buffer.from(options.accountKey, "base64").length === 0) {
     throw new Error("startDfsGateway: accountKey must be the account's base64 key");
   }
+  let latencyMs = checkLatency(options.latencyMs ?? 0, "startDfsGateway: latencyMs");
   const account = options.accountName;
   const api = new BlobApi({ upstream: options.upstream, account, accountKey: options.accountKey });
   const operations = new PathOperations(api);
@@ -495,9 +510,13 @@ export async function startDfsGateway(options: DfsGatewayOptions): Promise<DfsGa
   }
 
   const server = http.createServer((request, response) => {
-    handle(request, response).catch((error: unknown) => {
-      writeError(response, request.method ?? "GET", new DfsError(500, "InternalError", `the gateway failed: ${(error as Error).message}`));
-    });
+    const run = () =>
+      handle(request, response).catch((error: unknown) => {
+        writeError(response, request.method ?? "GET", new DfsError(500, "InternalError", `the gateway failed: ${(error as Error).message}`));
+      });
+    // The body waits, unread, in the socket meanwhile.
+    if (latencyMs > 0) setTimeout(run, latencyMs);
+    else run();
   });
   server.keepAliveTimeout = KEEP_ALIVE_MS;
   server.headersTimeout = KEEP_ALIVE_MS + 1_000;
@@ -518,6 +537,9 @@ export async function startDfsGateway(options: DfsGatewayOptions): Promise<DfsGa
     url: `http://${urlHost}:${port}/${account}`,
     port,
     requestCounts: () => ({ ...counts }),
+    setLatencyMs(ms: number) {
+      latencyMs = checkLatency(ms, "setLatencyMs");
+    },
     stop() {
       stopping ??= new Promise<void>((resolve) => {
         server.close(() => resolve());

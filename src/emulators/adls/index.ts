@@ -19,6 +19,8 @@ export interface AdlsEmulator {
   connectionString: string;
   gatewayPort: number;
   azuritePort: number;
+  /** Sets the latency the gateway adds to every request (see DfsGatewayOptions.latencyMs). */
+  setLatencyMs(ms: number): void;
   stop(): Promise<void>;
 }
 
@@ -31,6 +33,8 @@ export async function startAdlsEmulator(options: {
   host?: string;
   port?: number;
   tokenVerifier?: (token: string) => Promise<boolean>;
+  /** Milliseconds the gateway waits before every request (default 0); see DfsGatewayOptions.latencyMs. */
+  latencyMs?: number;
 }): Promise<AdlsEmulator> {
   const host = requireLoopbackHost(options.host, "startAdlsEmulator: host");
   const azurite = await startAzurite({ location: options.dataDir, host });
@@ -43,6 +47,7 @@ export async function startAdlsEmulator(options: {
       host,
       port: options.port,
       tokenVerifier: options.tokenVerifier,
+      latencyMs: options.latencyMs,
     });
   } catch (error) {
     await azurite.stop();
@@ -56,6 +61,7 @@ export async function startAdlsEmulator(options: {
     connectionString: `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT_NAME};AccountKey=${DEV_ACCOUNT_KEY};BlobEndpoint=${gateway.url};`,
     gatewayPort: gateway.port,
     azuritePort: azurite.port,
+    setLatencyMs: (ms) => gateway.setLatencyMs(ms),
     stop() {
       stopping ??= Promise.all([gateway.stop(), azurite.stop()]).then(() => undefined);
       return stopping;
