@@ -298,7 +298,7 @@ class TargetDigest(TypedDict):
     """The target's MD5 comparable with a source MD5, and where it came from."""
 
     md5: str
-    # "listing", "metadata" (opc-meta-source-md5), or why it is unknown: "multipart" / "absent".
+    # "listing", "metadata" (opc-meta-lake2oci-source-md5), or why it is unknown: "multipart" / "absent".
     origin: str
 
 
@@ -477,7 +477,7 @@ class TargetEntry(TypedDict):
     name: str
     size: float
     md5: NotRequired[str | None]
-    # The object's `opc-meta-source-md5` metadata, written by our job: the source MD5 it was copied from.
+    # The object's `opc-meta-lake2oci-source-md5` metadata, written by our job: the source MD5 it was copied from.
     sourceMd5: NotRequired[str | None]
 
 
@@ -2403,6 +2403,17 @@ DEFAULT_CHUNK_SIZE = 4 * 1024 * 1024
 MAX_SOURCE_RESUMES = 5
 
 
+def http_environment(environ=None):
+    """What the SDKs' requests sessions need from the environment, read once: (proxies, ca_bundle). proxies: whether
+    any *_proxy variable (any case) is set; then the sessions keep reading the environment on every request, as
+    requests does by default. Otherwise they stop (that scan of every variable, several times per file copied, is
+    about a sixth of the CPU a small file costs), and ca_bundle, the REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE that requests
+    would have read (or None), is given to the clients instead."""
+    environ = os.environ if environ is None else environ
+    proxies = any(value and key.lower().endswith("_proxy") for key, value in environ.items())
+    return proxies, environ.get("REQUESTS_CA_BUNDLE") or environ.get("CURL_CA_BUNDLE") or None
+
+
 class AdlsAuthError(Exception):
     """The ADLS auth settings are incomplete. The message names the field, never a secret value."""
 
@@ -2437,12 +2448,19 @@ def adls_client(account_name, file_system, endpoint=None, auth=None, *, chunk_si
     """A FileSystemClient for `file_system` of `account_name` at `endpoint` (default the account's
     https://<account>.dfs.core.windows.net). auth: {"kind": "key", "account_key"} | {"kind": "oauth", "tenant_id",
     "client_id", "client_secret", "authority"?} | {"kind": "sas", "sas_token"}, with resolved values. SDK retries are
-    off; downloads move chunk_size bytes per request."""
+    off; downloads move chunk_size bytes per request; the environment is read per request only for proxies
+    (http_environment)."""
     if not account_name:
         raise AdlsAuthError("source.accountName is required")
     if not file_system:
         raise AdlsAuthError("source.fileSystem is required")
     url = (endpoint or f"https://{account_name}.dfs.core.windows.net").rstrip("/")
+    proxies, ca_bundle = http_environment()
+    settings = {}
+    if not proxies:
+        settings["use_env_settings"] = False
+        if ca_bundle:
+            settings["connection_verify"] = ca_bundle
     return FileSystemClient(
         url,
         file_system,
@@ -2452,6 +2470,7 @@ def adls_client(account_name, file_system, endpoint=None, auth=None, *, chunk_si
         max_chunk_get_size=chunk_size,
         connection_timeout=connection_timeout,
         read_timeout=read_timeout,
+        **settings,
     )
 
 
@@ -2618,7 +2637,9 @@ def _half():
 # - Object metadata: lake2oci-source-md5 (the source's base64 MD5, when it is known before the upload: a file of one
 #   chunk, or a source with Content-MD5; for any verified whole copy the object's own MD5 equals it anyway) and
 #   lake2oci-source-etag (the source version copied).
-# - Memory: at most one chunk (chunk_size) per stream in flight: threads for whole copies, part_threads for parts.
+# - Memory: at most one chunk per stream in flight: threads whole copies of chunk_size, part_threads parts of
+#   part_chunk_size (a quarter of the part size, from chunk_size to 16 MiB: big parts are read in fewer, longer
+#   requests, each of which costs the service a round trip and its own work).
 # - A file's failure is recorded (outcome failed) and the other files go on. Records are the migration log's
 #   (make_record, runtime-log.py); `attempts` = 1 + every retry made for that file.
 
@@ -2636,6 +2657,8 @@ _MAX_OBJECT_SIZE = 10 * 1024 * 1024 * _MIB
 _DEFAULT_MULTIPART_THRESHOLD = 128 * _MIB
 DEFAULT_THREADS = 8
 DEFAULT_PART_THREADS = 4
+# The largest download request of a part (see part_chunk_size).
+_MAX_PART_CHUNK_SIZE = 16 * _MIB
 SOURCE_MD5_META = "lake2oci-source-md5"
 SOURCE_ETAG_META = "lake2oci-source-etag"
 # The config fields of source.auth that hold secret references (resolved in each executor, never shipped resolved).
@@ -2674,15 +2697,26 @@ def _field(entry, snake):
     return entry.get(head + "".join(word.capitalize() for word in rest))
 
 
+def part_chunk_size(chunk_size, part_size):
+    """The download request size for the parts of a multipart copy: a quarter of the part size, at least chunk_size
+    and at most 16 MiB (chunk_size when the part size is not fixed)."""
+    if not part_size:
+        return chunk_size
+    return max(chunk_size, min(_MAX_PART_CHUNK_SIZE, int(part_size) // 4))
+
+
 class CopyContext:
-    """What a task needs to copy: the ADLS file system client (`source`), the OCI client (`target`), namespace, bucket
-    and run options. SDK clients are not picklable: build one per Spark task with make_copy_context."""
+    """What a task needs to copy: the ADLS file system client (`source`), the one parts are read with (`part_source`,
+    default `source`; its download chunk may be larger), the OCI client (`target`), namespace, bucket and run options.
+    SDK clients are not picklable: build one per Spark task with make_copy_context."""
 
     def __init__(self, source, target, namespace, bucket, *, threads=DEFAULT_THREADS,
                  part_threads=DEFAULT_PART_THREADS, part_size=None,
                  multipart_threshold=_DEFAULT_MULTIPART_THRESHOLD, chunk_size=None, dry_run=False,
-                 check_source_etag=True, retry_options=None, run_id="", run_date=None, clock=None):
+                 check_source_etag=True, retry_options=None, run_id="", run_date=None, clock=None,
+                 part_source=None):
         self.source = source
+        self.part_source = part_source if part_source is not None else source
         self.target = target
         self.namespace = namespace
         self.bucket = bucket
@@ -2728,6 +2762,11 @@ def make_copy_context(params, *, environ=None, secrets_client=None):
                                        secrets_client=secrets_client)
     fs_client = adls_client(source.get("account_name"), source.get("file_system"), source.get("endpoint"), auth,
                             chunk_size=chunk_size)
+    part_chunk = part_chunk_size(chunk_size, options.get("part_size"))
+    part_fs_client = fs_client
+    if part_chunk != chunk_size:
+        part_fs_client = adls_client(source.get("account_name"), source.get("file_system"), source.get("endpoint"),
+                                     auth, chunk_size=part_chunk)
     client = oci_client(target.get("profile", "LOCAL"), target.get("config_file"), target.get("endpoint"),
                         target.get("region"), config_profile=target.get("config_profile"), **auth_options)
     retry_options = {k: v for k, v in dict(params.get("retry") or {}).items() if v is not None}
@@ -2746,6 +2785,7 @@ def make_copy_context(params, *, environ=None, secrets_client=None):
         retry_options=retry_options,
         run_id=run.get("run_id", ""),
         run_date=run.get("run_date"),
+        part_source=part_fs_client,
     )
 
 
@@ -2901,8 +2941,8 @@ def upload_parts(ctx, entry, upload_id, part_size, first_part, last_part, tally=
         offset, length = part_range(size, part_size, part_num)
 
         def attempt():
-            source = SourceRange(ctx.source, name, offset, length, etag=etag, retry_options=ctx.retry_options,
-                                 tally=tally).open()
+            source = SourceRange(ctx.part_source, name, offset, length, etag=etag,
+                                 retry_options=ctx.retry_options, tally=tally).open()
             reader = _HashingReader(source, length)
             response = ctx.target.upload_part(ctx.namespace, ctx.bucket, target, upload_id, part_num, reader,
                                               content_length=length)
@@ -3652,7 +3692,8 @@ def oci_auth(profile, config_file=None, region=None, *, config_profile=None, env
 def oci_client(profile, config_file=None, endpoint=None, region=None, *, config_profile=None, timeout=(10, 300),
                **auth_options):
     """An ObjectStorageClient for `profile` (LOCAL | DATAFLOW), SDK retries and circuit breaker off, talking to
-    `endpoint` when given (the local cloud) instead of the region's. auth_options go to oci_auth."""
+    `endpoint` when given (the local cloud) instead of the region's; its session reads the environment per request
+    only for proxies (http_environment). auth_options go to oci_auth."""
     config, signer = oci_auth(profile, config_file, region, config_profile=config_profile, **auth_options)
     kwargs = {
         "retry_strategy": oci.retry.NoneRetryStrategy(),
@@ -3664,10 +3705,17 @@ def oci_client(profile, config_file=None, endpoint=None, region=None, *, config_
     if endpoint:
         kwargs["service_endpoint"] = endpoint
     try:
-        return oci.object_storage.ObjectStorageClient(config, **kwargs)
+        client = oci.object_storage.ObjectStorageClient(config, **kwargs)
     except oci.exceptions.InvalidConfig as err:
         # The errors name the fields only (user, fingerprint, key_file...), never their values.
         raise OciAuthError(f"OCI auth (profile {profile}): the OCI config is invalid: {err}") from None
+    proxies, ca_bundle = http_environment()
+    if not proxies:
+        session = client.base_client.session
+        session.trust_env = False
+        if ca_bundle:
+            session.verify = ca_bundle
+    return client
 
 
 def object_storage_namespace(client, retry_options=None):

@@ -2,6 +2,7 @@
 # retries are ours, runtime-retry.py), the source listing, and a streaming range reader that never holds more than one
 # download chunk of a file.
 import base64
+import os
 import time
 
 from azure.core import MatchConditions
@@ -14,6 +15,17 @@ from azure.storage.filedatalake import FileSystemClient
 DEFAULT_CHUNK_SIZE = 4 * 1024 * 1024
 # Times a broken source stream is reopened at the byte where it stopped, within one read of a range.
 MAX_SOURCE_RESUMES = 5
+
+
+def http_environment(environ=None):
+    """What the SDKs' requests sessions need from the environment, read once: (proxies, ca_bundle). proxies: whether
+    any *_proxy variable (any case) is set; then the sessions keep reading the environment on every request, as
+    requests does by default. Otherwise they stop (that scan of every variable, several times per file copied, is
+    about a sixth of the CPU a small file costs), and ca_bundle, the REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE that requests
+    would have read (or None), is given to the clients instead."""
+    environ = os.environ if environ is None else environ
+    proxies = any(value and key.lower().endswith("_proxy") for key, value in environ.items())
+    return proxies, environ.get("REQUESTS_CA_BUNDLE") or environ.get("CURL_CA_BUNDLE") or None
 
 
 class AdlsAuthError(Exception):
@@ -50,12 +62,19 @@ def adls_client(account_name, file_system, endpoint=None, auth=None, *, chunk_si
     """A FileSystemClient for `file_system` of `account_name` at `endpoint` (default the account's
     https://<account>.dfs.core.windows.net). auth: {"kind": "key", "account_key"} | {"kind": "oauth", "tenant_id",
     "client_id", "client_secret", "authority"?} | {"kind": "sas", "sas_token"}, with resolved values. SDK retries are
-    off; downloads move chunk_size bytes per request."""
+    off; downloads move chunk_size bytes per request; the environment is read per request only for proxies
+    (http_environment)."""
     if not account_name:
         raise AdlsAuthError("source.accountName is required")
     if not file_system:
         raise AdlsAuthError("source.fileSystem is required")
     url = (endpoint or f"https://{account_name}.dfs.core.windows.net").rstrip("/")
+    proxies, ca_bundle = http_environment()
+    settings = {}
+    if not proxies:
+        settings["use_env_settings"] = False
+        if ca_bundle:
+            settings["connection_verify"] = ca_bundle
     return FileSystemClient(
         url,
         file_system,
@@ -65,6 +84,7 @@ def adls_client(account_name, file_system, endpoint=None, auth=None, *, chunk_si
         max_chunk_get_size=chunk_size,
         connection_timeout=connection_timeout,
         read_timeout=read_timeout,
+        **settings,
     )
 
 

@@ -9,7 +9,9 @@
 # - Object metadata: lake2oci-source-md5 (the source's base64 MD5, when it is known before the upload: a file of one
 #   chunk, or a source with Content-MD5; for any verified whole copy the object's own MD5 equals it anyway) and
 #   lake2oci-source-etag (the source version copied).
-# - Memory: at most one chunk (chunk_size) per stream in flight: threads for whole copies, part_threads for parts.
+# - Memory: at most one chunk per stream in flight: threads whole copies of chunk_size, part_threads parts of
+#   part_chunk_size (a quarter of the part size, from chunk_size to 16 MiB: big parts are read in fewer, longer
+#   requests, each of which costs the service a round trip and its own work).
 # - A file's failure is recorded (outcome failed) and the other files go on. Records are the migration log's
 #   (make_record, runtime-log.py); `attempts` = 1 + every retry made for that file.
 import base64
@@ -32,6 +34,8 @@ _MAX_OBJECT_SIZE = 10 * 1024 * 1024 * _MIB
 _DEFAULT_MULTIPART_THRESHOLD = 128 * _MIB
 DEFAULT_THREADS = 8
 DEFAULT_PART_THREADS = 4
+# The largest download request of a part (see part_chunk_size).
+_MAX_PART_CHUNK_SIZE = 16 * _MIB
 SOURCE_MD5_META = "lake2oci-source-md5"
 SOURCE_ETAG_META = "lake2oci-source-etag"
 # The config fields of source.auth that hold secret references (resolved in each executor, never shipped resolved).
@@ -70,15 +74,26 @@ def _field(entry, snake):
     return entry.get(head + "".join(word.capitalize() for word in rest))
 
 
+def part_chunk_size(chunk_size, part_size):
+    """The download request size for the parts of a multipart copy: a quarter of the part size, at least chunk_size
+    and at most 16 MiB (chunk_size when the part size is not fixed)."""
+    if not part_size:
+        return chunk_size
+    return max(chunk_size, min(_MAX_PART_CHUNK_SIZE, int(part_size) // 4))
+
+
 class CopyContext:
-    """What a task needs to copy: the ADLS file system client (`source`), the OCI client (`target`), namespace, bucket
-    and run options. SDK clients are not picklable: build one per Spark task with make_copy_context."""
+    """What a task needs to copy: the ADLS file system client (`source`), the one parts are read with (`part_source`,
+    default `source`; its download chunk may be larger), the OCI client (`target`), namespace, bucket and run options.
+    SDK clients are not picklable: build one per Spark task with make_copy_context."""
 
     def __init__(self, source, target, namespace, bucket, *, threads=DEFAULT_THREADS,
                  part_threads=DEFAULT_PART_THREADS, part_size=None,
                  multipart_threshold=_DEFAULT_MULTIPART_THRESHOLD, chunk_size=None, dry_run=False,
-                 check_source_etag=True, retry_options=None, run_id="", run_date=None, clock=None):
+                 check_source_etag=True, retry_options=None, run_id="", run_date=None, clock=None,
+                 part_source=None):
         self.source = source
+        self.part_source = part_source if part_source is not None else source
         self.target = target
         self.namespace = namespace
         self.bucket = bucket
@@ -124,6 +139,11 @@ def make_copy_context(params, *, environ=None, secrets_client=None):
                                        secrets_client=secrets_client)
     fs_client = adls_client(source.get("account_name"), source.get("file_system"), source.get("endpoint"), auth,
                             chunk_size=chunk_size)
+    part_chunk = part_chunk_size(chunk_size, options.get("part_size"))
+    part_fs_client = fs_client
+    if part_chunk != chunk_size:
+        part_fs_client = adls_client(source.get("account_name"), source.get("file_system"), source.get("endpoint"),
+                                     auth, chunk_size=part_chunk)
     client = oci_client(target.get("profile", "LOCAL"), target.get("config_file"), target.get("endpoint"),
                         target.get("region"), config_profile=target.get("config_profile"), **auth_options)
     retry_options = {k: v for k, v in dict(params.get("retry") or {}).items() if v is not None}
@@ -142,6 +162,7 @@ def make_copy_context(params, *, environ=None, secrets_client=None):
         retry_options=retry_options,
         run_id=run.get("run_id", ""),
         run_date=run.get("run_date"),
+        part_source=part_fs_client,
     )
 
 
@@ -297,8 +318,8 @@ def upload_parts(ctx, entry, upload_id, part_size, first_part, last_part, tally=
         offset, length = part_range(size, part_size, part_num)
 
         def attempt():
-            source = SourceRange(ctx.source, name, offset, length, etag=etag, retry_options=ctx.retry_options,
-                                 tally=tally).open()
+            source = SourceRange(ctx.part_source, name, offset, length, etag=etag,
+                                 retry_options=ctx.retry_options, tally=tally).open()
             reader = _HashingReader(source, length)
             response = ctx.target.upload_part(ctx.namespace, ctx.bucket, target, upload_id, part_num, reader,
                                               content_length=length)

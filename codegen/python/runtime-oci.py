@@ -143,7 +143,8 @@ def oci_auth(profile, config_file=None, region=None, *, config_profile=None, env
 def oci_client(profile, config_file=None, endpoint=None, region=None, *, config_profile=None, timeout=(10, 300),
                **auth_options):
     """An ObjectStorageClient for `profile` (LOCAL | DATAFLOW), SDK retries and circuit breaker off, talking to
-    `endpoint` when given (the local cloud) instead of the region's. auth_options go to oci_auth."""
+    `endpoint` when given (the local cloud) instead of the region's; its session reads the environment per request
+    only for proxies (http_environment). auth_options go to oci_auth."""
     config, signer = oci_auth(profile, config_file, region, config_profile=config_profile, **auth_options)
     kwargs = {
         "retry_strategy": oci.retry.NoneRetryStrategy(),
@@ -155,10 +156,17 @@ def oci_client(profile, config_file=None, endpoint=None, region=None, *, config_
     if endpoint:
         kwargs["service_endpoint"] = endpoint
     try:
-        return oci.object_storage.ObjectStorageClient(config, **kwargs)
+        client = oci.object_storage.ObjectStorageClient(config, **kwargs)
     except oci.exceptions.InvalidConfig as err:
         # The errors name the fields only (user, fingerprint, key_file...), never their values.
         raise OciAuthError(f"OCI auth (profile {profile}): the OCI config is invalid: {err}") from None
+    proxies, ca_bundle = http_environment()
+    if not proxies:
+        session = client.base_client.session
+        session.trust_env = False
+        if ca_bundle:
+            session.verify = ca_bundle
+    return client
 
 
 def object_storage_namespace(client, retry_options=None):

@@ -22,7 +22,7 @@ export function isMultipartMd5(md5: string): boolean {
 /** The target's MD5 comparable with a source MD5, and where it came from. */
 interface TargetDigest {
   md5: string;
-  /** "listing", "metadata" (opc-meta-source-md5), or why it is unknown: "multipart" / "absent". */
+  /** "listing", "metadata" (opc-meta-lake2oci-source-md5), or why it is unknown: "multipart" / "absent". */
   origin: string;
 }
 

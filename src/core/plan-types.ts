@@ -36,7 +36,7 @@ export interface TargetEntry {
   name: string;
   size: number;
   md5?: string | null;
-  /** The object's `opc-meta-source-md5` metadata, written by our job: the source MD5 it was copied from. */
+  /** The object's `opc-meta-lake2oci-source-md5` metadata, written by our job: the source MD5 it was copied from. */
   sourceMd5?: string | null;
 }
 

@@ -1,5 +1,6 @@
 """The ADLS side of the runtime (codegen/python/runtime-adls.py) without a network: credentials per auth kind, and the
 range reader's resuming, bounds and conditions, with a fake file system client."""
+import os
 import types
 
 import pytest
@@ -133,3 +134,28 @@ def test_range_reader_of_nothing_makes_no_request():
     fake = FakeFile(b"abc")
     assert b"".join(rt.SourceRange(fs_of(fake), "f", 0, 0).open()) == b""
     assert fake.requests == []
+
+
+@pytest.mark.parametrize("given,want", [
+    ({}, (False, None)),
+    ({"HOME": "/root", "REQUESTS_CA_BUNDLE": "/etc/ca.pem"}, (False, "/etc/ca.pem")),
+    ({"CURL_CA_BUNDLE": "/etc/curl.pem"}, (False, "/etc/curl.pem")),
+    ({"REQUESTS_CA_BUNDLE": "/a.pem", "CURL_CA_BUNDLE": "/b.pem"}, (False, "/a.pem")),
+    ({"HTTPS_PROXY": "http://proxy:3128"}, (True, None)),
+    ({"no_proxy": "localhost", "REQUESTS_CA_BUNDLE": "/a.pem"}, (True, "/a.pem")),
+    ({"https_proxy": ""}, (False, None)),
+])
+def test_http_environment_reads_proxies_and_the_ca_bundle_once(given, want):
+    assert rt.http_environment(given) == want
+
+
+def test_sessions_keep_reading_the_environment_when_a_proxy_is_set(monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
+    with_proxy = rt.adls_client("acct", "fs", "http://127.0.0.1:9/acct", {"kind": "key", "account_key": "a2V5"})
+    monkeypatch.delenv("HTTPS_PROXY")
+    for name in [n for n in os.environ if n.lower().endswith("_proxy")]:
+        monkeypatch.delenv(name)
+    without = rt.adls_client("acct", "fs", "http://127.0.0.1:9/acct", {"kind": "key", "account_key": "a2V5"})
+    # azure-core's requests transport sets its session's trust_env from use_env_settings.
+    assert with_proxy._pipeline._transport._use_env_settings is True
+    assert without._pipeline._transport._use_env_settings is False

@@ -298,3 +298,15 @@ def test_sas_auth_reads_the_source(cloud, bucket, fs):
         del os.environ["LAKE2OCI_TEST_SAS"]
     assert [(r["source_name"], r["outcome"]) for r in records] == [("sas/a.csv", "copied")]
     assert object_bytes(cloud, bucket, "sas/a.csv") == b"via sas"
+
+
+@pytest.mark.parametrize("chunk,part,want", [
+    (4 * MIB, None, 4 * MIB),          # part size not fixed: the download chunk
+    (4 * MIB, 8 * MIB, 4 * MIB),       # default 8 MiB parts: still 4 MiB reads
+    (4 * MIB, 32 * MIB, 8 * MIB),      # a quarter of the part
+    (4 * MIB, 64 * MIB, 16 * MIB),
+    (4 * MIB, 512 * MIB, 16 * MIB),    # at most 16 MiB
+    (32 * MIB, 64 * MIB, 32 * MIB),    # never below the download chunk
+])
+def test_part_chunk_size(chunk, part, want):
+    assert rt.part_chunk_size(chunk, part) == want
