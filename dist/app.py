@@ -19,6 +19,7 @@ import operator
 import os
 import random
 import re
+import requests
 import sys
 import tempfile
 import threading
@@ -26,9 +27,11 @@ import time
 from azure.core import MatchConditions
 from azure.core.credentials import AzureNamedKeyCredential, AzureSasCredential
 from azure.core.exceptions import ClientAuthenticationError
+from azure.core.pipeline.transport import RequestsTransport
 from azure.identity import ClientSecretCredential
 from azure.storage.filedatalake import FileSystemClient
 from typing import Literal, NotRequired, TypedDict
+from urllib3.util.retry import Retry
 
 
 # ---- Translated core ---------------------------------------------------------------------------------------
@@ -2395,6 +2398,7 @@ DEFAULT_ADLS_DFS_HOST_SUFFIX = ".dfs.core.windows.net"
 # download chunk of a file.
 
 
+
 # Bytes per download request and per chunk handed to the uploader: the memory one open stream holds.
 
 
@@ -2412,6 +2416,18 @@ def http_environment(environ=None):
     environ = os.environ if environ is None else environ
     proxies = any(value and key.lower().endswith("_proxy") for key, value in environ.items())
     return proxies, environ.get("REQUESTS_CA_BUNDLE") or environ.get("CURL_CA_BUNDLE") or None
+
+
+def size_pools(session, pool_size, adapter_class=None):
+    """Mounts adapters that keep up to pool_size connections per host on `session` (requests keeps 10 by default: with
+    more threads than that, every request beyond the tenth opens a new connection and discards it after). The adapter
+    class mounted for each scheme is kept (the OCI SDK's own HTTPS adapter, for one), and retries stay off."""
+    for scheme in ("https://", "http://"):
+        current = session.adapters.get(scheme)
+        # The class of the adapter in place (the OCI SDK's own, whose requests may be a vendored copy), else requests'.
+        cls = adapter_class or (type(current) if current is not None else requests.adapters.HTTPAdapter)
+        retries = getattr(current, "max_retries", None) or Retry(total=False, redirect=False, raise_on_status=False)
+        session.mount(scheme, cls(pool_connections=4, pool_maxsize=max(10, int(pool_size)), max_retries=retries))
 
 
 class AdlsAuthError(Exception):
@@ -2444,12 +2460,12 @@ def _credential(account_name, auth):
 
 
 def adls_client(account_name, file_system, endpoint=None, auth=None, *, chunk_size=DEFAULT_CHUNK_SIZE,
-                connection_timeout=20, read_timeout=120):
+                connection_timeout=20, read_timeout=120, pool_size=None):
     """A FileSystemClient for `file_system` of `account_name` at `endpoint` (default the account's
     https://<account>.dfs.core.windows.net). auth: {"kind": "key", "account_key"} | {"kind": "oauth", "tenant_id",
     "client_id", "client_secret", "authority"?} | {"kind": "sas", "sas_token"}, with resolved values. SDK retries are
     off; downloads move chunk_size bytes per request; the environment is read per request only for proxies
-    (http_environment)."""
+    (http_environment); pool_size: the connections kept per host (default requests' 10; give the thread count)."""
     if not account_name:
         raise AdlsAuthError("source.accountName is required")
     if not file_system:
@@ -2461,6 +2477,15 @@ def adls_client(account_name, file_system, endpoint=None, auth=None, *, chunk_si
         settings["use_env_settings"] = False
         if ca_bundle:
             settings["connection_verify"] = ca_bundle
+    if pool_size:
+        # azure-core's own session setup (_init_session) is skipped for a session it is given: done here.
+        session = requests.Session()
+        session.trust_env = proxies
+        size_pools(session, pool_size)
+        settings["transport"] = RequestsTransport(session=session, session_owner=True, use_env_settings=proxies,
+                                                  connection_timeout=connection_timeout, read_timeout=read_timeout,
+                                                  **({"connection_verify": ca_bundle} if ca_bundle and not proxies
+                                                     else {}))
     return FileSystemClient(
         url,
         file_system,
@@ -2760,23 +2785,28 @@ def make_copy_context(params, *, environ=None, secrets_client=None):
             auth[key] = resolve_secret(auth[key], f"source.auth.{camel}", config_dir=config_dir,
                                        oci_signer_factory=oci_signer_factory, environ=environ,
                                        secrets_client=secrets_client)
+    threads = options.get("threads") or DEFAULT_THREADS
+    part_threads = options.get("part_threads") or DEFAULT_PART_THREADS
+    # One connection per thread that can be in a request at once (whole copies and parts run one after the other).
+    pool_size = max(threads, part_threads)
     fs_client = adls_client(source.get("account_name"), source.get("file_system"), source.get("endpoint"), auth,
-                            chunk_size=chunk_size)
+                            chunk_size=chunk_size, pool_size=pool_size)
     part_chunk = part_chunk_size(chunk_size, options.get("part_size"))
     part_fs_client = fs_client
     if part_chunk != chunk_size:
         part_fs_client = adls_client(source.get("account_name"), source.get("file_system"), source.get("endpoint"),
-                                     auth, chunk_size=part_chunk)
+                                     auth, chunk_size=part_chunk, pool_size=part_threads)
     client = oci_client(target.get("profile", "LOCAL"), target.get("config_file"), target.get("endpoint"),
-                        target.get("region"), config_profile=target.get("config_profile"), **auth_options)
+                        target.get("region"), config_profile=target.get("config_profile"), pool_size=pool_size,
+                        **auth_options)
     retry_options = {k: v for k, v in dict(params.get("retry") or {}).items() if v is not None}
     namespace = target.get("namespace") or object_storage_namespace(client, retry_options)
     if not target.get("bucket"):
         raise ValueError("target.bucket is required")
     return CopyContext(
         fs_client, client, namespace, target["bucket"],
-        threads=options.get("threads") or DEFAULT_THREADS,
-        part_threads=options.get("part_threads") or DEFAULT_PART_THREADS,
+        threads=threads,
+        part_threads=part_threads,
         part_size=options.get("part_size"),
         multipart_threshold=options.get("multipart_threshold") or _DEFAULT_MULTIPART_THRESHOLD,
         chunk_size=chunk_size,
@@ -3690,10 +3720,11 @@ def oci_auth(profile, config_file=None, region=None, *, config_profile=None, env
 
 
 def oci_client(profile, config_file=None, endpoint=None, region=None, *, config_profile=None, timeout=(10, 300),
-               **auth_options):
+               pool_size=None, **auth_options):
     """An ObjectStorageClient for `profile` (LOCAL | DATAFLOW), SDK retries and circuit breaker off, talking to
     `endpoint` when given (the local cloud) instead of the region's; its session reads the environment per request
-    only for proxies (http_environment). auth_options go to oci_auth."""
+    only for proxies (http_environment); pool_size: the connections kept per host (default requests' 10; give the
+    thread count, see size_pools). auth_options go to oci_auth."""
     config, signer = oci_auth(profile, config_file, region, config_profile=config_profile, **auth_options)
     kwargs = {
         "retry_strategy": oci.retry.NoneRetryStrategy(),
@@ -3715,6 +3746,8 @@ def oci_client(profile, config_file=None, endpoint=None, region=None, *, config_
         session.trust_env = False
         if ca_bundle:
             session.verify = ca_bundle
+    if pool_size:
+        size_pools(client.base_client.session, pool_size)
     return client
 
 

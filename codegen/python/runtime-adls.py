@@ -5,9 +5,13 @@ import base64
 import os
 import time
 
+import requests
+from urllib3.util.retry import Retry
+
 from azure.core import MatchConditions
 from azure.core.credentials import AzureNamedKeyCredential, AzureSasCredential
 from azure.core.exceptions import ClientAuthenticationError
+from azure.core.pipeline.transport import RequestsTransport
 from azure.identity import ClientSecretCredential
 from azure.storage.filedatalake import FileSystemClient
 
@@ -26,6 +30,18 @@ def http_environment(environ=None):
     environ = os.environ if environ is None else environ
     proxies = any(value and key.lower().endswith("_proxy") for key, value in environ.items())
     return proxies, environ.get("REQUESTS_CA_BUNDLE") or environ.get("CURL_CA_BUNDLE") or None
+
+
+def size_pools(session, pool_size, adapter_class=None):
+    """Mounts adapters that keep up to pool_size connections per host on `session` (requests keeps 10 by default: with
+    more threads than that, every request beyond the tenth opens a new connection and discards it after). The adapter
+    class mounted for each scheme is kept (the OCI SDK's own HTTPS adapter, for one), and retries stay off."""
+    for scheme in ("https://", "http://"):
+        current = session.adapters.get(scheme)
+        # The class of the adapter in place (the OCI SDK's own, whose requests may be a vendored copy), else requests'.
+        cls = adapter_class or (type(current) if current is not None else requests.adapters.HTTPAdapter)
+        retries = getattr(current, "max_retries", None) or Retry(total=False, redirect=False, raise_on_status=False)
+        session.mount(scheme, cls(pool_connections=4, pool_maxsize=max(10, int(pool_size)), max_retries=retries))
 
 
 class AdlsAuthError(Exception):
@@ -58,12 +74,12 @@ def _credential(account_name, auth):
 
 
 def adls_client(account_name, file_system, endpoint=None, auth=None, *, chunk_size=DEFAULT_CHUNK_SIZE,
-                connection_timeout=20, read_timeout=120):
+                connection_timeout=20, read_timeout=120, pool_size=None):
     """A FileSystemClient for `file_system` of `account_name` at `endpoint` (default the account's
     https://<account>.dfs.core.windows.net). auth: {"kind": "key", "account_key"} | {"kind": "oauth", "tenant_id",
     "client_id", "client_secret", "authority"?} | {"kind": "sas", "sas_token"}, with resolved values. SDK retries are
     off; downloads move chunk_size bytes per request; the environment is read per request only for proxies
-    (http_environment)."""
+    (http_environment); pool_size: the connections kept per host (default requests' 10; give the thread count)."""
     if not account_name:
         raise AdlsAuthError("source.accountName is required")
     if not file_system:
@@ -75,6 +91,15 @@ def adls_client(account_name, file_system, endpoint=None, auth=None, *, chunk_si
         settings["use_env_settings"] = False
         if ca_bundle:
             settings["connection_verify"] = ca_bundle
+    if pool_size:
+        # azure-core's own session setup (_init_session) is skipped for a session it is given: done here.
+        session = requests.Session()
+        session.trust_env = proxies
+        size_pools(session, pool_size)
+        settings["transport"] = RequestsTransport(session=session, session_owner=True, use_env_settings=proxies,
+                                                  connection_timeout=connection_timeout, read_timeout=read_timeout,
+                                                  **({"connection_verify": ca_bundle} if ca_bundle and not proxies
+                                                     else {}))
     return FileSystemClient(
         url,
         file_system,

@@ -137,23 +137,28 @@ def make_copy_context(params, *, environ=None, secrets_client=None):
             auth[key] = resolve_secret(auth[key], f"source.auth.{camel}", config_dir=config_dir,
                                        oci_signer_factory=oci_signer_factory, environ=environ,
                                        secrets_client=secrets_client)
+    threads = options.get("threads") or DEFAULT_THREADS
+    part_threads = options.get("part_threads") or DEFAULT_PART_THREADS
+    # One connection per thread that can be in a request at once (whole copies and parts run one after the other).
+    pool_size = max(threads, part_threads)
     fs_client = adls_client(source.get("account_name"), source.get("file_system"), source.get("endpoint"), auth,
-                            chunk_size=chunk_size)
+                            chunk_size=chunk_size, pool_size=pool_size)
     part_chunk = part_chunk_size(chunk_size, options.get("part_size"))
     part_fs_client = fs_client
     if part_chunk != chunk_size:
         part_fs_client = adls_client(source.get("account_name"), source.get("file_system"), source.get("endpoint"),
-                                     auth, chunk_size=part_chunk)
+                                     auth, chunk_size=part_chunk, pool_size=part_threads)
     client = oci_client(target.get("profile", "LOCAL"), target.get("config_file"), target.get("endpoint"),
-                        target.get("region"), config_profile=target.get("config_profile"), **auth_options)
+                        target.get("region"), config_profile=target.get("config_profile"), pool_size=pool_size,
+                        **auth_options)
     retry_options = {k: v for k, v in dict(params.get("retry") or {}).items() if v is not None}
     namespace = target.get("namespace") or object_storage_namespace(client, retry_options)
     if not target.get("bucket"):
         raise ValueError("target.bucket is required")
     return CopyContext(
         fs_client, client, namespace, target["bucket"],
-        threads=options.get("threads") or DEFAULT_THREADS,
-        part_threads=options.get("part_threads") or DEFAULT_PART_THREADS,
+        threads=threads,
+        part_threads=part_threads,
         part_size=options.get("part_size"),
         multipart_threshold=options.get("multipart_threshold") or _DEFAULT_MULTIPART_THRESHOLD,
         chunk_size=chunk_size,

@@ -141,10 +141,11 @@ def oci_auth(profile, config_file=None, region=None, *, config_profile=None, env
 
 
 def oci_client(profile, config_file=None, endpoint=None, region=None, *, config_profile=None, timeout=(10, 300),
-               **auth_options):
+               pool_size=None, **auth_options):
     """An ObjectStorageClient for `profile` (LOCAL | DATAFLOW), SDK retries and circuit breaker off, talking to
     `endpoint` when given (the local cloud) instead of the region's; its session reads the environment per request
-    only for proxies (http_environment). auth_options go to oci_auth."""
+    only for proxies (http_environment); pool_size: the connections kept per host (default requests' 10; give the
+    thread count, see size_pools). auth_options go to oci_auth."""
     config, signer = oci_auth(profile, config_file, region, config_profile=config_profile, **auth_options)
     kwargs = {
         "retry_strategy": oci.retry.NoneRetryStrategy(),
@@ -166,6 +167,8 @@ def oci_client(profile, config_file=None, endpoint=None, region=None, *, config_
         session.trust_env = False
         if ca_bundle:
             session.verify = ca_bundle
+    if pool_size:
+        size_pools(client.base_client.session, pool_size)
     return client
 
 

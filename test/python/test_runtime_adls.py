@@ -159,3 +159,31 @@ def test_sessions_keep_reading_the_environment_when_a_proxy_is_set(monkeypatch):
     # azure-core's requests transport sets its session's trust_env from use_env_settings.
     assert with_proxy._pipeline._transport._use_env_settings is True
     assert without._pipeline._transport._use_env_settings is False
+
+
+def test_size_pools_keeps_the_adapter_class_and_retries_off():
+    import oci
+    import requests
+
+    session = requests.Session()
+    session.mount("https://", oci.base_client.OCIHTTPAdapter())
+    rt.size_pools(session, 32)
+    https, http = session.get_adapter("https://x"), session.get_adapter("http://x")
+    assert type(https) is oci.base_client.OCIHTTPAdapter
+    assert type(http) is requests.adapters.HTTPAdapter
+    assert https._pool_maxsize == 32 and http._pool_maxsize == 32
+    # The adapter's own retry setting is kept: none (requests' default, total 0).
+    assert http.max_retries.total in (0, False)
+
+
+def test_adls_client_with_a_pool_size_uses_a_session_of_that_size(monkeypatch):
+    for name in [n for n in os.environ if n.lower().endswith("_proxy")]:
+        monkeypatch.delenv(name)
+    client = rt.adls_client("acct", "fs", "http://127.0.0.1:9/acct", {"kind": "key", "account_key": "a2V5"},
+                            pool_size=24)
+    transport = client._pipeline._transport
+    assert transport.session.get_adapter("http://127.0.0.1:9/")._pool_maxsize == 24
+    assert transport.session.trust_env is False
+    # Files of the file system share it: one pool per task.
+    file_client = client.get_file_client("a/b.parquet")
+    assert file_client._pipeline._transport._transport is transport
