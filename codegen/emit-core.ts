@@ -25,33 +25,45 @@ interface ShimBlock {
   text: string;
 }
 
-/** The blocks of codegen/shims/js_shims.py, in file order. */
-export function loadShims(root: string = repoRoot): ShimBlock[] {
-  const lines = readFileSync(join(root, SHIMS_FILE), "utf8").split("\n");
-  const blocks: ShimBlock[] = [];
-  let current: ShimBlock | null = null;
-  const body: string[] = [];
+/**
+ * Splits a file of blocks: a block starts at a line `header` turns into one, and holds the lines after it up to the
+ * next block (trailing blank lines dropped). Lines before the first header belong to no block.
+ */
+function splitBlocks<T extends { text: string }>(lines: string[], header: (line: string, index: number) => T | null): T[] {
+  const blocks: T[] = [];
+  let current: T | null = null;
+  let body: string[] = [];
   const close = () => {
     if (current === null) return;
     while (body.length > 0 && body[body.length - 1].trim() === "") body.pop();
     current.text = body.join("\n");
     blocks.push(current);
-    body.length = 0;
+    body = [];
   };
-  for (const line of lines) {
-    const m = /^# shim: (\S+)(.*)$/.exec(line);
-    if (m !== null) {
-      close();
-      const rest = m[2];
-      const needs = /needs: ([^:]*?)(?: imports:|$)/.exec(rest)?.[1].trim().split(/\s+/) ?? [];
-      const imports = /imports: (.*)$/.exec(rest)?.[1].trim().split(/\s+/) ?? [];
-      current = { name: m[1], needs: needs.filter((x) => x !== ""), imports: imports, text: "" };
-      continue;
+  lines.forEach((line, i) => {
+    const next = header(line, i);
+    if (next === null) {
+      if (current !== null) body.push(line);
+      return;
     }
-    if (current !== null) body.push(line);
-  }
+    close();
+    current = next;
+  });
   close();
   return blocks;
+}
+
+/** The blocks of codegen/shims/js_shims.py, in file order. */
+export function loadShims(root: string = repoRoot): ShimBlock[] {
+  const lines = readFileSync(join(root, SHIMS_FILE), "utf8").split("\n");
+  return splitBlocks(lines, (line): ShimBlock | null => {
+    const m = /^# shim: (\S+)(.*)$/.exec(line);
+    if (m === null) return null;
+    const rest = m[2];
+    const needs = /needs: ([^:]*?)(?: imports:|$)/.exec(rest)?.[1].trim().split(/\s+/) ?? [];
+    const imports = /imports: (.*)$/.exec(rest)?.[1].trim().split(/\s+/) ?? [];
+    return { name: m[1], needs: needs.filter((x) => x !== ""), imports: imports, text: "" };
+  });
 }
 
 /** The shim blocks `used` needs (with their own dependencies), in file order. */
@@ -118,17 +130,7 @@ function headerOptions(rest: string, where: string): Map<string, string[]> {
 /** The blocks of codegen/shims/native.py, in file order; throws naming the line when a header is malformed. */
 export function loadNatives(root: string = repoRoot, file: string = NATIVES_FILE): NativeBlock[] {
   const lines = readFileSync(join(root, file), "utf8").split("\n");
-  const blocks: NativeBlock[] = [];
-  let current: NativeBlock | null = null;
-  const body: string[] = [];
-  const close = () => {
-    if (current === null) return;
-    while (body.length > 0 && body[body.length - 1].trim() === "") body.pop();
-    current.text = body.join("\n");
-    blocks.push(current);
-    body.length = 0;
-  };
-  lines.forEach((line, i) => {
+  const blocks = splitBlocks(lines, (line, i): NativeBlock | null => {
     const where = `${file}:${i + 1}`;
     const native = /^# native: (\S+) \(([^)]+)\)(.*)$/.exec(line);
     const helper = /^# native-helper: (\S+)(.*)$/.exec(line);
@@ -138,15 +140,13 @@ export function loadNatives(root: string = repoRoot, file: string = NATIVES_FILE
           `codegen: ${where}: malformed block header; write "# native: NAME (src/core/FILE.ts) pin: HASH [needs: ...] [imports: ...]" or "# native-helper: NAME [needs: ...] [imports: ...]"`,
         );
       }
-      if (current !== null) body.push(line);
-      return;
+      return null;
     }
-    close();
     const options = headerOptions(native !== null ? native[3] : (helper?.[2] ?? ""), where);
     const pin = options.get("pin") ?? [];
     if (native !== null && pin.length !== 1) throw new Error(`codegen: ${where}: the native ${native[1]} needs one pin: HASH (see nativePin)`);
     if (helper !== null && pin.length > 0) throw new Error(`codegen: ${where}: a native-helper has no pin`);
-    current = {
+    return {
       kind: native !== null ? "native" : "helper",
       name: native !== null ? native[1] : (helper?.[1] ?? ""),
       file: native !== null ? native[2] : "",
@@ -157,7 +157,6 @@ export function loadNatives(root: string = repoRoot, file: string = NATIVES_FILE
       at: where,
     };
   });
-  close();
   const seen = new Set<string>();
   for (const b of blocks) {
     if (seen.has(b.name)) throw new Error(`codegen: ${b.at}: a second block named ${b.name}`);

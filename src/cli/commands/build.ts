@@ -2,11 +2,11 @@
 // the config, writes dist/app.py, dist/archive.zip and dist/dataflow-application.json, and prints what to upload where
 // and the Data Flow Application settings. Exit 0 when built, 2 for a refused config or bad options, 1 otherwise.
 import { relative } from "node:path";
-import { parseArgs } from "node:util";
 import { buildDataflow, buildReport } from "../../packaging/build-dataflow.ts";
 import { PackagingError } from "../../packaging/packaging-error.ts";
 import { parsePython } from "../../packaging/wheels.ts";
 import { CliError } from "../cli-error.ts";
+import { commandArgs } from "../command-args.ts";
 
 const help = (defaultConfig?: string) => `usage: lake2oci build --config FILE [options]
 
@@ -28,32 +28,24 @@ Linux x86_64 runtime, downloaded once into .cache/, and the config's job file) a
   --debug                show stack traces`;
 
 export async function run(argv: string[], defaults: { config?: string } = {}): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        config: { type: "string", short: "c" },
-        python: { type: "string" },
-        strict: { type: "boolean" },
-        out: { type: "string", short: "o" },
-        bucket: { type: "string" },
-        namespace: { type: "string" },
-        prefix: { type: "string" },
-        "compartment-id": { type: "string" },
-        name: { type: "string" },
-        offline: { type: "boolean" },
-        "no-codegen": { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (err) {
-    throw new CliError(`${(err as Error).message}\n\n${help(defaults.config)}`, { exitCode: 2 });
-  }
-  if (values.help) {
-    console.log(help(defaults.config));
-    return 0;
-  }
+  const values = commandArgs(
+    argv,
+    {
+      config: { type: "string", short: "c" },
+      python: { type: "string" },
+      strict: { type: "boolean" },
+      out: { type: "string", short: "o" },
+      bucket: { type: "string" },
+      namespace: { type: "string" },
+      prefix: { type: "string" },
+      "compartment-id": { type: "string" },
+      name: { type: "string" },
+      offline: { type: "boolean" },
+      "no-codegen": { type: "boolean" },
+    },
+    help(defaults.config),
+  );
+  if (values === null) return 0;
   const configFile = (values.config as string | undefined) ?? defaults.config;
   if (configFile === undefined) throw new CliError(`--config FILE is required\n\n${help()}`, { exitCode: 2 });
   try {

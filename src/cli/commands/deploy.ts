@@ -3,10 +3,10 @@
 // 2 for bad options, 1 otherwise.
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { deployDataflow } from "../../packaging/deploy-dataflow.ts";
 import { PackagingError } from "../../packaging/packaging-error.ts";
 import { CliError } from "../cli-error.ts";
+import { commandArgs } from "../command-args.ts";
 
 const help = `usage: lake2oci deploy [options]
 
@@ -27,30 +27,22 @@ written into that file.
   --debug                show stack traces`;
 
 export async function run(argv: string[]): Promise<number> {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        dist: { type: "string" },
-        "oci-config": { type: "string" },
-        "oci-profile": { type: "string" },
-        bucket: { type: "string" },
-        namespace: { type: "string" },
-        prefix: { type: "string" },
-        region: { type: "string" },
-        endpoint: { type: "string" },
-        "part-size-mib": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (err) {
-    throw new CliError(`${(err as Error).message}\n\n${help}`, { exitCode: 2 });
-  }
-  if (values.help) {
-    console.log(help);
-    return 0;
-  }
+  const values = commandArgs(
+    argv,
+    {
+      dist: { type: "string" },
+      "oci-config": { type: "string" },
+      "oci-profile": { type: "string" },
+      bucket: { type: "string" },
+      namespace: { type: "string" },
+      prefix: { type: "string" },
+      region: { type: "string" },
+      endpoint: { type: "string" },
+      "part-size-mib": { type: "string" },
+    },
+    help,
+  );
+  if (values === null) return 0;
   let partSize: number | undefined;
   if (values["part-size-mib"] !== undefined) {
     const mib = Number(values["part-size-mib"]);

@@ -1,8 +1,8 @@
 // `lake2oci emulators`: runs the local cloud in the foreground until Ctrl-C (SIGINT) or SIGTERM, printing what a
 // client needs: endpoints, the ADLS dev account and its (public, well-known) key, the OCI config file and profile.
-import { parseArgs } from "node:util";
 import { startLocalCloud, type LocalCloud } from "../../emulators/local-cloud.ts";
 import { CliError } from "../cli-error.ts";
+import { commandArgs } from "../command-args.ts";
 
 const help = `usage: lake2oci emulators [--dir DIR] [--oci-port N] [--adls-port N] [--json]
 
@@ -43,25 +43,17 @@ export function describe(cloud: LocalCloud): Record<string, string> {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let values: { dir?: string; "oci-port"?: string; "adls-port"?: string; json?: boolean; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        dir: { type: "string" },
-        "oci-port": { type: "string" },
-        "adls-port": { type: "string" },
-        json: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (err) {
-    throw new CliError(`${(err as Error).message}\n\n${help}`, { exitCode: 2 });
-  }
-  if (values.help) {
-    console.log(help);
-    return 0;
-  }
+  const values = commandArgs(
+    argv,
+    {
+      dir: { type: "string" },
+      "oci-port": { type: "string" },
+      "adls-port": { type: "string" },
+      json: { type: "boolean" },
+    },
+    help,
+  );
+  if (values === null) return 0;
   const cloud = await startLocalCloud({
     dir: values.dir,
     ociPort: parsePort(values["oci-port"], "--oci-port"),

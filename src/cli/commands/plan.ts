@@ -2,13 +2,13 @@
 // plan (JSON lines: a header with totals, one line per file, then the plan errors). Progress on stderr while listing,
 // the summary at the end. Exit 0 for a valid plan, 1 with the plan errors listed otherwise, 2 for a bad config.
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { formatConfigErrors, loadConfig } from "../../config/index.ts";
 import { formatSummaryTable } from "../../core/summary-table.ts";
 import { readPlan } from "../../planner/plan-file.ts";
 import { type ListingProgress, planFromConfig } from "../../planner/plan-from-config.ts";
 import { StoreError } from "../../stores/errors.ts";
 import { CliError } from "../cli-error.ts";
+import { commandArgs } from "../command-args.ts";
 
 const help = `usage: lake2oci plan --config FILE [--out FILE] [--json]
 
@@ -48,24 +48,16 @@ function progressPrinter(): { update(p: ListingProgress): void; end(): void } {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let values: { config?: string; out?: string; json?: boolean; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        config: { type: "string", short: "c" },
-        out: { type: "string", short: "o" },
-        json: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (err) {
-    throw new CliError(`${(err as Error).message}\n\n${help}`, { exitCode: 2 });
-  }
-  if (values.help) {
-    console.log(help);
-    return 0;
-  }
+  const values = commandArgs(
+    argv,
+    {
+      config: { type: "string", short: "c" },
+      out: { type: "string", short: "o" },
+      json: { type: "boolean" },
+    },
+    help,
+  );
+  if (values === null) return 0;
   if (values.config === undefined) throw new CliError(`--config FILE is required\n\n${help}`, { exitCode: 2 });
   const loaded = await loadConfig(values.config);
   for (const w of loaded.warnings) console.error(`warning: ${formatConfigErrors([w])}`);
