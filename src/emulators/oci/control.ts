@@ -20,6 +20,8 @@ export interface ControlContext {
   namespace: string;
   faults: FaultController;
   log: RequestLog;
+  /** Resolves once every data-plane response already ended is in the log. */
+  settleLog?: () => Promise<void>;
 }
 
 export async function handleControl(ex: Exchange, ctx: ControlContext): Promise<void> {
@@ -56,6 +58,7 @@ export async function handleControl(ex: Exchange, ctx: ControlContext): Promise<
     return ex.send(204, {});
   }
   if (path === "/requests") {
+    await ctx.settleLog?.();
     if (method === "GET") {
       const operation = parseQuery(ex.rawQuery).get("operation");
       const requests = ctx.log.list().filter((r) => operation === null || r.operation === operation);

@@ -39,6 +39,8 @@ export class Exchange {
   decision: FaultDecision = { fired: [], latencyMs: 0 };
   bytesIn = 0;
   bytesOut = 0;
+  /** The length of the response body being sent (set with its headers). */
+  responseLength: number | undefined;
   aborted = false;
   errorCode?: string;
   private readonly expectContinue: boolean;
@@ -120,9 +122,13 @@ export class Exchange {
         callback(null, chunk);
       },
     });
+    const out = createWriteStream(tmpFile, { flags: "wx" });
     try {
-      await pipeline([this.req, ...this.requestStages(), tap, createWriteStream(tmpFile, { flags: "wx" })]);
+      await pipeline([this.req, ...this.requestStages(), tap, out]);
     } catch (err) {
+      // A body that fails at once can reject the pipeline while the file is still being opened: it would appear
+      // after the unlink and stay forever. The stream closes only once its open has finished.
+      if (!out.closed) await new Promise<void>((resolve) => out.once("close", () => resolve()));
       await unlink(tmpFile).catch(() => {});
       if (this.req.socket.destroyed || this.req.destroyed || err instanceof ConnectionGone) {
         this.aborted = true;
@@ -210,6 +216,7 @@ export class Exchange {
       if (body && !Buffer.isBuffer(body)) body.stream.destroy();
       this.dropConnection();
     }
+    this.responseLength = noBody ? 0 : length;
     this.res.writeHead(status, { ...this.commonHeaders(), ...headers });
     if (noBody) {
       if (body && !Buffer.isBuffer(body)) body.stream.destroy();

@@ -119,6 +119,27 @@ export async function startOciEmulator(options: OciEmulatorOptions): Promise<Oci
   const store = await ObjectStore.open(resolve(options.dataDir));
   let requestCounter = 0;
   const requestPrefix = randomBytes(4).toString("hex");
+  // Data-plane exchanges not logged yet. A client can read a response to its end before the server's "close" (which
+  // logs it) has run — a file's stream ends only after one more read finds its end: the control endpoint waits for
+  // the delivered ones (settleLog), so that the log it returns or resets holds every response its caller received.
+  const unlogged = new Set<Exchange>();
+  /** Whether the client may already hold the whole response: ended, or every byte of its Content-Length sent. */
+  const delivered = (ex: Exchange) => {
+    if (ex.res.writableEnded) return true;
+    return ex.res.headersSent && ex.responseLength !== undefined && ex.bytesOut >= ex.responseLength;
+  };
+  async function settleLog(): Promise<void> {
+    const ended = [...unlogged].filter(delivered).map((ex) => ex.res);
+    if (ended.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(ended.map((r) => new Promise<void>((resolve) => r.once("close", () => resolve())))),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, 2_000);
+      }),
+    ]);
+    clearTimeout(timer);
+  }
 
   async function serve(ex: Exchange): Promise<void> {
     let route: Route = { operation: "Unsupported" };
@@ -133,7 +154,9 @@ export async function startOciEmulator(options: OciEmulatorOptions): Promise<Oci
       bytesIn: 0,
       bytesOut: 0,
     };
+    unlogged.add(ex);
     ex.res.once("close", () => {
+      unlogged.delete(ex);
       record.status = ex.res.headersSent ? ex.res.statusCode : 0;
       record.bytesIn = ex.bytesIn;
       record.bytesOut = ex.bytesOut;
@@ -186,7 +209,7 @@ export async function startOciEmulator(options: OciEmulatorOptions): Promise<Oci
     const ex = new Exchange(req, res, `${requestPrefix}/${(++requestCounter).toString(36).toUpperCase()}`, expectContinue);
     try {
       if (ex.rawPath === CONTROL_PREFIX || ex.rawPath.startsWith(`${CONTROL_PREFIX}/`)) {
-        await handleControl(ex, { namespace, faults, log });
+        await handleControl(ex, { namespace, faults, log, settleLog });
       } else {
         await serve(ex);
       }
