@@ -11,11 +11,11 @@
 //     "files": [{ "name", "size" }, ...] }
 // The ADLS account key comes from the environment variable LAKE2OCI_BENCH_ADLS_KEY (never from the command line).
 // Prints one JSON line {files, bytes, seconds, streams, requests}; exits 1 naming the first failed file.
-import { createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { Agent, type IncomingMessage, request } from "node:http";
 import { Readable } from "node:stream";
 import { parseArgs } from "node:util";
+import { signSharedKey } from "../../src/emulators/adls/shared-key.ts";
 import { RawOciClient, readOciProfile } from "./oci-raw-client.ts";
 
 const ADLS_KEY_VARIABLE = "LAKE2OCI_BENCH_ADLS_KEY";
@@ -28,25 +28,23 @@ interface Manifest {
   files: { name: string; size: number }[];
 }
 
-/** A blob GET signed with SharedKey (the Blob service's string-to-sign, version 2009-09-19 and later). */
+/** A blob GET signed with SharedKey (the same signing the DFS gateway uses towards Azurite). */
 class RawBlobReader {
   private readonly agent: Agent;
   private readonly host: string;
   private readonly port: number;
   private readonly basePath: string;
-  private readonly key: Buffer;
 
   constructor(
     accountUrl: string,
     private readonly account: string,
-    accountKey: string,
+    private readonly accountKey: string,
     maxSockets: number,
   ) {
     const url = new URL(accountUrl);
     this.host = url.hostname;
     this.port = Number(url.port);
     this.basePath = url.pathname.replace(/\/+$/, "");
-    this.key = Buffer.from(accountKey, "base64");
     this.agent = new Agent({ keepAlive: true, maxSockets });
   }
 
@@ -58,14 +56,7 @@ class RawBlobReader {
       "x-ms-version": AZURE_VERSION,
       "x-ms-range": `bytes=${start}-${start + length - 1}`,
     };
-    const canonicalHeaders = Object.keys(headers)
-      .sort()
-      .map((h) => `${h}:${headers[h]}\n`)
-      .join("");
-    // VERB, then Content-Encoding ... Range (11 empty standard headers for a GET), the x-ms- headers, the resource.
-    const stringToSign = `GET\n${"\n".repeat(11)}${canonicalHeaders}/${this.account}${path}`;
-    const signature = createHmac("sha256", this.key).update(stringToSign, "utf8").digest("base64");
-    headers.authorization = `SharedKey ${this.account}:${signature}`;
+    headers.authorization = signSharedKey(this.account, this.accountKey, { method: "GET", path, query: "", headers });
     return new Promise((resolve, reject) => {
       const req = request({ host: this.host, port: this.port, method: "GET", path, headers, agent: this.agent }, (res) => {
         if (res.statusCode !== 200 && res.statusCode !== 206) {
