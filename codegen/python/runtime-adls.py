@@ -96,10 +96,9 @@ def adls_client(account_name, file_system, endpoint=None, auth=None, *, chunk_si
         session = requests.Session()
         session.trust_env = proxies
         size_pools(session, pool_size)
-        settings["transport"] = RequestsTransport(session=session, session_owner=True, use_env_settings=proxies,
-                                                  connection_timeout=connection_timeout, read_timeout=read_timeout,
-                                                  **({"connection_verify": ca_bundle} if ca_bundle and not proxies
-                                                     else {}))
+        settings = {"transport": RequestsTransport(session=session, session_owner=True,
+                                                   connection_timeout=connection_timeout, read_timeout=read_timeout,
+                                                   **settings)}
     return FileSystemClient(
         url,
         file_system,
