@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { BlobApi, propertiesFromHeaders } from "./blob-api.ts";
 import { DFS_SERVICE_VERSION, DfsError, writeError } from "./dfs-error.ts";
 import { listPaths, MAX_RESULTS_LIMIT } from "./list-paths.ts";
@@ -9,6 +8,7 @@ import { type Headers, type OperationResult, PathOperations } from "./path-opera
 import { isFolderMarker, quotedEtag } from "./path-entry.ts";
 import { type SasRequirement, verifySas } from "./sas.ts";
 import { parseQuery, signSharedKey, verifySharedKey } from "./shared-key.ts";
+import { listen } from "../listen.ts";
 
 /**
  * The DFS gateway: one HTTP port in front of Azurite that serves the ADLS Gen2 DFS calls itself
@@ -523,14 +523,7 @@ export async function startDfsGateway(options: DfsGatewayOptions): Promise<DfsGa
   // Uploads and downloads of large files may take long; only idle connections time out.
   server.requestTimeout = 0;
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listen(server, options.port ?? 0, host);
   const urlHost = host.includes(":") ? `[${host}]` : host;
   let stopping: Promise<void> | undefined;
   return {

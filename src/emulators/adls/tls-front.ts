@@ -5,6 +5,7 @@
 import net from "node:net";
 import tls from "node:tls";
 import { requireLoopbackHost } from "./loopback.ts";
+import { listen } from "../listen.ts";
 
 export interface TlsFrontOptions {
   /** The server's TLS key and certificate (PEM), e.g. from createLocalCa. */
@@ -49,14 +50,7 @@ export async function startTlsFront(options: TlsFrontOptions): Promise<TlsFront>
   });
   // A failed handshake (a client that does not trust the CA) only concerns that connection.
   server.on("tlsClientError", (_error, socket) => socket.destroy());
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as net.AddressInfo).port;
+  const port = await listen(server, options.port ?? 0, host);
   let stopping: Promise<void> | undefined;
   return {
     origin: `https://${host.includes(":") ? `[${host}]` : host}:${port}`,

@@ -15,8 +15,8 @@
 import { createHash, generateKeyPairSync, type KeyObject, randomUUID, sign, timingSafeEqual, verify } from "node:crypto";
 import https from "node:https";
 import type http from "node:http";
-import type { AddressInfo } from "node:net";
 import { requireLoopbackHost } from "./loopback.ts";
+import { listen } from "../listen.ts";
 
 /** A service principal (app registration with a client secret) of a tenant. */
 export interface TokenClient {
@@ -313,14 +313,7 @@ export async function startTokenIssuer(options: TokenIssuerOptions): Promise<Tok
   });
   server.keepAliveTimeout = KEEP_ALIVE_MS;
   server.headersTimeout = KEEP_ALIVE_MS + 1_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listen(server, options.port ?? 0, host);
   origin = `https://${host.includes(":") ? `[${host}]` : host}:${port}`;
 
   const verifier = (token: string, key: KeyObject): boolean => {

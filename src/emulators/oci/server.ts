@@ -22,6 +22,7 @@ import { resolveRoute, type Route } from "./routes.ts";
 import { SessionTokenResolver } from "./session-tokens.ts";
 import { ApiKeyResolver, createSignatureVerifier } from "./signature.ts";
 import { ObjectStore } from "./store.ts";
+import { listen } from "../listen.ts";
 
 export type { FaultRule } from "../faults.ts";
 export type { RequestRecord } from "./request-log.ts";
@@ -228,16 +229,7 @@ export async function startOciEmulator(options: OciEmulatorOptions): Promise<Oci
   server.on("checkContinue", (req, res) => void handle(req, res, true));
   server.on("clientError", (_err, socket) => socket.destroy());
 
-  await new Promise<void>((resolveListen, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off("error", reject);
-      resolveListen();
-    });
-  });
-  const address = server.address();
-  if (address === null || typeof address === "string") throw new Error("OCI emulator: could not determine the listening port");
-  const port = address.port;
+  const port = await listen(server, options.port ?? 0, host);
   const urlHost = host.includes(":") ? `[${host}]` : host;
 
   let stopping: Promise<void> | undefined;
