@@ -55,5 +55,10 @@ export const JOB_PARAMETERS: JobParameter[] = [
   { name: "multipart-threshold-mib", type: "integer", defaultValue: 128, required: false, secret: false, description: "files of this size and above go in parts" },
   { name: "part-size-mib", type: "integer", defaultValue: 8, required: false, secret: false, description: "smallest part size (grows to keep at most 10,000 parts)" },
   { name: "max-attempts", type: "integer", defaultValue: 6, required: false, secret: false, description: "attempts per request before a file fails" },
+  { name: "strict-names", type: "boolean", defaultValue: false, required: false, secret: false, description: "refuse the whole run when a source name cannot become an object (default: those files fail, the rest is copied)" },
+  { name: "plan", type: "string", defaultValue: "", required: false, secret: false, description: "apply this plan (a local path or oci://bucket@namespace/object, written by lake2oci plan or an earlier run) instead of listing the source" },
+  { name: "break-lease", type: "boolean", defaultValue: false, required: false, secret: false, description: "take over the run lease of a run that crashed (refused runs name the holder)" },
+  { name: "lease-seconds", type: "integer", defaultValue: 300, required: false, secret: false, description: "how long the run lease lasts without renewal (renewed while the run goes)" },
+  { name: "debug", type: "boolean", defaultValue: false, required: false, secret: false, description: "print the stack trace of an error (secrets stay redacted)" },
   { name: "dry-run", type: "boolean", defaultValue: false, required: false, secret: false, description: "plan and log (outcome planned) without writing to the target" },
 ];
