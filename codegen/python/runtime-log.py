@@ -1,7 +1,7 @@
 # The migration log, compatible with the original job's: a JSON array of records whose first ten fields are
 # source_name, source_size, targe_name, targe_size, start_date, end_date, run_time, run_date, run_id, status (the
 # `targe_` spelling kept so existing Autonomous Data Warehouse tables keep loading), then outcome, source_md5,
-# target_md5, verified, attempts, error, bytes_per_second.
+# source_version, target_md5, verified, evidence, attempts, error, bytes_per_second.
 # While a run goes, each task appends its records as JSON lines (TaskLog) under `<log>.runs/<run_id>/`, so a crash
 # loses nothing already done; merge_run_logs folds them into the array (also those of an earlier run that crashed
 # before merging) and then removes them. The log location is {"path": P} (LOCAL: a file) or {"namespace": N,
@@ -17,7 +17,8 @@ import oci
 
 RECORD_FIELDS = (
     "source_name", "source_size", "targe_name", "targe_size", "start_date", "end_date", "run_time", "run_date",
-    "run_id", "status", "outcome", "source_md5", "target_md5", "verified", "attempts", "error", "bytes_per_second",
+    "run_id", "status", "outcome", "source_md5", "source_version", "target_md5", "verified", "evidence", "attempts",
+    "error", "bytes_per_second",
 )
 OUTCOMES = ("copied", "skipped", "failed", "deleted", "planned")
 DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -51,7 +52,7 @@ def make_run_id(when):
 
 def make_record(*, source_name, source_size, target_name, target_size, start, end, run_date, run_id, status, outcome,
                 source_md5=None, target_md5=None, verified=False, attempts=0, error=None, bytes_copied=0,
-                elapsed_seconds=None):
+                elapsed_seconds=None, evidence=None, source_version=None):
     """One log record, fields in the log's order. start/end are datetimes (or formatted strings); run_time is their
     difference in whole seconds (truncated, as the original's); bytes_per_second is bytes_copied over
     elapsed_seconds (default end - start), or None when nothing was copied."""
@@ -70,8 +71,8 @@ def make_record(*, source_name, source_size, target_name, target_size, start, en
         rate = int(bytes_copied / elapsed)
     values = (
         source_name, source_size, target_name, target_size, format_date(start), format_date(end), run_time,
-        format_date(run_date), run_id, status, outcome, source_md5, target_md5, bool(verified), int(attempts), error,
-        rate,
+        format_date(run_date), run_id, status, outcome, source_md5, source_version, target_md5, bool(verified), evidence,
+        int(attempts), error, rate,
     )
     return dict(zip(RECORD_FIELDS, values))  # noqa: B905 - same length by construction; strict= needs 3.10
 

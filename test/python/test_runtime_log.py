@@ -14,7 +14,8 @@ rt = load_runtime()
 
 ORIGINAL_FIELDS = ["source_name", "source_size", "targe_name", "targe_size", "start_date", "end_date", "run_time",
                    "run_date", "run_id", "status"]
-ADDED_FIELDS = ["outcome", "source_md5", "target_md5", "verified", "attempts", "error", "bytes_per_second"]
+ADDED_FIELDS = ["outcome", "source_md5", "source_version", "target_md5", "verified", "evidence", "attempts", "error",
+                "bytes_per_second"]
 
 T0 = datetime.datetime(2021, 9, 30, 11, 12, 13, 834758)
 
@@ -29,7 +30,7 @@ def record(name, run_id="20210930111213834758", outcome="copied", size=576195, *
 
 def test_record_fields_and_formats_match_the_original_log():
     got = record("directory_name/ADA-BKRW-02.parquet", source_md5="abc==", target_md5="abc==", verified=True,
-                 attempts=1)
+                 attempts=1, source_version="0x8D9", evidence="md5")
     assert list(got) == ORIGINAL_FIELDS + ADDED_FIELDS
     assert got == {
         "source_name": "directory_name/ADA-BKRW-02.parquet",
@@ -44,8 +45,10 @@ def test_record_fields_and_formats_match_the_original_log():
         "status": "new",
         "outcome": "copied",
         "source_md5": "abc==",
+        "source_version": "0x8D9",
         "target_md5": "abc==",
         "verified": True,
+        "evidence": "md5",
         "attempts": 1,
         "error": None,
         "bytes_per_second": 288097,
