@@ -22,6 +22,7 @@ import {
   quoteNameCase,
   scopeCase,
   sortNamesCase,
+  storeProblemCase,
 } from "./vector-drivers.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -44,6 +45,7 @@ const FUNCTIONS: Record<string, Driver> = {
   quoteNameCase,
   diffCase,
   partitionCase,
+  storeProblemCase,
 };
 
 /** vector file -> list -> driver. */
@@ -56,6 +58,7 @@ const DRIVERS: Record<string, Record<string, string>> = {
   "format.json": { formatBytes: "formatBytesCase", groupDigits: "groupDigitsCase", quoteName: "quoteNameCase" },
   "diff.json": { cases: "diffCase" },
   "partition.json": { cases: "partitionCase" },
+  "store-problems.json": { cases: "storeProblemCase" },
 };
 
 interface VectorCase {

@@ -12,6 +12,7 @@ import { defaultPlanOptions } from "../../src/core/plan-options.ts";
 import type { MappedSource, PlanEntry, PlanOptions, SourceEntry, TargetEntry } from "../../src/core/plan-types.ts";
 import { quoteName } from "../../src/core/quote-name.ts";
 import { sortSources } from "../../src/core/sort-sources.ts";
+import { type StoreProblemInfo, storeProblemInfo, storeProblemMessage } from "../../src/core/store-problem.ts";
 import { formatBytes, groupDigits } from "../../src/core/summary-table.ts";
 import { utf8Length } from "../../src/core/utf8-length.ts";
 
@@ -76,6 +77,12 @@ export function diffCase(given: { options: Partial<PlanOptions>; sources: Source
 export function partitionCase(given: { entries: PlanEntry[]; options: Partial<PartitionOptions> }): PartitionResult {
   const options: PartitionOptions = { ...defaultPartitionOptions(4), ...given.options };
   return partitionPlan(given.entries, options);
+}
+
+/** store-problems.json: the fields given merged over storeProblemInfo(kind, side), worded. */
+export function storeProblemCase(given: StoreProblemInfo): string {
+  const p: StoreProblemInfo = { ...storeProblemInfo(given.kind, given.side), ...given };
+  return storeProblemMessage(p);
 }
 
 /** Random parity only: sortSources (its size fields number the input, so that the order of equal names shows). */
