@@ -1,8 +1,9 @@
 // Fault injection for the local-cloud emulators, independent of any protocol: a rule says which requests it matches
 // (method, a regular expression on the decoded path, an operation name), on which of those it fires (the n-th, every
 // k-th, a seeded fraction, or all of them, optionally at most `times` times) and what it does (answer with an error
-// status, drop the connection, add latency, cap bandwidth). The emulator asks `decide()` once per request and applies
-// the decision itself; this file never touches HTTP.
+// status, drop the connection, add latency, cap bandwidth, flip a byte of the request body as it arrives, answer a
+// wrong MD5). The emulator asks `decide()` once per request and applies the decision itself; this file never touches
+// HTTP.
 
 /** What a firing rule does to the request. */
 export type FaultEffect =
@@ -33,6 +34,20 @@ export type FaultEffect =
       kind: "bandwidth";
       bytesPerSecond: number;
       direction?: "request" | "response" | "both";
+    }
+  | {
+      /** A body corrupted in transit: the byte at `offset` of the request body (default: its middle byte) arrives
+       * with every bit inverted, so what the server hashes and stores differs from what the client sent. Applies to
+       * the bodies the emulator stores (PutObject, UploadPart); a body too short to hold `offset` arrives intact. */
+      kind: "corrupt-body";
+      offset?: number;
+    }
+  | {
+      /** The server stores what it received but answers a wrong MD5: `opc-content-md5` on PutObject and UploadPart,
+       * `opc-multipart-md5` on CommitMultipartUpload. `value` is sent as is; default: the true MD5 with the bits of
+       * its first byte inverted (a multipart MD5 keeps its `-<count>`). No effect on other operations. */
+      kind: "wrong-md5";
+      value?: string;
     };
 
 export interface FaultRule {
@@ -72,6 +87,10 @@ export interface FaultDecision {
   status?: Extract<FaultEffect, { kind: "status" }>;
   /** The first drop effect that fired, if any. */
   drop?: Extract<FaultEffect, { kind: "drop" }>;
+  /** The first corrupt-body effect that fired, if any. */
+  corruptBody?: Extract<FaultEffect, { kind: "corrupt-body" }>;
+  /** The first wrong-md5 effect that fired, if any. */
+  wrongMd5?: Extract<FaultEffect, { kind: "wrong-md5" }>;
   /** Sum of every latency effect that fired. */
   latencyMs: number;
   /** Lowest bandwidth cap per direction among the effects that fired. */
@@ -168,9 +187,17 @@ function validateEffect(effect: unknown): void {
         throw new FaultRuleError(`fault rule: effect.direction must be "request", "response" or "both"`);
       }
       return;
+    case "corrupt-body":
+      if (e.offset !== undefined && (!Number.isInteger(e.offset) || (e.offset as number) < 0)) {
+        throw new FaultRuleError(`fault rule: effect.offset must be an integer >= 0`);
+      }
+      return;
+    case "wrong-md5":
+      if (e.value !== undefined && typeof e.value !== "string") throw new FaultRuleError(`fault rule: effect.value must be a string`);
+      return;
     default:
       throw new FaultRuleError(
-        `fault rule: effect.kind must be "status", "drop", "latency" or "bandwidth", got ${JSON.stringify(e.kind)}`,
+        `fault rule: effect.kind must be "status", "drop", "latency", "bandwidth", "corrupt-body" or "wrong-md5", got ${JSON.stringify(e.kind)}`,
       );
   }
 }
@@ -267,6 +294,12 @@ export function createFaultController(initial: FaultRule[] = []): FaultControlle
             break;
           case "drop":
             decision.drop ??= effect;
+            break;
+          case "corrupt-body":
+            decision.corruptBody ??= effect;
+            break;
+          case "wrong-md5":
+            decision.wrongMd5 ??= effect;
             break;
           case "latency":
             decision.latencyMs += effect.ms;

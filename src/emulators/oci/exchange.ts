@@ -43,6 +43,10 @@ export class Exchange {
   responseLength: number | undefined;
   aborted = false;
   errorCode?: string;
+  /** Offset of the request-body byte a corrupt-body fault inverted (set once it was). */
+  corruptedAt?: number;
+  /** The MD5 a wrong-md5 fault answered instead of the true one (set once it was). */
+  wrongMd5?: string;
   private readonly expectContinue: boolean;
   private continued = false;
   private bodyConsumed = false;
@@ -98,22 +102,46 @@ export class Exchange {
     return this.decision.drop?.during === "request" ? (this.decision.drop.afterBytes ?? 0) : undefined;
   }
 
-  /** Streams the body to `tmpFile`, hashing MD5 (and SHA-256 when asked); removes the file on any failure. */
+  /** The value of an MD5 response header (`opc-content-md5`, `opc-multipart-md5`): `trueMd5`, or the wrong one a
+   * wrong-md5 fault asks for. */
+  md5ToAnswer(trueMd5: string): string {
+    const wrong = this.decision.wrongMd5;
+    if (!wrong) return trueMd5;
+    this.wrongMd5 = wrong.value ?? falsifyMd5(trueMd5);
+    return this.wrongMd5;
+  }
+
+  /** Where a corrupt-body fault flips a byte of the request body (its offset, default the middle byte), if one fired. */
+  private get corruptAt(): number | undefined {
+    const corrupt = this.decision.corruptBody;
+    if (!corrupt) return undefined;
+    return corrupt.offset ?? Math.floor(Number(this.header("content-length") ?? 0) / 2);
+  }
+
+  /** Streams the body to `tmpFile`, hashing MD5 (and SHA-256 when asked); removes the file on any failure. A
+   * corrupt-body fault inverts one byte as it arrives: the hashes and the file see the corrupted body. */
   async receiveToFile(tmpFile: string, wantSha256: boolean): Promise<ReceivedBody> {
     const dropAt = this.requestDropAt;
     if (dropAt === 0) this.dropConnection();
     this.allowBody();
     const md5 = createHash("md5");
     const sha = wantSha256 ? createHash("sha256") : undefined;
+    const corruptAt = this.corruptAt;
     let size = 0;
     const tap = new Transform({
-      transform: (chunk: Buffer, _encoding, callback) => {
+      transform: (received: Buffer, _encoding, callback) => {
+        let chunk = received;
         if (dropAt !== undefined && size + chunk.length >= dropAt) {
           this.bytesIn += dropAt - size;
           this.aborted = true;
           this.req.socket.destroy();
           callback(new ConnectionGone("connection dropped by a fault rule"));
           return;
+        }
+        if (corruptAt !== undefined && corruptAt >= size && corruptAt < size + chunk.length) {
+          chunk = Buffer.from(chunk);
+          chunk[corruptAt - size] ^= 0xff;
+          this.corruptedAt = corruptAt;
         }
         size += chunk.length;
         this.bytesIn += chunk.length;
@@ -294,6 +322,15 @@ export class Exchange {
       if (!(sendErr instanceof ConnectionGone)) throw sendErr;
     }
   }
+}
+
+/** A well-formed but wrong MD5: the first byte of the digest inverted; a multipart MD5 keeps its `-<count>`. */
+export function falsifyMd5(md5: string): string {
+  const dash = md5.indexOf("-");
+  const digest = Buffer.from(dash < 0 ? md5 : md5.slice(0, dash), "base64");
+  if (digest.length === 0) return "AAAAAAAAAAAAAAAAAAAAAA==";
+  digest[0] ^= 0xff;
+  return digest.toString("base64") + (dash < 0 ? "" : md5.slice(dash));
 }
 
 function waitDrain(res: ServerResponse): Promise<void> {

@@ -357,7 +357,7 @@ async function putObject(ex: Exchange, ctx: HandlerContext, route: Route): Promi
   ctx.store.commitObject(ctx.namespace, b.record.id, b.record.name, object, precondition);
   await ex.send(200, {
     etag: object.etag,
-    "opc-content-md5": md5,
+    "opc-content-md5": ex.md5ToAnswer(md5),
     "last-modified": httpDate(now),
     "version-id": object.versionId,
     "content-length": 0,
@@ -542,7 +542,7 @@ async function uploadPart(ex: Exchange, ctx: HandlerContext, route: Route): Prom
   if (!ctx.store.commitPart(b.record.name, b.record.id, u.uploadId, part)) {
     throw uploadNotFound(b.record.name, u.object, u.uploadId);
   }
-  await ex.send(200, { etag: part.etag, "opc-content-md5": md5, "content-length": 0 });
+  await ex.send(200, { etag: part.etag, "opc-content-md5": ex.md5ToAnswer(md5), "content-length": 0 });
 }
 
 async function listParts(ex: Exchange, ctx: HandlerContext, route: Route): Promise<void> {
@@ -632,7 +632,7 @@ async function commitMultipartUpload(ex: Exchange, ctx: HandlerContext, route: R
   ctx.store.removeUpload(b, u.uploadId, new Set(object.blobs.map((x) => x.id)));
   ctx.store.commitObject(ctx.namespace, b.record.id, b.record.name, object);
   await ex.send(200, {
-    "opc-multipart-md5": multipartMd5,
+    "opc-multipart-md5": ex.md5ToAnswer(multipartMd5),
     etag: object.etag,
     "last-modified": httpDate(now),
     "version-id": object.versionId,

@@ -25,6 +25,10 @@ export interface RequestRecord {
   aborted?: boolean;
   /** Error code sent, for error responses. */
   errorCode?: string;
+  /** Offset of the request-body byte a corrupt-body fault inverted. */
+  corruptedAt?: number;
+  /** The MD5 header a wrong-md5 fault answered instead of the true one (`opc-content-md5` or `opc-multipart-md5`). */
+  wrongMd5?: string;
 }
 
 export class RequestLog {

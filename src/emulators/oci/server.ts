@@ -164,6 +164,8 @@ export async function startOciEmulator(options: OciEmulatorOptions): Promise<Oci
       if (ex.decision.fired.length > 0) record.faults = ex.decision.fired;
       if (ex.aborted || !ex.res.writableFinished) record.aborted = true;
       if (ex.errorCode) record.errorCode = ex.errorCode;
+      if (ex.corruptedAt !== undefined) record.corruptedAt = ex.corruptedAt;
+      if (ex.wrongMd5 !== undefined) record.wrongMd5 = ex.wrongMd5;
       log.add(record);
     });
     try {
