@@ -2,10 +2,14 @@
 # source_name, source_size, targe_name, targe_size, start_date, end_date, run_time, run_date, run_id, status (the
 # `targe_` spelling kept so existing Autonomous Data Warehouse tables keep loading), then outcome, source_md5,
 # source_version, target_md5, verified, evidence, attempts, error, bytes_per_second.
+# One log per run: run R's records go to `<stem>.R<ext>` beside the configured log name (migration-log.json ->
+# migration-log.R.json), one JSON array written once at the end of R; the configured name is then replaced with the
+# same content (it holds the latest run's log, as the original's did). Earlier runs' logs are never rewritten.
 # While a run goes, each task appends its records as JSON lines (TaskLog) under `<log>.runs/<run_id>/`, so a crash
-# loses nothing already done; merge_run_logs folds them into the array (also those of an earlier run that crashed
-# before merging) and then removes them. The log location is {"path": P} (LOCAL: a file) or {"namespace": N,
-# "bucket": B, "object": O} (DATAFLOW: an object; OCI has no append, so a task log object is re-put as it grows).
+# loses nothing already done; merge_run_logs folds only this run's folder into its log and then removes it;
+# fold_crashed_runs (under the lease) folds what a crashed earlier run left into that run's own log. The log location
+# is {"path": P} (LOCAL: files, 0600) or {"namespace": N, "bucket": B, "object": O} (DATAFLOW: objects; OCI has no
+# append, so a task log object is re-put as it grows).
 import datetime
 import json
 import os
@@ -128,8 +132,11 @@ class TaskLog:
             if client is None:
                 raise ValueError("TaskLog: an OCI log location needs the OCI client")
         else:
-            os.makedirs(os.path.dirname(self.name), exist_ok=True)
-            self._handle = open(self.name, "a", encoding="utf-8")
+            os.makedirs(os.path.dirname(self.name), mode=0o700, exist_ok=True)
+            # 0600: the records name every file of the lake (the run log is 0600 too).
+            fd = os.open(self.name, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            os.fchmod(fd, 0o600)
+            self._handle = os.fdopen(fd, "a", encoding="utf-8")
 
     def append(self, record):
         line = json.dumps(record, ensure_ascii=False) + "\n"
@@ -201,12 +208,11 @@ def _parse_log(text, name):
     try:
         value = json.loads(text)
     except json.JSONDecodeError as err:
-        raise LogError(f"the migration log {name} is not valid JSON ({err.msg} at line {err.lineno}); it was left "
-                       "untouched and this run's records are kept in its .runs folder: repair or move the log, then "
-                       "run again to merge them") from None
+        raise LogError(f"the run log {name} is not valid JSON ({err.msg} at line {err.lineno}); it was left untouched "
+                       "and the run's records are kept in its .runs folder: repair or move it, then run again") from None
     if not isinstance(value, list):
-        raise LogError(f"the migration log {name} is not a JSON array; it was left untouched and this run's records "
-                       "are kept in its .runs folder: repair or move the log, then run again to merge them")
+        raise LogError(f"the run log {name} is not a JSON array; it was left untouched and the run's records are kept "
+                       "in its .runs folder: repair or move it, then run again")
     return value
 
 
@@ -214,22 +220,21 @@ def _record_key(record):
     return (record.get("run_id"), record.get("source_name"), record.get("targe_name"))
 
 
-def _merge(existing, runs):
-    """existing records + each run's records (runs sorted by run id). Within a run, one record per file (the last
-    one wins: a Spark task that ran twice wrote its files twice); a record already in the log is replaced where it
-    stands rather than added again, so merging twice changes nothing."""
+def _merge(existing, records):
+    """existing records + records, one per file (the last one wins: a Spark task that ran twice wrote its files
+    twice); a record already there is replaced where it stands rather than added again, so merging twice changes
+    nothing."""
     merged = list(existing)
     index = {_record_key(r): i for i, r in enumerate(merged) if isinstance(r, dict)}
     added = 0
-    for run_id in sorted(runs):
-        for record in runs[run_id]:
-            key = _record_key(record)
-            if key in index:
-                merged[index[key]] = record
-            else:
-                index[key] = len(merged)
-                merged.append(record)
-                added += 1
+    for record in records:
+        key = _record_key(record)
+        if key in index:
+            merged[index[key]] = record
+        else:
+            index[key] = len(merged)
+            merged.append(record)
+            added += 1
     return merged, added
 
 
@@ -237,38 +242,40 @@ def _dump_log(records):
     return json.dumps(records, ensure_ascii=False, indent=2) + "\n"
 
 
-def _merge_local(location):
-    path = os.path.abspath(location["path"])
-    runs_dir = path + RUNS_SUFFIX
-    try:
-        with open(path, encoding="utf-8") as handle:
-            existing = _parse_log(handle.read(), path)
-    except FileNotFoundError:
-        existing = []
-    runs = {}
-    files = []
-    skipped = 0
-    if os.path.isdir(runs_dir):
-        for run_id in sorted(os.listdir(runs_dir)):
-            run_path = os.path.join(runs_dir, run_id)
-            if not os.path.isdir(run_path):
-                continue
-            for name in sorted(os.listdir(run_path)):
-                if not name.endswith(".jsonl"):
-                    continue
-                full = os.path.join(run_path, name)
-                with open(full, encoding="utf-8", errors="replace") as handle:
-                    records, bad = _parse_jsonl(handle.read(), full)
-                runs.setdefault(run_id, []).extend(records)
-                skipped += bad
-                files.append(full)
-    merged, added = _merge(existing, runs)
+def run_log_name(name, run_id):
+    """`<stem>.<run_id><ext>` of a log file or object name: migration-log.json -> migration-log.<run_id>.json (a name
+    without an extension gets `.<run_id>` appended). Folders in the name stay as they are."""
+    _check_run_id(run_id)
+    cut = name.rfind("/") + 1
+    stem, ext = os.path.splitext(name[cut:])
+    return f"{name[:cut]}{stem}.{run_id}{ext}"
+
+
+def run_log_location(location, run_id):
+    """The location of run `run_id`'s own log beside the configured one."""
+    loc = dict(location)
+    if _is_oci(loc):
+        loc["object"] = run_log_name(loc["object"], run_id)
+    else:
+        loc["path"] = run_log_name(os.path.abspath(loc["path"]), run_id)
+    return loc
+
+
+def describe_location(location):
+    if _is_oci(location):
+        return f"oci://{location['bucket']}@{location['namespace']}/{location['object']}"
+    return location["path"]
+
+
+def _write_private(path, text):
+    """Writes text to path atomically (temp file beside it, fsync, rename), mode 0600."""
     directory = os.path.dirname(path) or "."
     os.makedirs(directory, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=".lake2oci-log-", suffix=".tmp", dir=directory)
     try:
+        os.fchmod(fd, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(_dump_log(merged))
+            handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temp, path)
@@ -276,56 +283,156 @@ def _merge_local(location):
         if os.path.exists(temp):
             os.remove(temp)
         raise
+
+
+def _read_local_log(path):
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return _parse_log(handle.read(), path)
+    except FileNotFoundError:
+        return []
+
+
+def _local_task_logs(location, run_id):
+    """(records, files, skipped lines) of one run's task logs, in task-file order."""
+    run_path = os.path.join(_runs_dir(location), _check_run_id(run_id))
+    records, files, skipped = [], [], 0
+    if not os.path.isdir(run_path):
+        return records, files, skipped
+    for name in sorted(os.listdir(run_path)):
+        if not name.endswith(".jsonl"):
+            continue
+        full = os.path.join(run_path, name)
+        with open(full, encoding="utf-8", errors="replace") as handle:
+            got, bad = _parse_jsonl(handle.read(), full)
+        records.extend(got)
+        skipped += bad
+        files.append(full)
+    return records, files, skipped
+
+
+def _remove_local_task_logs(location, run_id, files):
     for full in files:
         os.remove(full)
-    for run_id in runs:
+    runs_dir = _runs_dir(location)
+    for folder in (os.path.join(runs_dir, run_id), runs_dir):
         try:
-            os.rmdir(os.path.join(runs_dir, run_id))
+            os.rmdir(folder)
         except OSError:
             pass
+
+
+def _is_a_run_log_copy(text, exists):
+    """Whether the configured log's text is a copy of one run's log that still exists under its own name (then
+    replacing it loses nothing). exists(run_id) tells whether that run's own log exists."""
     try:
-        os.rmdir(runs_dir)
-    except OSError:
-        pass
-    return {"log": path, "records": len(merged), "added": added, "runs": sorted(runs), "skipped_lines": skipped}
+        records = json.loads(text)
+    except ValueError:
+        return False
+    if not isinstance(records, list):
+        return False
+    run_ids = {r.get("run_id") for r in records if isinstance(r, dict)}
+    if not run_ids:
+        return len(records) == 0
+    if len(run_ids) != 1:
+        return False
+    run_id = next(iter(run_ids))
+    try:
+        return bool(run_id) and exists(str(run_id))
+    except ValueError:
+        return False
 
 
-def _merge_oci(location, client, retry_options):
-    ns, bucket, name = location["namespace"], location["bucket"], location["object"]
-    options = dict(retry_options or {})
-    etag = None
+def kept_log_name(name, run_id):
+    """Where a configured log that was not a copy of a run log (one log accumulated over many runs, as the original
+    wrote it, or a file that is not a log) is kept before run `run_id` replaces it: `<stem>.before-<run_id><ext>`."""
+    return run_log_name(name, f"before-{run_id}")
+
+
+def _fold_local(location, run_id, *, publish):
+    path = os.path.abspath(location["path"])
+    own = run_log_location({"path": path}, run_id)["path"]
+    existing = _read_local_log(own)
+    records, files, skipped = _local_task_logs({"path": path}, run_id)
+    merged, added = _merge(existing, records)
+    text = _dump_log(merged)
+    _write_private(own, text)
+    kept = None
+    if publish:
+        try:
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                previous = handle.read()
+        except FileNotFoundError:
+            previous = None
+        if previous is not None and not _is_a_run_log_copy(
+                previous, lambda r: os.path.exists(run_log_name(path, r))):
+            kept = kept_log_name(path, run_id)
+            _write_private(kept, previous)
+        _write_private(path, text)
+    _remove_local_task_logs({"path": path}, run_id, files)
+    return {"log": path, "run_log": own, "records": len(merged), "added": added, "runs": [run_id],
+            "skipped_lines": skipped, "kept": kept}
+
+
+def _get_text(client, ns, bucket, name, options):
+    """The object's text, or None when there is none."""
     try:
         response, _ = call_with_retry(lambda: client.get_object(ns, bucket, name), what=f"get_object {name}",
                                       **options)
-        etag = response.headers.get("etag")
-        existing = _parse_log(response.data.content.decode("utf-8"), f"oci://{bucket}@{ns}/{name}")
     except oci.exceptions.ServiceError as err:
         if err.status != 404:
             raise
-        existing = []
-    prefix = name + RUNS_SUFFIX + "/"
-    runs = {}
-    objects = []
-    skipped = 0
+        return None
+    return response.data.content.decode("utf-8", errors="replace")
+
+
+def _exists(client, ns, bucket, name, options):
+    try:
+        call_with_retry(lambda: client.head_object(ns, bucket, name), what=f"head_object {name}", **options)
+    except oci.exceptions.ServiceError as err:
+        if err.status != 404:
+            raise
+        return False
+    return True
+
+
+def _put_text(client, ns, bucket, name, text, options, content_type="application/json"):
+    body = text.encode("utf-8")
+    call_with_retry(lambda: client.put_object(ns, bucket, name, body, content_length=len(body),
+                                              content_type=content_type),
+                    what=f"put_object {name}", **options)
+
+
+def _fold_oci(location, run_id, client, retry_options, *, publish):
+    ns, bucket, name = location["namespace"], location["bucket"], location["object"]
+    options = dict(retry_options or {})
+    own = run_log_name(name, run_id)
+    text = _get_text(client, ns, bucket, own, options)
+    existing = _parse_log(text, f"oci://{bucket}@{ns}/{own}") if text is not None else []
+    prefix = f"{name}{RUNS_SUFFIX}/{_check_run_id(run_id)}/"
+    records, objects, skipped = [], [], 0
     for item in list_target(client, ns, bucket, prefix, retry_options=options):
         key = item["name"]
-        rest = key[len(prefix):]
-        if "/" not in rest or not rest.endswith(".jsonl"):
+        if not key.endswith(".jsonl") or "/" in key[len(prefix):]:
             continue
-        run_id = rest.split("/", 1)[0]
-        response, _ = call_with_retry(lambda key=key: client.get_object(ns, bucket, key), what=f"get_object {key}",
-                                      **options)
-        records, bad = _parse_jsonl(response.data.content.decode("utf-8", errors="replace"), key)
-        runs.setdefault(run_id, []).extend(records)
+        got, bad = _parse_jsonl(_get_text(client, ns, bucket, key, options) or "", key)
+        records.extend(got)
         skipped += bad
         objects.append(key)
-    merged, added = _merge(existing, runs)
-    body = _dump_log(merged).encode("utf-8")
-    # Conditional on the log read above: a concurrent writer makes this fail (412) instead of losing its records.
-    conditions = {"if_match": etag} if etag else {"if_none_match": "*"}
-    call_with_retry(lambda: client.put_object(ns, bucket, name, body, content_length=len(body),
-                                              content_type="application/json", **conditions),
-                    what=f"put_object {name}", **options)
+    merged, added = _merge(existing, records)
+    body = _dump_log(merged)
+    # The run's own log first, then the configured name (the latest run's log): a crash between the two leaves the
+    # run's records in its own log. Only the lease holder writes them, so no condition is needed.
+    _put_text(client, ns, bucket, own, body, options)
+    kept = None
+    if publish:
+        previous = _get_text(client, ns, bucket, name, options)
+        if previous is not None and not _is_a_run_log_copy(
+                previous, lambda r: _exists(client, ns, bucket, run_log_name(name, r), options)):
+            kept = kept_log_name(name, run_id)
+            _put_text(client, ns, bucket, kept, previous, options)
+            kept = f"oci://{bucket}@{ns}/{kept}"
+        _put_text(client, ns, bucket, name, body, options)
     for key in objects:
         try:
             call_with_retry(lambda key=key: client.delete_object(ns, bucket, key), what=f"delete_object {key}",
@@ -333,23 +440,65 @@ def _merge_oci(location, client, retry_options):
         except oci.exceptions.ServiceError as err:
             if err.status != 404:
                 raise
-    return {"log": f"oci://{bucket}@{ns}/{name}", "records": len(merged), "added": added, "runs": sorted(runs),
-            "skipped_lines": skipped}
+    return {"log": f"oci://{bucket}@{ns}/{name}", "run_log": f"oci://{bucket}@{ns}/{own}", "records": len(merged),
+            "added": added, "runs": [run_id], "skipped_lines": skipped, "kept": kept}
 
 
-def merge_run_logs(location, run_id=None, *, client=None, retry_options=None):
-    """Folds every run's JSONL records under the log's .runs folder into the log (this run's, `run_id`, and any
-    earlier run that never merged), writes the log atomically (LOCAL: temp file + os.replace; DATAFLOW: a conditional
-    put), then removes the merged JSONL. A log that exists but is not a JSON array raises LogError and is not touched.
-    Returns {log, records, added, runs, skipped_lines}. run_id only checks that it can name a folder: every pending
-    run is merged."""
-    if run_id is not None:
-        _check_run_id(run_id)
+def merge_run_logs(location, run_id, *, client=None, retry_options=None):
+    """Writes run `run_id`'s own log, `<stem>.<run_id><ext>` beside the configured name: one JSON array of the records
+    its tasks wrote under `<log>.runs/<run_id>/` (and of that run log, when an interrupted merge left one), then
+    replaces the configured name with the same content (the latest run's log), then removes those task logs. Only
+    this run's folder is read or removed: another run's task logs are never touched, and no earlier run's log is
+    rewritten. LOCAL: atomic writes (temp file + os.replace), mode 0600; DATAFLOW: the run's log object, then the
+    configured one. A run log that exists but is not a JSON array raises LogError and nothing is touched. A configured
+    log that is not a copy of an existing run log (the one accumulated log of the original, say) is first kept as
+    `<stem>.before-<run_id><ext>`. Returns {log, run_log, records, added, runs, skipped_lines, kept}."""
+    _check_run_id(run_id)
     if _is_oci(location):
         if client is None:
             raise ValueError("merge_run_logs: an OCI log location needs the OCI client")
-        return _merge_oci(location, client, retry_options)
-    return _merge_local(location)
+        return _fold_oci(location, run_id, client, retry_options, publish=True)
+    return _fold_local(location, run_id, publish=True)
+
+
+def _pending_runs(location, client, retry_options):
+    """Run ids that have task logs under the log's .runs folder."""
+    if not _is_oci(location):
+        runs_dir = _runs_dir(location)
+        if not os.path.isdir(runs_dir):
+            return []
+        return sorted(r for r in os.listdir(runs_dir) if os.path.isdir(os.path.join(runs_dir, r)))
+    prefix = location["object"] + RUNS_SUFFIX + "/"
+    runs = set()
+    for item in list_target(client, location["namespace"], location["bucket"], prefix,
+                            retry_options=dict(retry_options or {})):
+        rest = item["name"][len(prefix):]
+        if "/" in rest:
+            runs.add(rest.split("/", 1)[0])
+    return sorted(runs)
+
+
+def fold_crashed_runs(location, run_id, *, client=None, retry_options=None):
+    """Folds the task logs an earlier run left behind (it crashed before merging) into that run's own log
+    (`<stem>.<its run id><ext>`), then removes them. Call it only while holding the lease: then no other run is
+    writing task logs. The configured name is left alone (this run replaces it at its end). Runs other than
+    `run_id` (this run) only. Returns the stats of each run folded."""
+    _check_run_id(run_id)
+    if _is_oci(location) and client is None:
+        raise ValueError("fold_crashed_runs: an OCI log location needs the OCI client")
+    folded = []
+    for other in _pending_runs(location, client, retry_options):
+        if other == run_id:
+            continue
+        try:
+            _check_run_id(other)
+        except ValueError:
+            continue
+        if _is_oci(location):
+            folded.append(_fold_oci(location, other, client, retry_options, publish=False))
+        else:
+            folded.append(_fold_local(location, other, publish=False))
+    return folded
 
 
 def _human_bytes(count):

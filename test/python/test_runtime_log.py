@@ -1,5 +1,6 @@
 """The migration log (codegen/python/runtime-log.py): records compatible with the original job's, per-task JSON lines,
-merging into the log without losing or duplicating records, the summary table. LOCAL logs on a temp dir; the OCI
+one log per run (the configured name holding the latest), merging without losing or duplicating records, the
+summary table. LOCAL logs on a temp dir; the OCI
 variant of TaskLog with a fake client (the OCI merge runs against the emulator in test_runtime_oci_log.py)."""
 import datetime
 import json
@@ -121,24 +122,83 @@ def names(records):
     return [(r["run_id"], r["source_name"]) for r in records]
 
 
-def test_merge_keeps_earlier_runs_and_recovers_a_crashed_run(tmp_path):
-    log_path = tmp_path / "log.json"
-    earlier = [record("old-1", run_id="R0"), record("old-2", run_id="R0")]
-    log_path.write_text(json.dumps(earlier), encoding="utf-8")
-    runs = tmp_path / "log.json.runs"
-    # R1 crashed before merging; R2 is this run, written by two tasks.
-    write_jsonl(runs / "R1" / "task-0.jsonl", [record("crashed-1", run_id="R1")])
-    write_jsonl(runs / "R2" / "task-0.jsonl", [record("new-1", run_id="R2")])
-    write_jsonl(runs / "R2" / "task-1.jsonl", [record("new-2", run_id="R2")])
+def load(path):
+    return json.loads(path.read_text(encoding="utf-8"))
 
+
+def mode(path):
+    return os.stat(path).st_mode & 0o777
+
+
+def test_run_log_names_derive_from_the_configured_name_and_the_run_id():
+    assert rt.run_log_name("/data/migration-log.json", "20261207160000123456") == \
+        "/data/migration-log.20261207160000123456.json"
+    assert rt.run_log_name("log/log_dataflow_app_migration.json", "R1") == "log/log_dataflow_app_migration.R1.json"
+    assert rt.run_log_name("logs.v2/log", "R1") == "logs.v2/log.R1"
+    with pytest.raises(ValueError, match="cannot name"):
+        rt.run_log_name("log.json", "../x")
+
+
+def test_each_run_writes_its_own_log_and_the_configured_name_holds_the_latest(tmp_path):
+    log_path = tmp_path / "log.json"
+    runs = tmp_path / "log.json.runs"
+    write_jsonl(runs / "R1" / "task-0.jsonl", [record("a", run_id="R1"), record("b", run_id="R1")])
+    first = rt.merge_run_logs({"path": str(log_path)}, "R1")
+    write_jsonl(runs / "R2" / "task-0.jsonl", [record("a", run_id="R2", outcome="skipped")])
+    write_jsonl(runs / "R2" / "task-1.jsonl", [record("b", run_id="R2", outcome="skipped")])
+    r1_log = (tmp_path / "log.R1.json").read_text(encoding="utf-8")
     stats = rt.merge_run_logs({"path": str(log_path)}, "R2")
 
-    merged = json.loads(log_path.read_text(encoding="utf-8"))
-    assert names(merged) == [("R0", "old-1"), ("R0", "old-2"), ("R1", "crashed-1"), ("R2", "new-1"),
-                             ("R2", "new-2")]
-    assert merged[0] == earlier[0]
-    assert stats == {"log": str(log_path), "records": 5, "added": 3, "runs": ["R1", "R2"], "skipped_lines": 0}
+    assert names(load(tmp_path / "log.R1.json")) == [("R1", "a"), ("R1", "b")]
+    assert (tmp_path / "log.R1.json").read_text(encoding="utf-8") == r1_log  # never rewritten
+    assert names(load(tmp_path / "log.R2.json")) == [("R2", "a"), ("R2", "b")]
+    assert log_path.read_text(encoding="utf-8") == (tmp_path / "log.R2.json").read_text(encoding="utf-8")
+    assert list(load(log_path)[0])[:10] == ORIGINAL_FIELDS
+    assert first["run_log"] == str(tmp_path / "log.R1.json")
+    assert stats == {"log": str(log_path), "run_log": str(tmp_path / "log.R2.json"), "records": 2, "added": 2,
+                     "runs": ["R2"], "skipped_lines": 0, "kept": None}
     assert not runs.exists()
+    assert {mode(tmp_path / n) for n in ("log.json", "log.R1.json", "log.R2.json")} == {0o600}
+
+
+@pytest.mark.parametrize("content", [json.dumps([{"run_id": "R0", "source_name": "x"}, {"run_id": "R00"}]), "[{bro"],
+                         ids=["accumulated", "corrupt"])
+def test_a_configured_log_that_is_no_run_logs_copy_is_kept_before_it_is_replaced(tmp_path, content):
+    log_path = tmp_path / "log.json"
+    log_path.write_text(content, encoding="utf-8")
+    write_jsonl(tmp_path / "log.json.runs" / "R1" / "task-0.jsonl", [record("a", run_id="R1")])
+    stats = rt.merge_run_logs({"path": str(log_path)}, "R1")
+    assert stats["kept"] == str(tmp_path / "log.before-R1.json")
+    assert (tmp_path / "log.before-R1.json").read_text(encoding="utf-8") == content
+    assert names(load(log_path)) == [("R1", "a")]
+
+
+def test_merge_touches_only_its_own_runs_task_logs(tmp_path):
+    log_path = tmp_path / "log.json"
+    runs = tmp_path / "log.json.runs"
+    # R1 is another run still going (or crashed): its task log stays where it is, unread.
+    write_jsonl(runs / "R1" / "task-0.jsonl", [record("other", run_id="R1")])
+    write_jsonl(runs / "R2" / "task-0.jsonl", [record("mine", run_id="R2")])
+    rt.merge_run_logs({"path": str(log_path)}, "R2")
+    assert names(load(log_path)) == [("R2", "mine")]
+    assert [r["source_name"] for r in read_lines(runs / "R1" / "task-0.jsonl")] == ["other"]
+    assert not (tmp_path / "log.R1.json").exists()
+
+
+def test_fold_crashed_runs_writes_each_crashed_runs_own_log(tmp_path):
+    log_path = tmp_path / "log.json"
+    runs = tmp_path / "log.json.runs"
+    write_jsonl(runs / "R1" / "task-0.jsonl", [record("crashed-1", run_id="R1")])
+    write_jsonl(runs / "R1" / "task-1.jsonl", [record("crashed-2", run_id="R1")], tail='{"source_na')
+    write_jsonl(runs / "R3" / "task-0.jsonl", [record("mine", run_id="R3")])
+    log_path.write_text("[]\n", encoding="utf-8")
+    folded = rt.fold_crashed_runs({"path": str(log_path)}, "R3")
+    assert [(f["runs"], f["records"], f["skipped_lines"]) for f in folded] == [(["R1"], 2, 1)]
+    assert names(load(tmp_path / "log.R1.json")) == [("R1", "crashed-1"), ("R1", "crashed-2")]
+    assert mode(tmp_path / "log.R1.json") == 0o600
+    assert log_path.read_text(encoding="utf-8") == "[]\n"  # the configured name is this run's to replace
+    assert not (runs / "R1").exists()
+    assert (runs / "R3" / "task-0.jsonl").exists()
 
 
 def test_merge_twice_adds_nothing(tmp_path):
@@ -154,11 +214,11 @@ def test_merge_twice_adds_nothing(tmp_path):
 def test_merge_after_a_crash_between_writing_and_cleaning_does_not_duplicate(tmp_path):
     log_path = tmp_path / "log.json"
     records = [record("a", run_id="R1"), record("b", run_id="R1")]
-    log_path.write_text(json.dumps(records), encoding="utf-8")
+    (tmp_path / "log.R1.json").write_text(json.dumps(records), encoding="utf-8")
     write_jsonl(tmp_path / "log.json.runs" / "R1" / "task-0.jsonl", records)
-    stats = rt.merge_run_logs({"path": str(log_path)})
+    stats = rt.merge_run_logs({"path": str(log_path)}, "R1")
     assert stats["added"] == 0
-    assert names(json.loads(log_path.read_text(encoding="utf-8"))) == [("R1", "a"), ("R1", "b")]
+    assert names(load(log_path)) == [("R1", "a"), ("R1", "b")]
 
 
 def test_a_task_that_ran_twice_leaves_one_record_per_file(tmp_path):
@@ -166,18 +226,17 @@ def test_a_task_that_ran_twice_leaves_one_record_per_file(tmp_path):
     runs = tmp_path / "log.json.runs" / "R1"
     write_jsonl(runs / "task-0.jsonl", [record("a", run_id="R1", outcome="failed", error="503"),
                                         record("a", run_id="R1")])
-    rt.merge_run_logs({"path": str(log_path)})
-    merged = json.loads(log_path.read_text(encoding="utf-8"))
-    assert [(r["source_name"], r["outcome"]) for r in merged] == [("a", "copied")]
+    rt.merge_run_logs({"path": str(log_path)}, "R1")
+    assert [(r["source_name"], r["outcome"]) for r in load(log_path)] == [("a", "copied")]
 
 
 def test_a_line_cut_short_by_a_crash_is_skipped(tmp_path):
     log_path = tmp_path / "log.json"
     write_jsonl(tmp_path / "log.json.runs" / "R1" / "task-0.jsonl", [record("a", run_id="R1")],
                 tail='{"source_name": "b", "sour')
-    stats = rt.merge_run_logs({"path": str(log_path)})
+    stats = rt.merge_run_logs({"path": str(log_path)}, "R1")
     assert stats["skipped_lines"] == 1
-    assert names(json.loads(log_path.read_text(encoding="utf-8"))) == [("R1", "a")]
+    assert names(load(log_path)) == [("R1", "a")]
 
 
 @pytest.mark.parametrize(
@@ -185,25 +244,33 @@ def test_a_line_cut_short_by_a_crash_is_skipped(tmp_path):
     [('[{"source_name": "a"},', "is not valid JSON"), ('{"source_name": "a"}', "is not a JSON array")],
     ids=["truncated", "object"],
 )
-def test_a_corrupt_log_is_not_overwritten(tmp_path, content, want):
+def test_a_corrupt_run_log_is_not_overwritten(tmp_path, content, want):
     log_path = tmp_path / "log.json"
-    log_path.write_text(content, encoding="utf-8")
+    own = tmp_path / "log.R1.json"
+    own.write_text(content, encoding="utf-8")
     jsonl = tmp_path / "log.json.runs" / "R1" / "task-0.jsonl"
     write_jsonl(jsonl, [record("a", run_id="R1")])
     with pytest.raises(rt.LogError) as caught:
         rt.merge_run_logs({"path": str(log_path)}, "R1")
-    assert str(log_path) in str(caught.value) and want in str(caught.value)
-    assert log_path.read_text(encoding="utf-8") == content
-    assert jsonl.exists()
+    assert str(own) in str(caught.value) and want in str(caught.value)
+    assert own.read_text(encoding="utf-8") == content
+    assert jsonl.exists() and not log_path.exists()
 
 
 def test_merge_creates_the_log_and_its_folder(tmp_path):
     log_path = tmp_path / "sub" / "log.json"
     rt.TaskLog({"path": str(log_path)}, "R1", 0).close()
     stats = rt.merge_run_logs({"path": str(log_path)}, "R1")
-    assert json.loads(log_path.read_text(encoding="utf-8")) == []
+    assert load(log_path) == [] and load(tmp_path / "sub" / "log.R1.json") == []
     assert stats["records"] == 0
-    assert [p for p in os.listdir(tmp_path / "sub")] == ["log.json"]
+    assert sorted(os.listdir(tmp_path / "sub")) == ["log.R1.json", "log.json"]
+
+
+def test_task_logs_are_private(tmp_path):
+    with rt.TaskLog({"path": str(tmp_path / "log.json")}, "R1", 0) as log:
+        log.append(record("a", run_id="R1"))
+    assert mode(tmp_path / "log.json.runs" / "R1" / "task-0.jsonl") == 0o600
+    assert mode(tmp_path / "log.json.runs" / "R1") == 0o700
 
 
 class FakeOciClient:

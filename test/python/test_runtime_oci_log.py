@@ -1,6 +1,6 @@
 """The OCI side of the runtime against the OCI emulator: the DATAFLOW migration log (task JSONL objects, merged into
-the log object without losing earlier runs), the namespace, and the target listing past 1,000 objects (the original
-job listed one page only). Needs the local cloud (test/python-sdk.test.ts)."""
+one log object per run, the configured one holding the latest), the namespace, and the target listing past 1,000
+objects (the original job listed one page only). Needs the local cloud (test/python-sdk.test.ts)."""
 import concurrent.futures
 import datetime
 import json
@@ -58,26 +58,34 @@ def test_task_log_object_grows_as_records_are_appended(cloud):
     assert [json.loads(line)["source_name"] for line in get_text(cloud, bucket, name).splitlines()] == ["a", "b", "c"]
 
 
-def test_merge_keeps_earlier_runs_recovers_a_crashed_run_and_cleans_up(cloud):
+def test_each_run_has_its_own_log_object_and_the_configured_one_holds_the_latest(cloud):
     bucket = cloud.new_bucket("log")
     loc = location(cloud, bucket)
-    put_text(cloud, bucket, loc["object"], json.dumps([record("old", "R0")]))
-    # R1 crashed before its merge; R2 is this run.
+    run_log = {r: f"log/log_dataflow_app_migration.{r}.json" for r in ("R1", "R2", "R3")}
+    # R1 crashed before its merge; R3 is another run's folder (never read by R2's merge); R2 is this run.
     with rt.TaskLog(loc, "R1", 0, client=cloud.oci) as log:
         log.append(record("crashed", "R1"))
+    with rt.TaskLog(loc, "R3", 0, client=cloud.oci) as log:
+        log.append(record("other", "R3"))
     for task in (0, 1):
         with rt.TaskLog(loc, "R2", task, client=cloud.oci) as log:
             log.append(record(f"new-{task}", "R2"))
     stats = rt.merge_run_logs(loc, "R2", client=cloud.oci)
     merged = json.loads(get_text(cloud, bucket, loc["object"]))
-    assert [(r["run_id"], r["source_name"]) for r in merged] == [("R0", "old"), ("R1", "crashed"), ("R2", "new-0"),
-                                                                 ("R2", "new-1")]
+    assert [(r["run_id"], r["source_name"]) for r in merged] == [("R2", "new-0"), ("R2", "new-1")]
+    assert get_text(cloud, bucket, run_log["R2"]) == get_text(cloud, bucket, loc["object"])
     assert list(merged[0]) == list(rt.RECORD_FIELDS)
-    assert (stats["added"], stats["runs"]) == (3, ["R1", "R2"])
-    assert object_names(cloud, bucket) == [loc["object"]]
+    assert (stats["added"], stats["runs"], stats["kept"]) == (2, ["R2"], None)
+    assert stats["run_log"] == f"oci://{bucket}@{cloud.namespace}/{run_log['R2']}"
     again = rt.merge_run_logs(loc, "R2", client=cloud.oci)
     assert again["added"] == 0
     assert json.loads(get_text(cloud, bucket, loc["object"])) == merged
+    # Under the lease, R4 folds what the other runs left into their own logs; the configured log is R4's to write.
+    folded = rt.fold_crashed_runs(loc, "R4", client=cloud.oci)
+    assert [f["runs"] for f in folded] == [["R1"], ["R3"]]
+    assert [r["source_name"] for r in json.loads(get_text(cloud, bucket, run_log["R1"]))] == ["crashed"]
+    assert json.loads(get_text(cloud, bucket, loc["object"])) == merged
+    assert object_names(cloud, bucket) == sorted([loc["object"], *run_log.values()])
 
 
 def test_merge_creates_a_missing_log_object(cloud):
@@ -89,16 +97,17 @@ def test_merge_creates_a_missing_log_object(cloud):
     assert [r["source_name"] for r in json.loads(get_text(cloud, bucket, loc["object"]))] == ["a"]
 
 
-def test_a_corrupt_log_object_is_not_overwritten(cloud):
+def test_an_accumulated_log_object_is_kept_before_the_first_run_replaces_it(cloud):
     bucket = cloud.new_bucket("log")
     loc = location(cloud, bucket)
     put_text(cloud, bucket, loc["object"], "[{broken")
     with rt.TaskLog(loc, "R1", 0, client=cloud.oci) as log:
         log.append(record("a", "R1"))
-    with pytest.raises(rt.LogError, match=f"oci://{bucket}@{cloud.namespace}/{loc['object']} is not valid JSON"):
-        rt.merge_run_logs(loc, "R1", client=cloud.oci)
-    assert get_text(cloud, bucket, loc["object"]) == "[{broken"
-    assert len(object_names(cloud, bucket)) == 2
+    stats = rt.merge_run_logs(loc, "R1", client=cloud.oci)
+    kept = "log/log_dataflow_app_migration.before-R1.json"
+    assert stats["kept"] == f"oci://{bucket}@{cloud.namespace}/{kept}"
+    assert get_text(cloud, bucket, kept) == "[{broken"
+    assert [r["source_name"] for r in json.loads(get_text(cloud, bucket, loc["object"]))] == ["a"]
 
 
 def test_merge_retries_throttling(cloud):
