@@ -90,11 +90,15 @@ def _source_info(kind, p):
     return info
 
 
-def _target_info(kind, side, p, namespace, endpoint, bucket):
+def _target_info(kind, side, p, bucket):
     info = store_problem_info(kind, side)  # noqa: F821 - the translated core
     info["endpointSet"] = bool(p.get("target-endpoint"))
-    info["endpoint"] = (p.get("target-endpoint") or endpoint or "").rstrip("/")
-    info["namespace"] = namespace or p.get("target-namespace") or ""
+    region = p.get("target-region") or ""
+    # As configured (`lake2oci plan` words it the same way): the endpoint, else the region's (else none named).
+    info["endpoint"] = (p.get("target-endpoint") or (f"https://objectstorage.{region}.oraclecloud.com" if region
+                                                    else "")).rstrip("/")
+    # The namespace as configured (a looked-up one is not named: `lake2oci plan` words it the same way).
+    info["namespace"] = p.get("target-namespace") or ""
     if bucket:
         info["bucket"] = bucket
     elif side == "log":
@@ -105,20 +109,19 @@ def _target_info(kind, side, p, namespace, endpoint, bucket):
     return info
 
 
-def store_problem_from_error(error, side, p, *, namespace=None, endpoint=None, bucket=None):
+def store_problem_from_error(error, side, p, *, bucket=None):
     """The StoreProblem for an SDK error met talking to a store, or None when the error is no store problem (a
     throttle, a server fault, anything else: let it go on as it is). side: "source" (ADLS), "target" (OCI), or "log"
-    (the bucket of a migration log object). p: the job parameters. namespace / endpoint / bucket: what the caller
-    knows better than p (the looked-up namespace, the OCI client's endpoint `client.base_client.endpoint`, the log's
-    bucket).
+    (the bucket of a migration log object). p: the job parameters. endpoint / bucket: what the caller knows better
+    than p (the OCI client's endpoint `client.base_client.endpoint`, the log's bucket).
 
     Wiring in main.py (run_job), each site `except Exception as error:` then
     `problem = store_problem_from_error(error, side, p, ...)`, `if problem is not None: raise problem from error`,
     else `raise`:
       - around `ctx = make_copy_context(params)` with side "target" (the namespace lookup happens there; an ADLS
         client is only built, nothing is sent);
-      - around the source listing in _list_sides (side "source") and the target listing (side "target",
-        namespace=ctx.namespace, endpoint=ctx.target.base_client.endpoint), for problems met after the preflight."""
+      - around the source listing in _list_sides (side "source") and the target listing (side "target"), for
+        problems met after the preflight."""
     network = network_failure(error)
     if side == "source":
         if network:
@@ -147,7 +150,7 @@ def store_problem_from_error(error, side, p, *, namespace=None, endpoint=None, b
         return StoreProblem(info)
 
     if network:
-        info = _target_info("unreachable", side, p, namespace, endpoint, bucket)
+        info = _target_info("unreachable", side, p, bucket)
         info["network"] = network
         return StoreProblem(info)
     if isinstance(error, oci.exceptions.ServiceError):
@@ -159,12 +162,12 @@ def store_problem_from_error(error, side, p, *, namespace=None, endpoint=None, b
             kind = "namespace-not-found" if code == "NamespaceNotFound" else "bucket-not-found"
         else:
             return None
-        info = _target_info(kind, side, p, namespace, endpoint, bucket)
+        info = _target_info(kind, side, p, bucket)
         info["status"] = status
         info["code"] = str(code)
         return StoreProblem(info)
     if _OCI_AUTH_ERRORS and isinstance(error, _OCI_AUTH_ERRORS):
-        info = _target_info("auth-refused", side, p, namespace, endpoint, bucket)
+        info = _target_info("auth-refused", side, p, bucket)
         info["code"] = type(error).__name__
         return StoreProblem(info)
     return None
@@ -196,13 +199,11 @@ def preflight_stores(ctx, p, location):
             return 2
     """
     client = ctx.target
-    endpoint = getattr(getattr(client, "base_client", None), "endpoint", None)
     bucket = ctx.bucket
     try:
         _attempt(lambda: client.get_bucket(ctx.namespace, bucket), f"get_bucket {bucket}", ctx)
     except Exception as error:  # noqa: BLE001 - classified, re-raised when no store problem
-        problem = store_problem_from_error(error, "target", p, namespace=ctx.namespace, endpoint=endpoint,
-                                           bucket=bucket)
+        problem = store_problem_from_error(error, "target", p, bucket=bucket)
         if problem is not None:
             raise problem from error
         raise
@@ -212,8 +213,7 @@ def preflight_stores(ctx, p, location):
         try:
             _attempt(lambda: client.get_bucket(namespace, log_bucket), f"get_bucket {log_bucket}", ctx)
         except Exception as error:  # noqa: BLE001
-            problem = store_problem_from_error(error, "log", p, namespace=namespace, endpoint=endpoint,
-                                               bucket=log_bucket)
+            problem = store_problem_from_error(error, "log", p, bucket=log_bucket)
             if problem is not None:
                 raise problem from error
             raise

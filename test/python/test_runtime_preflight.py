@@ -165,8 +165,9 @@ def test_wrong_oci_key(cloud, lake):
                                           "target-namespace": ""})
     with pytest.raises(Exception) as caught:
         context(p)
-    problem = rt.store_problem_from_error(caught.value, "target", p, namespace=cloud.namespace)
-    assert problem is not None and str(problem) == want
+    problem = rt.store_problem_from_error(caught.value, "target", p)
+    assert problem is not None and str(problem) == expected("wrong OCI key (local cloud)", endpoint=cloud.endpoint,
+                                                            namespace="", bucket=bucket)
 
 
 def test_unreachable_oci_endpoint(cloud, lake):
