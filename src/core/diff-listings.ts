@@ -12,7 +12,7 @@ import { intakeSource } from "./source-intake.ts";
 import { targetOrderProblem } from "./target-order.ts";
 
 export interface DiffResult {
-  /** In object name order. */
+  /** In object name order (a failed collision group: its sources in source name order). */
   entries: PlanEntry[];
   /** Either invalid-options errors alone, or one invalid-listing error alone, or: invalid-name in source listing
    * order, then collisions in name order, then too-many-deletions. */
@@ -77,6 +77,11 @@ export function diffListings(sources: SourceEntry[], targets: TargetEntry[], opt
     tallyStep(summary, next);
     if (next.entry !== null) {
       entries.push(next.entry);
+    }
+    if (next.entries !== null) {
+      for (const entry of next.entries) {
+        entries.push(entry);
+      }
     }
     if (next.error !== null) {
       errors.push(next.error);

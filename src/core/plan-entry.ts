@@ -1,21 +1,53 @@
-// Building plan entries with one fixed key order (sourceName, sourceSize, sourceMd5?, targetName, targetSize,
-// targetMd5?, status, action, reason), so that serialising an entry gives the same line in every language (object
-// and dict key order is insertion order). An MD5 field is present only when known ("" = unknown).
-import type { Action, PlanEntry, Status } from "./plan-types.ts";
+// Building plan entries with one fixed key order (sourceName, sourceSize, sourceMd5?, sourceVersion?, targetName,
+// targetSize, targetMd5?, status, action, evidence, reason), so that serialising an entry gives the same line in every
+// language (object and dict key order is insertion order). An optional field is present only when known ("" =
+// unknown). One literal per combination keeps every entry's shape fixed (no deletes, no spreads on the hot path).
+import type { Action, Evidence, PlanEntry, Status } from "./plan-types.ts";
 
-/** A plan entry; sourceMd5/targetMd5 "" leave the field out. */
+/** A plan entry; sourceMd5/sourceVersion/targetMd5 "" leave the field out. */
 export function makePlanEntry(
   sourceName: string | null,
   sourceSize: number | null,
   sourceMd5: string,
+  sourceVersion: string,
   targetName: string,
   targetSize: number | null,
   targetMd5: string,
   status: Status,
   action: Action,
+  evidence: Evidence,
   reason: string,
 ): PlanEntry {
-  if (sourceMd5 !== "" && targetMd5 !== "") {
+  if (sourceMd5 !== "" && sourceVersion !== "" && targetMd5 !== "") {
+    return {
+      sourceName: sourceName,
+      sourceSize: sourceSize,
+      sourceMd5: sourceMd5,
+      sourceVersion: sourceVersion,
+      targetName: targetName,
+      targetSize: targetSize,
+      targetMd5: targetMd5,
+      status: status,
+      action: action,
+      evidence: evidence,
+      reason: reason,
+    };
+  }
+  if (sourceMd5 !== "" && sourceVersion !== "" && targetMd5 === "") {
+    return {
+      sourceName: sourceName,
+      sourceSize: sourceSize,
+      sourceMd5: sourceMd5,
+      sourceVersion: sourceVersion,
+      targetName: targetName,
+      targetSize: targetSize,
+      status: status,
+      action: action,
+      evidence: evidence,
+      reason: reason,
+    };
+  }
+  if (sourceMd5 !== "" && sourceVersion === "" && targetMd5 !== "") {
     return {
       sourceName: sourceName,
       sourceSize: sourceSize,
@@ -25,10 +57,11 @@ export function makePlanEntry(
       targetMd5: targetMd5,
       status: status,
       action: action,
+      evidence: evidence,
       reason: reason,
     };
   }
-  if (sourceMd5 !== "") {
+  if (sourceMd5 !== "" && sourceVersion === "" && targetMd5 === "") {
     return {
       sourceName: sourceName,
       sourceSize: sourceSize,
@@ -37,10 +70,38 @@ export function makePlanEntry(
       targetSize: targetSize,
       status: status,
       action: action,
+      evidence: evidence,
       reason: reason,
     };
   }
-  if (targetMd5 !== "") {
+  if (sourceMd5 === "" && sourceVersion !== "" && targetMd5 !== "") {
+    return {
+      sourceName: sourceName,
+      sourceSize: sourceSize,
+      sourceVersion: sourceVersion,
+      targetName: targetName,
+      targetSize: targetSize,
+      targetMd5: targetMd5,
+      status: status,
+      action: action,
+      evidence: evidence,
+      reason: reason,
+    };
+  }
+  if (sourceMd5 === "" && sourceVersion !== "" && targetMd5 === "") {
+    return {
+      sourceName: sourceName,
+      sourceSize: sourceSize,
+      sourceVersion: sourceVersion,
+      targetName: targetName,
+      targetSize: targetSize,
+      status: status,
+      action: action,
+      evidence: evidence,
+      reason: reason,
+    };
+  }
+  if (sourceMd5 === "" && sourceVersion === "" && targetMd5 !== "") {
     return {
       sourceName: sourceName,
       sourceSize: sourceSize,
@@ -49,6 +110,7 @@ export function makePlanEntry(
       targetMd5: targetMd5,
       status: status,
       action: action,
+      evidence: evidence,
       reason: reason,
     };
   }
@@ -59,6 +121,7 @@ export function makePlanEntry(
     targetSize: targetSize,
     status: status,
     action: action,
+    evidence: evidence,
     reason: reason,
   };
 }

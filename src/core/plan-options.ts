@@ -15,6 +15,7 @@ export interface PreparedPlan {
   compare: CompareMode;
   mirror: boolean;
   maxDeletions: number;
+  strictNames: boolean;
 }
 
 export interface PreparedPlanResult {
@@ -23,9 +24,18 @@ export interface PreparedPlanResult {
   errors: PlanError[];
 }
 
-/** The defaults: no prefix, no filters, compare size-md5, mirror off, at most 1,000 deletions once mirror is on. */
+/** The defaults: no prefix, no filters, compare size-md5, mirror off, at most 1,000 deletions once mirror is on,
+ * names that cannot become objects planned as failed entries (strictNames off). */
 export function defaultPlanOptions(): PlanOptions {
-  return { targetPrefix: "", include: [], exclude: [], compare: "size-md5", mirror: false, maxDeletions: 1000 };
+  return {
+    targetPrefix: "",
+    include: [],
+    exclude: [],
+    compare: "size-md5",
+    mirror: false,
+    maxDeletions: 1000,
+    strictNames: false,
+  };
 }
 
 function optionError(field: string, message: string): PlanError {
@@ -54,6 +64,10 @@ export function preparePlan(options: PlanOptions): PreparedPlanResult {
   if (!(max >= 0) || Math.floor(max) !== max) {
     errors.push(optionError("maxDeletions", `maxDeletions ${max} must be a whole number, 0 or more`));
   }
+  const strict = options.strictNames;
+  if (strict !== true && strict !== false) {
+    errors.push(optionError("strictNames", "strictNames must be true or false"));
+  }
   const plan: PreparedPlan = {
     options: options,
     prefix: prefix,
@@ -62,6 +76,7 @@ export function preparePlan(options: PlanOptions): PreparedPlanResult {
     compare: compare,
     mirror: options.mirror === true,
     maxDeletions: max,
+    strictNames: strict === true,
   };
   return { plan: plan, errors: errors };
 }

@@ -4,6 +4,9 @@ import type { PreparedPlan } from "./plan-options.ts";
 import type { PlanEntry, PlanError, PlanSummary, Tally } from "./plan-types.ts";
 import type { IntakeKind } from "./source-intake.ts";
 
+/** How many names of failed entries the summary table lists. */
+export const FAILED_NAMES_LISTED = 20;
+
 function zero(): Tally {
   return { files: 0, bytes: 0 };
 }
@@ -16,7 +19,9 @@ export function emptySummary(): PlanSummary {
     equal: zero(),
     targetOnly: zero(),
     copy: zero(),
+    hash: zero(),
     delete: zero(),
+    failed: zero(),
     errors: 0,
     directories: 0,
     excluded: 0,
@@ -49,6 +54,25 @@ export function tallyEntry(summary: PlanSummary, entry: PlanEntry): void {
   }
   if (entry.action === "copy") {
     add(summary.copy, bytes);
+  } else if (entry.action === "hash") {
+    add(summary.hash, bytes);
+  } else if (entry.action === "fail") {
+    add(summary.failed, bytes);
+  }
+}
+
+/**
+ * Adds the source names of `entries` with action fail to `names` while it holds fewer than FAILED_NAMES_LISTED: what
+ * the summary table lists (call it on each batch of a streamed plan, or once on a whole one).
+ */
+export function collectFailedNames(names: string[], entries: PlanEntry[]): void {
+  for (const entry of entries) {
+    if (names.length >= FAILED_NAMES_LISTED) {
+      return;
+    }
+    if (entry.action === "fail" && entry.sourceName !== null) {
+      names.push(entry.sourceName);
+    }
   }
 }
 
@@ -70,6 +94,11 @@ export function tallyIntake(summary: PlanSummary, kind: IntakeKind): void {
 export function tallyStep(summary: PlanSummary, step: MergeStep): void {
   if (step.entry !== null) {
     tallyEntry(summary, step.entry);
+  }
+  if (step.entries !== null) {
+    for (const entry of step.entries) {
+      tallyEntry(summary, entry);
+    }
   }
   if (step.error !== null) {
     tallyError(summary);

@@ -8,14 +8,22 @@
  * know one; `target-only`: an object in scope that no source file maps to. */
 export type Status = "new" | "update" | "equal" | "target-only";
 
-/** `copy` for new and update, `skip` for equal, `delete` for target-only when mirror is on, `keep` otherwise. */
-export type Action = "copy" | "skip" | "delete" | "keep";
+/** `copy` for new and update, `skip` for equal, `delete` for target-only when mirror is on, `keep` otherwise;
+ * `hash` (compare md5, the source MD5 unknown, the target's comparable): the job reads and hashes the source, skips
+ * it when equal and copies it otherwise; `fail`: the name cannot become an object (strictNames off), logged failed. */
+export type Action = "copy" | "skip" | "delete" | "keep" | "hash" | "fail";
+
+/** What a verdict rests on: `absent` (no object of that name, or no source), `size`, `md5`, `version` (the source
+ * version against the one the object was copied from), `content` (the job hashed the source), `none` (nothing shows
+ * a same-size file unchanged). */
+export type Evidence = "absent" | "size" | "md5" | "version" | "content" | "none";
 
 /**
- * How `update` and `equal` are told apart:
- * - `size-md5` (default): different sizes -> update; same size -> equal unless both MD5s are known and differ.
+ * How `update` and `equal` are told apart (judge-file.ts): different sizes -> update in every mode.
  * - `size`: size only (what the original job did).
- * - `md5`: same size and both MD5s known and equal -> equal; an MD5 unknown on either side -> update.
+ * - `size-md5` (default): the source MD5 against the target's comparable MD5; else the source version against the
+ *   version the object was copied from (the equality state); else update (nothing proves the file unchanged).
+ * - `md5`: the same, but with no evidence and a comparable target MD5 the job hashes the source (action `hash`).
  */
 export type CompareMode = "size-md5" | "size" | "md5";
 
@@ -27,6 +35,8 @@ export interface SourceEntry {
   name: string;
   size: number;
   md5?: string | null;
+  /** The store's version of the file as listed (ADLS: the etag as listed); null or absent when unknown. */
+  version?: string | null;
   /** Directories are skipped (object storage has none); zero-byte files are planned like any other. */
   isDirectory?: boolean;
 }
@@ -36,16 +46,21 @@ export interface TargetEntry {
   name: string;
   size: number;
   md5?: string | null;
-  /** The object's `opc-meta-lake2oci-source-md5` metadata, written by our job: the source MD5 it was copied from. */
+  /** The source MD5 the object was copied from (the equality state, applied by applyState). */
   sourceMd5?: string | null;
+  /** The source version the object was copied from (the equality state, applied by applyState). */
+  sourceVersion?: string | null;
 }
 
-/** A selected source file with its object name; md5 is "" when unknown. */
+/** A selected source file with its object name; md5 and version are "" when unknown. */
 export interface MappedSource {
   sourceName: string;
   targetName: string;
   size: number;
   md5: string;
+  version: string;
+  /** strictNames off: why the object name cannot be an object (the invalid-name message); absent for good names. */
+  problem?: string;
 }
 
 /** One line of the plan: one source file, or one target-only object. */
@@ -55,6 +70,8 @@ export interface PlanEntry {
   sourceSize: number | null;
   /** Present when the source knows its MD5. */
   sourceMd5?: string;
+  /** Present when the source listing gives the file's version. */
+  sourceVersion?: string;
   targetName: string;
   /** null when there is no object of that name. */
   targetSize: number | null;
@@ -62,6 +79,8 @@ export interface PlanEntry {
   targetMd5?: string;
   status: Status;
   action: Action;
+  /** What the verdict rests on. */
+  evidence: Evidence;
   /** Why, for people: e.g. "size differs: source 120 B, target 100 B". */
   reason: string;
 }
@@ -88,6 +107,9 @@ export interface PlanOptions {
   mirror: boolean;
   /** With mirror on: the plan is invalid when it would delete more objects than this. An integer ≥ 0. */
   maxDeletions: number;
+  /** Names that cannot become objects (invalid, collisions) are plan errors (nothing is copied) when true; when
+   * false (the default) they become entries with action `fail` and the rest is planned. */
+  strictNames: boolean;
 }
 
 export interface Tally {
@@ -101,10 +123,14 @@ export interface PlanSummary {
   update: Tally;
   equal: Tally;
   targetOnly: Tally;
-  /** new + update. */
+  /** Entries with action copy. */
   copy: Tally;
+  /** Entries with action hash (compare md5: the job hashes the source, copies it when it differs). */
+  hash: Tally;
   /** target-only objects to delete (mirror on); 0 when mirror is off. */
   delete: Tally;
+  /** Entries with action fail (names that cannot become objects, strictNames off). */
+  failed: Tally;
   /** Plan errors; the plan is valid only when this is 0. */
   errors: number;
   /** Source directories skipped. */
@@ -114,4 +140,14 @@ export interface PlanSummary {
   /** Target objects outside the migration: not under the prefix, the prefix's own folder marker object, or left out
    * by include/exclude. */
   outOfScope: number;
+}
+
+/** One line of the equality state (see equality-state.ts): an object as lake2oci left it. */
+export interface StateRecord {
+  name: string;
+  size: number;
+  /** The object's md5 as OCI lists it after the copy (multipart "<base64>-<n>" included). */
+  md5: string;
+  sourceVersion: string | null;
+  sourceMd5: string | null;
 }

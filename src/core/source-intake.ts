@@ -7,11 +7,13 @@ import { knownMd5 } from "./judge-file.ts";
 import type { PreparedPlan } from "./plan-options.ts";
 import type { MappedSource, PlanError, SourceEntry } from "./plan-types.ts";
 
-export type IntakeKind = "file" | "directory" | "excluded" | "invalid";
+/** `invalid`: a name that cannot become an object under strictNames (a plan error); `failed`: the same without
+ * strictNames (a source carrying its problem, planned as an entry with action fail). */
+export type IntakeKind = "file" | "directory" | "excluded" | "invalid" | "failed";
 
 export interface SourceIntake {
   kind: IntakeKind;
-  /** Set for "file". */
+  /** Set for "file" and "failed" (then with `problem`). */
   source: MappedSource | null;
   /** Set for "invalid" (kind "invalid-name"). */
   error: PlanError | null;
@@ -27,14 +29,24 @@ export function intakeSource(entry: SourceEntry, plan: PreparedPlan): SourceInta
   }
   const targetName = targetNameFor(plan.prefix, entry.name);
   const problem = objectNameProblem(targetName);
+  const md5 = knownMd5(entry.md5);
+  const version = knownMd5(entry.version);
   if (problem !== null) {
-    const error: PlanError = {
-      kind: "invalid-name",
-      names: [entry.name],
-      message: `source ${quoteName(entry.name)} maps to the object name ${quoteName(targetName)}, which OCI refuses: ${problem}; exclude the file or rename it`,
-    };
+    const message = `source ${quoteName(entry.name)} maps to the object name ${quoteName(targetName)}, which OCI refuses: ${problem}; exclude the file or rename it`;
+    if (!plan.strictNames) {
+      const failed: MappedSource = {
+        sourceName: entry.name,
+        targetName: targetName,
+        size: entry.size,
+        md5: md5,
+        version: version,
+        problem: message,
+      };
+      return { kind: "failed", source: failed, error: null };
+    }
+    const error: PlanError = { kind: "invalid-name", names: [entry.name], message: message };
     return { kind: "invalid", source: null, error: error };
   }
-  const source: MappedSource = { sourceName: entry.name, targetName: targetName, size: entry.size, md5: knownMd5(entry.md5) };
+  const source: MappedSource = { sourceName: entry.name, targetName: targetName, size: entry.size, md5: md5, version: version };
   return { kind: "file", source: source, error: null };
 }

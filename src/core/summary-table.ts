@@ -1,7 +1,9 @@
-// The plan summary as a plain-text table for people (the CLI after planning, the job's report). Sizes in binary
+// The plan summary as a plain-text table for people (the CLI after planning, the job's report). Rows "to hash" and
+// "failed" appear only when some entries have those actions; failed names are listed (up to 20, then "and N more"). Sizes in binary
 // units with one decimal, truncated (never rounded up: "1023.9 KiB", not "1024.0 KiB"); counts with thousands
 // separators.
 import type { PlanSummary, Tally } from "./plan-types.ts";
+import { quoteName } from "./quote-name.ts";
 
 const UNITS = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
 
@@ -60,8 +62,11 @@ function row(label: string, tally: Tally): string {
   return `${padRight(label, 12)}${padLeft(groupDigits(tally.files), 14)}${padLeft(formatBytes(tally.bytes), 12)}${padLeft(groupDigits(tally.bytes), 22)}`;
 }
 
-/** The summary table, lines joined by "\n" (no trailing newline). */
-export function formatSummaryTable(summary: PlanSummary): string {
+/**
+ * The summary table, lines joined by "\n" (no trailing newline). `failedNames`: the source names of the first failed
+ * entries (collectFailedNames in plan-summary.ts), listed under the table with how many more there are.
+ */
+export function formatSummaryTable(summary: PlanSummary, failedNames: string[] = []): string {
   const lines: string[] = [];
   lines.push(`${padRight("", 12)}${padLeft("files", 14)}${padLeft("size", 12)}${padLeft("bytes", 22)}`);
   lines.push(row("new", summary.new));
@@ -69,10 +74,26 @@ export function formatSummaryTable(summary: PlanSummary): string {
   lines.push(row("equal", summary.equal));
   lines.push(row("target-only", summary.targetOnly));
   lines.push(row("to copy", summary.copy));
+  if (summary.hash.files > 0) {
+    lines.push(row("to hash", summary.hash));
+  }
   lines.push(row("to delete", summary.delete));
+  if (summary.failed.files > 0) {
+    lines.push(row("failed", summary.failed));
+  }
   lines.push(
     `skipped: ${groupDigits(summary.directories)} source directories, ${groupDigits(summary.excluded)} excluded source files, ${groupDigits(summary.outOfScope)} target objects out of scope`,
   );
+  if (summary.failed.files > 0) {
+    lines.push(`failed: ${groupDigits(summary.failed.files)} source files cannot become objects and are not copied (fix or exclude them):`);
+    for (const name of failedNames) {
+      lines.push(`  ${quoteName(name)}`);
+    }
+    const more = summary.failed.files - failedNames.length;
+    if (more > 0) {
+      lines.push(`  and ${groupDigits(more)} more`);
+    }
+  }
   if (summary.errors === 0) {
     lines.push("plan errors: 0 (the plan is valid)");
   } else {

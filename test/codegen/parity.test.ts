@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { defaultCoreFiles } from "../../codegen/inspect-core.ts";
 import { type GeneratedModule, type Outcome, PythonSession, comparable, generateModule, tsOutcome } from "./python-session.ts";
 import {
+  applyStateCase,
   compareNamesCase,
   diffCase,
   formatBytesCase,
@@ -23,6 +24,7 @@ import {
   scopeCase,
   sortNamesCase,
   storeProblemCase,
+  stateNameCase,
 } from "./vector-drivers.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -46,6 +48,8 @@ const FUNCTIONS: Record<string, Driver> = {
   diffCase,
   partitionCase,
   storeProblemCase,
+  applyStateCase,
+  stateNameCase,
 };
 
 /** vector file -> list -> driver. */
@@ -58,6 +62,8 @@ const DRIVERS: Record<string, Record<string, string>> = {
   "format.json": { formatBytes: "formatBytesCase", groupDigits: "groupDigitsCase", quoteName: "quoteNameCase" },
   "diff.json": { cases: "diffCase" },
   "partition.json": { cases: "partitionCase" },
+  "apply-state.json": { cases: "applyStateCase" },
+  "state-name.json": { cases: "stateNameCase" },
   "store-problems.json": { cases: "storeProblemCase" },
 };
 

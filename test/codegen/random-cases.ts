@@ -131,11 +131,50 @@ function md5(random: Random): string | null | undefined {
   return random.pick(["AAAA", "BBBB"]);
 }
 
+function version(random: Random): string | null | undefined {
+  const kind = random.below(6);
+  if (kind === 0) return undefined;
+  if (kind === 1) return null;
+  if (kind === 2) return "";
+  return random.pick(["v1", "v2", '"0x8D1"']);
+}
+
+/** A state record for target `t`: its own name, size and md5 (so that it applies) unless a field is changed. */
+function stateRecord(random: Random, t: Record<string, unknown>): Record<string, unknown> {
+  const listed = typeof t.md5 === "string" ? t.md5 : "";
+  const change = random.below(6);
+  return {
+    name: change === 0 ? `${t.name as string}x` : t.name,
+    size: change === 1 ? (t.size as number) + 1 : t.size,
+    md5: change === 2 ? random.pick(["AAAA", "BBBB", "x-2", ""]) : listed,
+    sourceVersion: version(random) ?? null,
+    sourceMd5: random.pick([null, "AAAA", "BBBB"]),
+  };
+}
+
+function applyStateGiven(random: Random): unknown {
+  const target: Record<string, unknown> = { name: shortName(random, 3), size: random.below(3) };
+  const m = md5(random);
+  if (m !== undefined) target.md5 = m;
+  if (random.below(4) === 0) target.sourceMd5 = random.pick([null, "AAAA"]);
+  if (random.below(4) === 0) target.sourceVersion = random.pick([null, "v0"]);
+  return { target, record: random.below(5) === 0 ? null : stateRecord(random, target) };
+}
+
+/** Prefixes without unpaired surrogates (encodeURIComponent refuses those in both languages). */
+function stateNameGiven(random: Random): unknown {
+  const clean = (max: number) => name(random, max, random.below(2) === 0 ? ASCII_NAME : CLEAN_NAME);
+  const prefix = random.below(4) === 0 ? "" : clean(6) + random.pick(["", "/", " ?#&=+%@:;,!~*'()"]);
+  return { logName: random.pick(["log.json", "/tmp/x y/log.json", "log/😀.json"]), namespace: clean(3), bucket: clean(3), prefix };
+}
+
 function diff(random: Random): unknown {
   const sources = names(random, random.below(8)).map((n) => {
     const s: Record<string, unknown> = { name: n, size: random.below(3) === 0 ? size(random) : random.below(3) };
     const m = md5(random);
     if (m !== undefined) s.md5 = m;
+    const v = version(random);
+    if (v !== undefined) s.version = v;
     if (random.below(8) === 0) s.isDirectory = true;
     return s;
   });
@@ -156,8 +195,15 @@ function diff(random: Random): unknown {
     if (m !== undefined) t.md5 = m;
     const s = md5(random);
     if (s !== undefined) t.sourceMd5 = s;
+    const v = version(random);
+    if (v !== undefined && random.below(3) === 0) t.sourceVersion = v;
     return t;
   });
+  // Equality state records for some targets (applied by the driver): mostly matching the object, sometimes not.
+  const state: Record<string, unknown>[] = [];
+  for (const t of targets) {
+    if (random.below(2) === 0) state.push(stateRecord(random, t));
+  }
   const options: Record<string, unknown> = {};
   if (random.below(2) === 0) options.targetPrefix = prefix;
   if (random.below(3) === 0) options.include = [(glob(random) as { pattern: string }).pattern];
@@ -165,7 +211,8 @@ function diff(random: Random): unknown {
   if (random.below(2) === 0) options.compare = random.pick(["size-md5", "size", "md5", "bogus"]);
   if (random.below(2) === 0) options.mirror = true;
   if (random.below(3) === 0) options.maxDeletions = random.pick([0, 1, 2, 1.5, -1]);
-  return { options, sources, targets };
+  if (random.below(2) === 0) options.strictNames = random.below(12) === 0 ? "yes" : random.below(2) === 0;
+  return random.below(3) === 0 ? { options, sources, targets } : { options, sources, targets, state };
 }
 
 function partition(random: Random): unknown {
@@ -215,6 +262,8 @@ export function randomCases(seed: number, count: number): RandomCase[] {
     ["quoteNameCase", 3, (r) => ({ name: name(r, 6) })],
     ["diffCase", 8, diff],
     ["partitionCase", 8, partition],
+    ["applyStateCase", 4, applyStateGiven],
+    ["stateNameCase", 3, stateNameGiven],
   ];
   const weights = makers.reduce((s, m) => s + m[1], 0);
   const out: RandomCase[] = [];

@@ -10,6 +10,7 @@ import { defaultCoreFiles } from "../../codegen/inspect-core.ts";
 import { type GeneratedModule, PythonSession, comparable, generateModule, tsOutcome } from "./python-session.ts";
 import { randomCases, shrink } from "./random-cases.ts";
 import {
+  applyStateCase,
   codePointsCase,
   compareNamesCase,
   diffCase,
@@ -24,6 +25,7 @@ import {
   scopeCase,
   sortNamesCase,
   sortSourcesCase,
+  stateNameCase,
 } from "./vector-drivers.ts";
 
 const DRIVER_FILE = "test/codegen/vector-drivers.ts";
@@ -46,6 +48,8 @@ const FUNCTIONS: Record<string, (given: any) => unknown> = {
   quoteNameCase,
   diffCase,
   partitionCase,
+  applyStateCase,
+  stateNameCase,
 };
 
 describe("random parity: TypeScript core and generated Python agree", () => {

@@ -4,12 +4,13 @@
 import { codePointsOf } from "../../src/core/code-points.ts";
 import { compareNames, hasSurrogates } from "../../src/core/compare-names.ts";
 import { type DiffResult, diffListings } from "../../src/core/diff-listings.ts";
+import { applyState, stateName } from "../../src/core/equality-state.ts";
 import { compileGlob, globMatches } from "../../src/core/glob.ts";
 import { normalizeTargetPrefix, relativeToPrefix, targetNameFor } from "../../src/core/name-mapping.ts";
 import { objectNameProblem } from "../../src/core/object-name.ts";
 import { type PartitionOptions, type PartitionResult, defaultPartitionOptions, partitionPlan } from "../../src/core/partition.ts";
 import { defaultPlanOptions } from "../../src/core/plan-options.ts";
-import type { MappedSource, PlanEntry, PlanOptions, SourceEntry, TargetEntry } from "../../src/core/plan-types.ts";
+import type { MappedSource, PlanEntry, PlanOptions, SourceEntry, StateRecord, TargetEntry } from "../../src/core/plan-types.ts";
 import { quoteName } from "../../src/core/quote-name.ts";
 import { sortSources } from "../../src/core/sort-sources.ts";
 import { type StoreProblemInfo, storeProblemInfo, storeProblemMessage } from "../../src/core/store-problem.ts";
@@ -67,10 +68,38 @@ export function quoteNameCase(given: { name: string }): string {
   return quoteName(given.name);
 }
 
-/** diff.json: the options merged over defaultPlanOptions(). */
-export function diffCase(given: { options: Partial<PlanOptions>; sources: SourceEntry[]; targets: TargetEntry[] }): DiffResult {
+/** diff.json: the options merged over defaultPlanOptions(); `state` (optional) applied to the targets by name first. */
+export function diffCase(given: {
+  options: Partial<PlanOptions>;
+  sources: SourceEntry[];
+  targets: TargetEntry[];
+  state?: StateRecord[];
+}): DiffResult {
   const options: PlanOptions = { ...defaultPlanOptions(), ...given.options };
-  return diffListings(given.sources, given.targets, options);
+  const state = given.state;
+  if (state === undefined || state === null) {
+    return diffListings(given.sources, given.targets, options);
+  }
+  const records = new Map<string, StateRecord>();
+  for (const record of state) {
+    records.set(record.name, record);
+  }
+  const targets: TargetEntry[] = [];
+  for (const target of given.targets) {
+    const record = records.get(target.name);
+    targets.push(applyState(target, record === undefined ? null : record));
+  }
+  return diffListings(given.sources, targets, options);
+}
+
+/** apply-state.json: applyState(target, record). */
+export function applyStateCase(given: { target: TargetEntry; record: StateRecord | null }): TargetEntry {
+  return applyState(given.target, given.record);
+}
+
+/** state-name.json: stateName(logName, namespace, bucket, prefix). */
+export function stateNameCase(given: { logName: string; namespace: string; bucket: string; prefix: string }): string {
+  return stateName(given.logName, given.namespace, given.bucket, given.prefix);
 }
 
 /** partition.json: the options merged over defaultPartitionOptions(4). */

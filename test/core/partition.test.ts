@@ -33,7 +33,7 @@ interface VectorCase {
 }
 
 function copy(name: string, size: number): PlanEntry {
-  return { sourceName: name, sourceSize: size, targetName: `t/${name}`, targetSize: null, status: "new", action: "copy", reason: "" };
+  return { sourceName: name, sourceSize: size, targetName: `t/${name}`, targetSize: null, status: "new", action: "copy", evidence: "absent", reason: "" };
 }
 
 describe("partition: vectors (test/vectors/partition.json)", () => {

@@ -4,8 +4,8 @@ import { defaultPlanOptions, preparePlan } from "../../src/core/plan-options.ts"
 import type { PlanOptions } from "../../src/core/plan-types.ts";
 
 describe("plan options", () => {
-  it("defaults: no prefix, no filters, size-md5, mirror off, 1,000 deletions at most", () => {
-    assert.deepEqual(defaultPlanOptions(), { targetPrefix: "", include: [], exclude: [], compare: "size-md5", mirror: false, maxDeletions: 1000 });
+  it("defaults: no prefix, no filters, size-md5, mirror off, 1,000 deletions at most, strictNames off", () => {
+    assert.deepEqual(defaultPlanOptions(), { targetPrefix: "", include: [], exclude: [], compare: "size-md5", mirror: false, maxDeletions: 1000, strictNames: false });
   });
 
   const cases: { name: string; given: Partial<PlanOptions>; want: { prefix: string; filtering: boolean; mirror: boolean; errors: string[] } }[] = [

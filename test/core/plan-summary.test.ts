@@ -11,6 +11,7 @@ const entry = (status: PlanEntry["status"], action: PlanEntry["action"], sourceS
   targetSize,
   status,
   action,
+  evidence: "absent",
   reason: "r",
 });
 
@@ -32,7 +33,9 @@ describe("plan summary", () => {
       equal: { files: 1, bytes: 30 },
       targetOnly: { files: 2, bytes: 90 },
       copy: { files: 2, bytes: 30 },
+      hash: { files: 0, bytes: 0 },
       delete: { files: 1, bytes: 40 },
+      failed: { files: 0, bytes: 0 },
       errors: 0,
       directories: 1,
       excluded: 2,

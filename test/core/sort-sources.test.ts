@@ -12,7 +12,7 @@ describe("sortSources", () => {
       const count = random.below(200);
       for (let i = 0; i < count; i++) {
         const targetName = randomName(random, 3);
-        input.push({ sourceName: randomName(random, 2), targetName, size: i, md5: "" });
+        input.push({ sourceName: randomName(random, 2), targetName, size: i, md5: "", version: "" });
       }
       const before = input.slice();
       const got = sortSources(input);
@@ -22,9 +22,9 @@ describe("sortSources", () => {
   });
 
   it("keeps equal entries in input order (stable)", () => {
-    const a: MappedSource = { sourceName: "s", targetName: "t", size: 1, md5: "" };
-    const b: MappedSource = { sourceName: "s", targetName: "t", size: 2, md5: "" };
-    const got = sortSources([a, { sourceName: "0", targetName: "0", size: 0, md5: "" }, b]);
+    const a: MappedSource = { sourceName: "s", targetName: "t", size: 1, md5: "", version: "" };
+    const b: MappedSource = { sourceName: "s", targetName: "t", size: 2, md5: "", version: "" };
+    const got = sortSources([a, { sourceName: "0", targetName: "0", size: 0, md5: "", version: "" }, b]);
     assert.equal(got[1], a);
     assert.equal(got[2], b);
   });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { emptySummary } from "../../src/core/plan-summary.ts";
+import { collectFailedNames, emptySummary } from "../../src/core/plan-summary.ts";
 import { formatSummaryTable } from "../../src/core/summary-table.ts";
 
 describe("formatSummaryTable", () => {
@@ -34,5 +34,36 @@ describe("formatSummaryTable", () => {
 
   it("says when the plan is valid", () => {
     assert.match(formatSummaryTable(emptySummary()), /\nplan errors: 0 \(the plan is valid\)$/);
+  });
+
+  it("shows the hash and failed rows when there are such entries, and lists failed names (20, then how many more)", () => {
+    const summary = emptySummary();
+    summary.update = { files: 2, bytes: 10 };
+    summary.hash = { files: 2, bytes: 10 };
+    summary.new = { files: 23, bytes: 23 };
+    summary.failed = { files: 23, bytes: 23 };
+    const names: string[] = [];
+    collectFailedNames(names, [
+      { sourceName: "ok", sourceSize: 1, targetName: "ok", targetSize: null, status: "new", action: "copy", evidence: "absent", reason: "" },
+    ]);
+    for (let i = 0; i < 23; i++) {
+      const name = i === 0 ? "bad\nname" : `f${i}`;
+      collectFailedNames(names, [{ sourceName: name, sourceSize: 1, targetName: name, targetSize: null, status: "new", action: "fail", evidence: "absent", reason: "" }]);
+    }
+    assert.equal(names.length, 20);
+    const lines = formatSummaryTable(summary, names).split("\n");
+    assert.equal(lines[6], "to hash                  2        10 B                    10");
+    assert.equal(lines[8], "failed                  23        23 B                    23");
+    assert.equal(lines[10], "failed: 23 source files cannot become objects and are not copied (fix or exclude them):");
+    assert.equal(lines[11], '  "bad\\nname"');
+    assert.equal(lines[30], '  "f19"');
+    assert.equal(lines[31], "  and 3 more");
+    assert.equal(lines[32], "plan errors: 0 (the plan is valid)");
+  });
+
+  it("lists every failed name when there are 20 or fewer", () => {
+    const summary = emptySummary();
+    summary.failed = { files: 1, bytes: 0 };
+    assert.match(formatSummaryTable(summary, ["x"]), /\n {2}"x"\nplan errors: 0/);
   });
 });

@@ -6,11 +6,12 @@ import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { compareNames } from "../../src/core/compare-names.ts";
 import { diffListings } from "../../src/core/diff-listings.ts";
+import { applyState, stateName } from "../../src/core/equality-state.ts";
 import { compileGlob, globMatches } from "../../src/core/glob.ts";
 import { normalizeTargetPrefix, relativeToPrefix, targetNameFor } from "../../src/core/name-mapping.ts";
 import { objectNameProblem } from "../../src/core/object-name.ts";
 import { defaultPlanOptions } from "../../src/core/plan-options.ts";
-import type { PlanOptions, SourceEntry, TargetEntry } from "../../src/core/plan-types.ts";
+import type { PlanOptions, SourceEntry, StateRecord, TargetEntry } from "../../src/core/plan-types.ts";
 import { quoteName } from "../../src/core/quote-name.ts";
 import { formatBytes, groupDigits } from "../../src/core/summary-table.ts";
 import { utf8Length } from "../../src/core/utf8-length.ts";
@@ -100,15 +101,34 @@ interface DiffGiven {
   options: Partial<PlanOptions>;
   sources: SourceEntry[];
   targets: TargetEntry[];
+  state?: StateRecord[];
 }
 
 describe("vectors: diff.json", () => {
   for (const c of cases<DiffGiven, unknown>("diff.json")) {
     it(c.name, () => {
       const options: PlanOptions = { ...defaultPlanOptions(), ...c.given.options };
-      const got = diffListings(c.given.sources, c.given.targets, options);
+      const records = new Map((c.given.state ?? []).map((r) => [r.name, r]));
+      const targets = c.given.targets.map((t) => applyState(t, records.get(t.name) ?? null));
+      const got = diffListings(c.given.sources, targets, options);
       // Compare through JSON so that absent optional fields must be absent (not undefined).
       assert.deepEqual(JSON.parse(JSON.stringify(got)), c.want);
     });
+  }
+});
+
+describe("vectors: apply-state.json", () => {
+  for (const c of cases<{ target: TargetEntry; record: StateRecord | null }, unknown>("apply-state.json")) {
+    it(c.name, () => {
+      const target = structuredClone(c.given.target);
+      assert.deepEqual(JSON.parse(JSON.stringify(applyState(target, c.given.record))), c.want);
+      assert.deepEqual(target, c.given.target, "applyState leaves its input as it is");
+    });
+  }
+});
+
+describe("vectors: state-name.json", () => {
+  for (const c of cases<{ logName: string; namespace: string; bucket: string; prefix: string }, string>("state-name.json")) {
+    it(c.name, () => assert.equal(stateName(c.given.logName, c.given.namespace, c.given.bucket, c.given.prefix), c.want));
   }
 });
