@@ -105,17 +105,17 @@ async function naiveDiff(listing: SyntheticOptions, clock: { ms: number }): Prom
       const md5 = s.md5 ?? "";
       const t = byName.get(s.name);
       if (t === undefined) {
-        batch.push({ sourceName: s.name, sourceSize: s.size, targetName: s.name, targetSize: null, status: "new", action: "copy", reason: "no object of that name in the target" });
+        batch.push({ sourceName: s.name, sourceSize: s.size, targetName: s.name, targetSize: null, status: "new", action: "copy", evidence: "absent", reason: "no object of that name in the target" });
       } else {
         byName.delete(s.name);
-        const v = judgeFile({ sourceName: s.name, targetName: s.name, size: s.size, md5 }, t, "size-md5");
-        batch.push({ sourceName: s.name, sourceSize: s.size, targetName: t.name, targetSize: t.size, status: v.status, action: v.status === "equal" ? "skip" : "copy", reason: v.reason });
+        const v = judgeFile({ sourceName: s.name, targetName: s.name, size: s.size, md5, version: "" }, t, "size-md5");
+        batch.push({ sourceName: s.name, sourceSize: s.size, targetName: t.name, targetSize: t.size, status: v.status, action: v.action, evidence: v.evidence, reason: v.reason });
       }
       if (batch.length >= 8192) flush();
     }
   }
   for (const t of byName.values()) {
-    batch.push({ sourceName: null, sourceSize: null, targetName: t.name, targetSize: t.size, status: "target-only", action: "keep", reason: "not in the source; kept (mirror is off)" });
+    batch.push({ sourceName: null, sourceSize: null, targetName: t.name, targetSize: t.size, status: "target-only", action: "keep", evidence: "absent", reason: "not in the source; kept (mirror is off)" });
     if (batch.length >= 8192) flush();
   }
   flush();

@@ -96,7 +96,7 @@ try {
   const target = new OciLister(oci, { namespace: ns, bucket: "bench" });
   const results = [await measure("ADLS listPaths (gateway)", adls.listPages()), await measure("OCI ListObjects", target.listPages())];
 
-  const options = { targetPrefix: "", include: [], exclude: [], compare: "size-md5" as const, mirror: false, maxDeletions: 1000 };
+  const options = { targetPrefix: "", include: [], exclude: [], compare: "size-md5" as const, mirror: false, maxDeletions: 1000, strictNames: false };
   preparePlan(options);
   const src = (async function* () {
     for await (const page of adls.listPages()) yield page.map((e): SourceEntry => ({ name: e.name, size: e.size, md5: e.md5 ?? null, isDirectory: e.isDirectory }));

@@ -326,10 +326,12 @@ export function syntheticCounts(options: SyntheticOptions): SyntheticCounts {
   for (let i = 0; i < r.files; i++) {
     const cls = fileClass(r, i);
     const size = fileSize(r, i);
-    if (cls === "equal") {
+    // An equal object over 128 MiB lists a multipart md5: with no equality state nothing shows it unchanged, so the
+    // diff copies it again (update, evidence none).
+    if (cls === "equal" && size <= 128 * MiB) {
       counts.equal++;
       counts.equalBytes += size;
-    } else if (cls === "changed") {
+    } else if (cls === "changed" || cls === "equal") {
       counts.update++;
       counts.updateBytes += size;
     } else {

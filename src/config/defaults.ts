@@ -10,6 +10,9 @@ export const DEFAULT_MIRROR_ENABLED = false;
 /** With mirror on, a plan that would delete more objects than this is refused. */
 export const DEFAULT_MIRROR_MAX_DELETIONS = 1000;
 
+/** Names that cannot become objects fail on their own (the rest is copied) unless strictNames asks to refuse all. */
+export const DEFAULT_STRICT_NAMES = false;
+
 /** The sub-path of the file system to migrate: "" is the whole file system. */
 export const DEFAULT_SOURCE_PATH = "";
 

@@ -36,6 +36,7 @@ export function jobValuesFromConfig(config: Lake2ociConfig, baseDir: string): Re
     compare: config.compare ?? "size-md5",
     mirror: config.mirror?.enabled ?? false,
     "max-deletions": config.mirror?.maxDeletions ?? 1000,
+    "strict-names": config.strictNames ?? false,
   };
   const a = s.auth;
   if (a.method === "key") v["source-account-key"] = a.accountKey;

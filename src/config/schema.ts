@@ -15,6 +15,7 @@ import {
   DEFAULT_OCI_CONFIG_FILE,
   DEFAULT_OCI_CONFIG_PROFILE,
   DEFAULT_SOURCE_PATH,
+  DEFAULT_STRICT_NAMES,
   DEFAULT_TARGET_PREFIX,
 } from "./defaults.ts";
 import {
@@ -419,6 +420,14 @@ const mirror = s.default(
   {},
 );
 
+const strictNames = s.default(
+  s.boolean({
+    description:
+      "Refuse the whole plan (nothing is copied) when a source name cannot become an object name (too long, characters OCI refuses, two files mapping to one name). Off by default: those files are logged failed with the reason and the rest is copied.",
+  }),
+  DEFAULT_STRICT_NAMES,
+);
+
 const run = s.optional(
   s.object(
     {},
@@ -459,6 +468,7 @@ const configObject = s.object(
     filter: s.default(filter, {}),
     compare,
     mirror,
+    strictNames,
     run,
   },
   {

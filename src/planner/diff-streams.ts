@@ -10,8 +10,13 @@
 // - Entries come out in object name order; plan errors in the order the reference diff (diff-listings.ts) gives:
 //   invalid names in source listing order, then collisions in name order, then the mirror deletion guard. Given the
 //   same inputs the engine yields exactly the entries, errors and summary of diffListings.
-// Memory: the sort buffer (`runSize` sources), one target page, and one batch of output. Temporary run files are
+// - Without strictNames, sources whose object name cannot be an object (source-intake.ts, kind "failed") stay out of
+//   the byte sort (their names may hold what run files cannot: NUL, line breaks, unpaired surrogates): they are held
+//   in memory, sorted with the core's sortSources and merged in by object name (no valid name equals an invalid one,
+//   so they never share a group with a valid source).
+// Memory: the sort buffer (`runSize` sources), the failed sources, one target page, and one batch of output. Temporary run files are
 // removed when the stream ends, fails, or is abandoned (the generator's finally).
+import { compareNames } from "../core/compare-names.ts";
 import { mergeStep } from "../core/merge-step.ts";
 import { preparePlan } from "../core/plan-options.ts";
 import { deletionGuard, emptySummary, tallyError, tallyIntake, tallyStep } from "../core/plan-summary.ts";
@@ -24,6 +29,7 @@ import type {
   SourceEntry,
   TargetEntry,
 } from "../core/plan-types.ts";
+import { sortSources } from "../core/sort-sources.ts";
 import { intakeSource } from "../core/source-intake.ts";
 import { targetOrderProblem } from "../core/target-order.ts";
 import { DEFAULT_SORTER_TUNING, type SorterTuning, SourceSorter, nextSource } from "./source-sorter.ts";
@@ -60,7 +66,7 @@ export interface PlanBatch {
 }
 
 function lookaheadPlaceholder(): MappedSource {
-  return { sourceName: "", targetName: "", size: 0, md5: "" };
+  return { sourceName: "", targetName: "", size: 0, md5: "", version: "" };
 }
 
 /** Diffs a source listing against a target listing; see the file comment for the contract. */
@@ -89,12 +95,14 @@ export async function* diffStreams(
   const targetPages = targets[Symbol.asyncIterator]();
   try {
     let errors: PlanError[] = [];
+    const failing: MappedSource[] = [];
     for await (const page of sources) {
       stats.sourceEntries += page.length;
       for (const entry of page) {
         const intake = intakeSource(entry, plan);
         if (intake.source !== null) {
-          if (sorter.add(intake.source)) await sorter.spill();
+          if (intake.kind === "failed") failing.push(intake.source);
+          else if (sorter.add(intake.source)) await sorter.spill();
           continue;
         }
         tallyIntake(summary, intake.kind);
@@ -111,6 +119,8 @@ export async function* diffStreams(
     const sortStarted = performance.now();
     stats.sourcePhaseMs = sortStarted - started;
     const sorted = await sorter.finish();
+    const failed = sortSources(failing);
+    let nextFailed = 0;
     stats.spilledRuns = sorter.spilledRuns;
     const mergeStarted = performance.now();
     stats.sortMs = mergeStarted - sortStarted;
@@ -147,6 +157,15 @@ export async function* diffStreams(
     let group = NONE;
     let lookahead = await nextSource(sorted);
     for (;;) {
+      if (
+        group === NONE &&
+        nextFailed < failed.length &&
+        (lookahead === null || compareNames(failed[nextFailed].targetName, lookahead.targetName) < 0)
+      ) {
+        const name = failed[nextFailed].targetName;
+        group = [];
+        while (nextFailed < failed.length && failed[nextFailed].targetName === name) group.push(failed[nextFailed++]);
+      }
       if (group === NONE && lookahead !== null) {
         const first: MappedSource = lookahead;
         for (;;) {
@@ -172,6 +191,7 @@ export async function* diffStreams(
       if (!step.takeSources && !step.takeTarget) break;
       tallyStep(summary, step);
       if (step.entry !== null) entries.push(step.entry);
+      if (step.entries !== null) for (const e of step.entries) entries.push(e);
       if (step.error !== null) errors.push(step.error);
       if (step.takeSources) group = NONE;
       if (step.takeTarget) {

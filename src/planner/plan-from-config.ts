@@ -30,6 +30,7 @@ export function planOptionsFromConfig(config: Lake2ociConfig): PlanOptions {
     compare: config.compare ?? "size-md5",
     mirror: config.mirror?.enabled ?? false,
     maxDeletions: config.mirror?.maxDeletions ?? 1000,
+    strictNames: config.strictNames ?? false,
   };
 }
 
@@ -61,7 +62,7 @@ export async function planFromConfig(
   const prefix = preparePlan(planOptions).plan.prefix;
   const sources = counted<SourceEntry>(
     source.listPages({ prefix: config.source.path ?? "" }),
-    (e) => ({ name: e.name, size: e.size, md5: e.md5 ?? null, isDirectory: e.isDirectory }),
+    (e) => ({ name: e.name, size: e.size, md5: e.md5 ?? null, version: e.etag ?? null, isDirectory: e.isDirectory }),
     "source",
     options.onProgress,
   );
@@ -80,7 +81,13 @@ export async function planFromConfig(
   })();
   const summary = await writePlan(out, batches, {
     options: planOptions,
-    meta: { source: source.description, target: target.lister.description, ...options.meta },
+    // The plan header's meta (contract C3): what the job checks a plan against before it applies it (--plan).
+    meta: {
+      source: { type: config.source.type, account: config.source.accountName, fileSystem: config.source.fileSystem, path: config.source.path ?? "" },
+      target: { namespace: target.namespace, bucket: config.target.bucket, prefix },
+      createdBy: "lake2oci plan",
+      ...options.meta,
+    },
   });
   return { summary, stats, source: source.description, target: target.lister.description, namespace: target.namespace };
 }

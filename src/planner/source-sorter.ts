@@ -3,7 +3,11 @@
 // memory; beyond, each full buffer is sorted and written to a run file in a temporary directory, and the runs are
 // merged k ways (in passes of at most `maxOpenRuns` files). Temporary files are removed by dispose(), always.
 //
-// Run file format, one source per line, UTF-8: `<object name>\t<size>\t<md5>\t<source name>\n`, where the source name
+// The MD5 and the version travel together, in the arena and in run files, as one field: the MD5, then a space and
+// the version when it is known (an MD5 is base64, so it holds no space). A version holding a tab, line feed, carriage
+// return or backslash (no store lists such a thing) is dropped: the file is then judged without its version.
+//
+// Run file format, one source per line, UTF-8: `<object name>\t<size>\t<md5[ version]>\t<source name>\n`, where the source name
 // is left empty when it is the object name without the target prefix (always, with the core's mapping), and a
 // backslash and a tab inside a name are written as `\\` and `\t`. Names never hold line feeds or carriage returns:
 // those are invalid object names, rejected before sorting.
@@ -85,13 +89,30 @@ class MemoryCursor implements SourceCursor {
       const targetName = arena.name(ref);
       const explicit = this.explicitSources.size === 0 ? undefined : this.explicitSources.get(ref);
       const sourceName = explicit ?? (this.prefixLength === 0 ? targetName : targetName.slice(this.prefixLength));
-      this.block.push({ sourceName, targetName, size: arena.size(ref), md5: arena.md5(ref) });
+      const field = arena.md5(ref);
+      const space = field.indexOf(" ");
+      this.block.push(
+        space < 0
+          ? { sourceName, targetName, size: arena.size(ref), md5: field, version: "" }
+          : { sourceName, targetName, size: arena.size(ref), md5: field.slice(0, space), version: field.slice(space + 1) },
+      );
       this.blockPlain.push((arena.flags(ref) & ASCII) !== 0);
     }
     this.at = end;
   }
 
   async fill(): Promise<void> {}
+}
+
+/** The MD5 field of a source: the MD5, and " <version>" when the version is known and safe to keep (see above). */
+export function packMd5(source: MappedSource): string {
+  const version = source.version;
+  if (version === "") return source.md5;
+  for (let i = 0; i < version.length; i++) {
+    const c = version.charCodeAt(i);
+    if (c === 0x09 || c === 0x0a || c === 0x0d || c === 0x5c) return source.md5;
+  }
+  return `${source.md5} ${version}`;
 }
 
 function unescapeField(field: string): string {
@@ -165,8 +186,10 @@ class FileCursor implements SourceCursor {
     this.plain = high < 0x80 || !hasAstral(b, start, t1);
     const sourceName =
       t3 + 1 === p ? targetName.slice(this.prefix.length) : sourceEscaped ? unescapeField(b.utf8Slice(t3 + 1, p)) : b.utf8Slice(t3 + 1, p);
-    const md5 = md5High < 0x80 ? b.latin1Slice(t2 + 1, t3) : b.utf8Slice(t2 + 1, t3);
-    return { sourceName, targetName, size, md5 };
+    const field = md5High < 0x80 ? b.latin1Slice(t2 + 1, t3) : b.utf8Slice(t2 + 1, t3);
+    const space = field.indexOf(" ");
+    if (space < 0) return { sourceName, targetName, size, md5: field, version: "" };
+    return { sourceName, targetName, size, md5: field.slice(0, space), version: field.slice(space + 1) };
   }
 
   async fill(): Promise<void> {
@@ -386,7 +409,7 @@ class RunWriter {
     this.out[this.used++] = TAB;
     this.putNumber(source.size);
     this.out[this.used++] = TAB;
-    this.used += this.out.write(source.md5, this.used, "utf8");
+    this.used += this.out.write(packMd5(source), this.used, "utf8");
     this.out[this.used++] = TAB;
     if (!impliedSource(this.prefix, source.sourceName, source.targetName)) {
       const bytes = Buffer.from(source.sourceName, "utf8");
@@ -396,7 +419,7 @@ class RunWriter {
   }
 
   static sourceRoom(source: MappedSource): number {
-    return 3 * (2 * source.targetName.length + source.md5.length + 2 * source.sourceName.length) + 24;
+    return 3 * (2 * source.targetName.length + source.md5.length + source.version.length + 2 * source.sourceName.length) + 25;
   }
 
   async flush(): Promise<void> {
@@ -441,7 +464,7 @@ export class SourceSorter {
 
   /** Adds a source; when it returns true the buffer is full and spill() must be awaited before the next add. */
   add(source: MappedSource): boolean {
-    const ref = this.arena.add(source.targetName, source.md5, source.size);
+    const ref = this.arena.add(source.targetName, packMd5(source), source.size);
     if (!impliedSource(this.prefix, source.sourceName, source.targetName)) this.explicitSources.set(ref, source.sourceName);
     this.count++;
     return this.arena.count >= this.tuning.runSize;

@@ -64,6 +64,7 @@ describe("validateConfig: valid configs and defaults", () => {
         filter: { include: ["**"], exclude: [] },
         compare: "size-md5",
         mirror: { enabled: false, maxDeletions: 1000 },
+        strictNames: false,
       },
     },
     {
@@ -82,6 +83,7 @@ describe("validateConfig: valid configs and defaults", () => {
         filter: { include: ["**"], exclude: [] },
         compare: "size-md5",
         mirror: { enabled: false, maxDeletions: 1000 },
+        strictNames: false,
       },
     },
     {
@@ -147,6 +149,7 @@ describe("validateConfig: valid configs and defaults", () => {
         filter: { include: ["**/*.parquet", "{a,b}/[0-9]*"], exclude: ["_tmp/**"] },
         compare: "md5",
         mirror: { enabled: true, maxDeletions: 0 },
+        strictNames: false,
         run: {},
       },
     },
@@ -179,6 +182,7 @@ describe("validateConfig: valid configs and defaults", () => {
         filter: { include: ["**"], exclude: [] },
         compare: "size",
         mirror: { enabled: false, maxDeletions: 1000 },
+        strictNames: false,
       },
     },
   ];

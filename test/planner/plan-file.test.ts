@@ -24,7 +24,7 @@ const targets: TargetEntry[] = [
   { name: "a.parquet", size: 5 },
   { name: "old.parquet", size: 7, md5: "QkJCQkJCQkJCQkJCQkJCQg==-2" },
 ];
-const options: PlanOptions = { ...defaultPlanOptions(), mirror: true, maxDeletions: 5 };
+const options: PlanOptions = { ...defaultPlanOptions(), mirror: true, maxDeletions: 5, strictNames: true };
 
 let dir = "";
 before(async () => {
