@@ -51,7 +51,7 @@ export async function main(argv: string[]): Promise<number> {
     return await command.run(rest.filter((a) => a !== "--debug"));
   } catch (err) {
     if (err instanceof CliError) {
-      console.error(`lake2oci ${name}: ${err.message}`);
+      console.error(err.whole ? err.message : `lake2oci ${name}: ${err.message}`);
       if (debug && err.cause) console.error(err.cause);
       return err.exitCode;
     }

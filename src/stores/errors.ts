@@ -2,10 +2,14 @@
 // run cannot succeed until the user fixes something: credentials, a missing file system or bucket, an unreachable
 // endpoint), no-retry (this one item failed for good). Messages are one line naming the store and what to fix.
 
+import type { NetworkFailure, StoreProblemKind } from "../core/store-problem.ts";
+
 export type ErrorAction = "retry" | "fatal" | "no-retry";
 
 export class StoreError extends Error {
   readonly action: ErrorAction;
+  /** The store that answered (set by classifyAdlsError / classifyOciError). */
+  side?: "source" | "target";
   constructor(message: string, action: ErrorAction, options: { cause?: unknown } = {}) {
     super(message, { cause: options.cause });
     this.name = "StoreError";
@@ -70,4 +74,57 @@ export function networkErrorCode(err: unknown): string | undefined {
     e = (e as { cause?: unknown }).cause;
   }
   return undefined;
+}
+
+/** How a network error code fails, in the words the core's store problems use (the job classifies the same way). */
+export function networkFailure(code: string | undefined): NetworkFailure {
+  if (code === undefined) return "";
+  if (code === "ECONNREFUSED") return "refused";
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN") return "dns";
+  if (code === "ETIMEDOUT" || code === "UND_ERR_CONNECT_TIMEOUT") return "timeout";
+  if (code === "ECONNRESET" || code === "UND_ERR_SOCKET") return "reset";
+  return "other";
+}
+
+/** What the core needs of a store error to word it (src/core/store-problem.ts); the caller adds the names. */
+export interface StoreProblemFacts {
+  kind: StoreProblemKind;
+  side: "source" | "target";
+  status: number | null;
+  code: string;
+  network: NetworkFailure;
+}
+
+/**
+ * The store problem a StoreError is (a missing bucket, namespace, file system or path; an unreachable endpoint; refused
+ * credentials), or null: transient and other errors, and problems met before any request (a missing OCI config file),
+ * which keep their own message.
+ */
+export function storeProblemFacts(err: StoreError): StoreProblemFacts | null {
+  if (err.side === undefined) return null;
+  const cause = (err.cause ?? {}) as {
+    statusCode?: number;
+    serviceCode?: string;
+    code?: string;
+    name?: string;
+    details?: { errorCode?: string };
+  };
+  const status = typeof cause.statusCode === "number" && cause.statusCode > 0 ? cause.statusCode : null;
+  const code = (err.side === "target" ? cause.serviceCode : (cause.details?.errorCode ?? cause.code)) ?? "";
+  const facts = { side: err.side, status, code: status === null ? "" : code, network: "" as NetworkFailure };
+  if (err instanceof StoreUnreachableError) {
+    const net = networkFailure(networkErrorCode(err));
+    return { ...facts, kind: "unreachable", status: null, code: "", network: net === "" ? "other" : net };
+  }
+  if (err instanceof StoreAuthError) {
+    if (status === 401 || status === 403) return { ...facts, kind: "auth-refused" };
+    // An OAuth token refused (azure-identity); the job's Python SDK names it ClientAuthenticationError.
+    if (cause.name === "AuthenticationError") return { ...facts, kind: "auth-refused", code: "ClientAuthenticationError" };
+    return null;
+  }
+  if (err instanceof StoreNotFoundError && status === 404) {
+    if (err.side === "source") return { ...facts, kind: code === "PathNotFound" ? "path-not-found" : "file-system-not-found" };
+    return { ...facts, kind: code === "NamespaceNotFound" ? "namespace-not-found" : "bucket-not-found" };
+  }
+  return null;
 }

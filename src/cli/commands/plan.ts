@@ -1,6 +1,7 @@
 // `lake2oci plan --config FILE [--out FILE] [--json]`: lists the source and the target, diffs them and writes the
 // plan (JSON lines: a header with totals, one line per file, then the plan errors). Progress on stderr while listing,
-// the summary at the end. Exit 0 for a valid plan, 1 with the plan errors listed otherwise, 2 for a bad config.
+// the summary at the end. Exit 0 for a valid plan, 1 with the plan errors listed otherwise, 2 for a bad config or a
+// store problem (one line, the job's words: src/core/store-problem.ts).
 import { resolve } from "node:path";
 import { formatConfigErrors, loadConfig } from "../../config/index.ts";
 import { formatSummaryTable } from "../../core/summary-table.ts";
@@ -9,6 +10,7 @@ import { type ListingProgress, planFromConfig } from "../../planner/plan-from-co
 import { StoreError } from "../../stores/errors.ts";
 import { CliError } from "../cli-error.ts";
 import { commandArgs } from "../command-args.ts";
+import { storeProblemLine } from "../store-problem-line.ts";
 
 const help = `usage: lake2oci plan --config FILE [--out FILE] [--json]
 
@@ -72,6 +74,9 @@ export async function run(argv: string[]): Promise<number> {
     result = await planFromConfig(loaded.config, loaded.baseDir, out, { onProgress: (p) => progress.update(p) });
   } catch (err) {
     progress.end();
+    // A missing bucket, file system or path, an unreachable endpoint, refused credentials: the job's line, exit 2.
+    const line = await storeProblemLine(err, loaded.config);
+    if (line !== null) throw new CliError(line, { exitCode: 2, cause: err, whole: true });
     if (err instanceof StoreError) throw new CliError(err.message, { cause: err });
     throw err;
   }

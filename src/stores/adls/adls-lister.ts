@@ -60,6 +60,12 @@ export function adlsFileSystemClient(location: AdlsLocation, auth: AdlsAuth): Da
 
 /** Turns an Azure SDK error into a classified StoreError with a one-line message naming what to fix. */
 export function classifyAdlsError(err: unknown, where: string): StoreError {
+  const classified = classifyAdls(err, where);
+  classified.side ??= "source";
+  return classified;
+}
+
+function classifyAdls(err: unknown, where: string): StoreError {
   if (err instanceof StoreError) return err;
   const e = err as { statusCode?: number; code?: string; details?: { errorCode?: string }; message?: string; name?: string };
   const status = e.statusCode;

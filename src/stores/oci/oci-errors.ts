@@ -9,6 +9,12 @@ import {
 } from "../errors.ts";
 
 export function classifyOciError(err: unknown, where: string): StoreError {
+  const classified = classify(err, where);
+  classified.side ??= "target";
+  return classified;
+}
+
+function classify(err: unknown, where: string): StoreError {
   if (err instanceof StoreError) return err;
   const e = err as { statusCode?: number; serviceCode?: string; message?: string };
   const status = e.statusCode;
