@@ -18,6 +18,7 @@ import base64
 import concurrent.futures
 import datetime
 import hashlib
+import random
 import threading
 import time
 
@@ -421,20 +422,33 @@ def abort_multipart(ctx, entry, upload_id):
 
 
 def copy_multipart(ctx, entry, part_size=None, tally=None):
-    """Copies one file as a multipart upload handled by this task alone; aborts the upload when anything fails."""
+    """Copies one file as a multipart upload handled by this task alone; aborts the upload when anything fails. A
+    commit whose opc-multipart-md5 does not match (the object is deleted) is made again from a new upload, up to the
+    retry options' max_attempts; every other failure was already retried where it happened."""
     tally = tally if tally is not None else AttemptTally()
     size = int(_field(entry, "source_size") or 0)
     part_size = int(part_size or ctx.part_size or choose_part_size(size))
-    upload_id = start_multipart(ctx, entry, part_size, tally)
-    try:
-        parts = upload_parts(ctx, entry, upload_id, part_size, 1, part_count(size, part_size), tally)
-        return commit_multipart(ctx, entry, upload_id, parts, tally)
-    except BaseException:
+    retry = ctx.retry_options
+    attempt = 0
+    while True:
+        attempt += 1
+        upload_id = start_multipart(ctx, entry, part_size, tally)
+        committing = False
         try:
-            abort_multipart(ctx, entry, upload_id)
-        except Exception:  # noqa: BLE001 - the original failure is what the log must show
-            pass
-        raise
+            parts = upload_parts(ctx, entry, upload_id, part_size, 1, part_count(size, part_size), tally)
+            committing = True
+            return commit_multipart(ctx, entry, upload_id, parts, tally)
+        except BaseException as error:
+            try:
+                abort_multipart(ctx, entry, upload_id)
+            except Exception:  # noqa: BLE001 - the original failure is what the log must show
+                pass
+            last = attempt >= int(retry.get("max_attempts", 6))
+            if last or not (committing and isinstance(error, ChecksumMismatch)):
+                raise
+        tally.add(1)
+        time.sleep(backoff_delay(attempt, base_delay=retry.get("base_delay", 0.2),
+                                 max_delay=retry.get("max_delay", 20), rng=random.random))
 
 
 def _delete_target(ctx, entry, tally):
