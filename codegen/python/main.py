@@ -1,7 +1,9 @@
-# The Spark job's driver and entry point: read the parameters, list both stores, diff them with the translated core,
-# partition the copy into Spark tasks with the translated core, run the tasks (one Spark partition each), commit the
-# multipart uploads spread over tasks, merge the task logs into the migration log, print the summary. Exit status:
-# 0 all done, 1 some file failed or the plan is invalid (nothing written then), 2 bad parameters.
+# The Spark job's driver and entry point, in named steps (run_job): read the parameters; take the lease beside the
+# log; list both stores and diff them with the translated core (or read a plan given with --plan); write the plan
+# beside the run log; partition the copy into Spark tasks with the translated core and run them (one Spark partition
+# each); commit the multipart uploads spread over tasks; write this run's log from its task logs; print the summary.
+# Exit status: 0 all done, 1 some file failed or the plan is invalid (nothing written then), 2 bad parameters, a store
+# problem, the lease held by another run, or a plan that does not fit this run.
 import datetime
 import json
 import os
@@ -97,6 +99,8 @@ def check_params(p):
             problems.append(f"--{name} must be at least 1")
     if int(p.get("tasks") or 0) < 0:
         problems.append("--tasks must be 0 (automatic) or more")
+    if int(p.get("lease-seconds") or 0) < 8:
+        problems.append("--lease-seconds must be at least 8 (the lease is renewed every quarter of it)")
     return problems
 
 
@@ -145,7 +149,86 @@ def _say(message):
     print(f"lake2oci: {message}", flush=True)
 
 
-def _list_sides(ctx, p):
+class Run:
+    """What the steps of one run share: the parameters, the run id, the copy context, where the log goes, the lease,
+    the plan's options and meta, and what the copy gave (records). The driver holds this; tasks get `params`."""
+
+    def __init__(self, p, job_file, run_date, params):
+        self.p = p
+        self.job_file = job_file
+        self.run_date = run_date
+        self.run_id = params["run"]["run_id"]
+        self.params = params
+        self.ctx = None
+        self.location = None
+        self.lease = None
+        self.prefix = normalize_target_prefix(p.get("target-prefix") or "")
+        self.options = {"targetPrefix": self.prefix, "include": list(p["include"]), "exclude": list(p["exclude"]),
+                        "compare": p["compare"], "mirror": bool(p["mirror"]), "maxDeletions": int(p["max-deletions"]),
+                        "strictNames": bool(p.get("strict-names"))}
+        self.records = []
+        self.started = None
+
+    @property
+    def where(self):
+        return describe_location(self.location)
+
+    def meta(self):
+        """The plan header's meta for this run (contract C3), prefixes and paths as the plan check compares them."""
+        return {"source": {"type": "adls", "account": self.p["source-account"],
+                           "fileSystem": self.p["source-file-system"],
+                           "path": _plain_path(self.p.get("source-path"))},
+                "target": {"namespace": self.ctx.namespace, "bucket": self.ctx.bucket, "prefix": self.prefix},
+                "runId": self.run_id, "createdBy": "app.py"}
+
+
+def _plain_path(path):
+    return str(path or "").strip("/")
+
+
+# ---- step 1: parameters ----
+
+def read_parameters(argv):
+    """The run's parameters (job file, then arguments), checked; a Run without its context yet."""
+    defaults, job_file, argv = job_defaults(argv)
+    descriptions = {p["name"]: p["description"] for p in JOB_PARAMETERS}
+    p = parse_params(argv, defaults, descriptions=descriptions, prog="app.py")
+    problems = check_params(p)
+    if problems:
+        raise JobError("bad parameters:\n  " + "\n  ".join(problems))
+    run_date = _now()
+    run_id = make_run_id(run_date)
+    return Run(p, job_file, run_date, copy_params(p, run_id, run_date))
+
+
+def open_context(run):
+    run.ctx = make_copy_context(run.params)
+    run.location = log_location(run.p, run.ctx.namespace)
+    p = run.p
+    _say(f"run {run.run_id}{' (dry run: nothing is written to the target)' if p['dry-run'] else ''}"
+         f"{f', job file {run.job_file}' if run.job_file else ''}")
+
+
+# ---- step 2: the lease ----
+
+def take_lease(run):
+    """Takes the lease beside the log (LeaseHeld -> one line, exit 2) and keeps it renewed; then, holding it, folds
+    the task logs a crashed earlier run left into that run's own log (no other run is writing any now)."""
+    ctx = run.ctx
+    target = {"namespace": ctx.namespace, "bucket": ctx.bucket, "prefix": run.prefix}
+    client = ctx.target if "object" in run.location else None
+    run.lease = Lease(run.location, run.run_id, target, seconds=int(run.p["lease-seconds"]), client=client,
+                      retry_options=ctx.retry_options)
+    run.lease.acquire(break_lease=bool(run.p["break-lease"]))
+    run.lease.start_renewing()
+    for folded in fold_crashed_runs(run.location, run.run_id, client=client, retry_options=ctx.retry_options):
+        _say(f"run {folded['runs'][0]} ended before writing its log: its {folded['records']} records are now in "
+             f"{folded['run_log']}")
+
+
+# ---- step 3: the plan (listed here, or read from --plan) ----
+
+def _list_sides(ctx, p, prefix):
     """The source and target listings as the core's entries, with progress every 10 s."""
     started = time.monotonic()
     last = [started]
@@ -160,32 +243,113 @@ def _list_sides(ctx, p):
     sources = []
     for e in list_source(ctx.source, p.get("source-path") or None, retry_options=ctx.retry_options):
         sources.append({"name": e["name"], "size": int(e["size"] or 0), "md5": e.get("md5"),
-                        "isDirectory": bool(e["is_directory"]), "etag": e.get("etag")})
+                        "isDirectory": bool(e["is_directory"]), "etag": e.get("etag"), "version": e.get("etag")})
         if len(sources) % 5000 == 0:
             progress("source", len(sources))
     progress("source", len(sources), True)
-    prefix = normalize_target_prefix(p.get("target-prefix") or "")
     targets = []
     for o in list_target(ctx.target, ctx.namespace, ctx.bucket, prefix or None, retry_options=ctx.retry_options):
         targets.append({"name": o["name"], "size": int(o["size"] or 0), "md5": o.get("md5")})
         if len(targets) % 1000 == 0:
             progress("target", len(targets))
     progress("target", len(targets), True)
-    return sources, targets, prefix
+    return sources, targets
 
 
-def _entry_for_runtime(entry, etags):
-    """A plan entry as the copy runtime takes it (the core's camelCase dict plus the source etag listed)."""
+def _with_version(entry, version):
+    """The plan entry with `sourceVersion` (in its place after sourceMd5, contract C1) when it has none yet."""
+    if not version or entry.get("sourceVersion"):
+        return entry
+    out = {}
+    for key, value in entry.items():
+        if key == "targetName" and "sourceVersion" not in out:
+            out["sourceVersion"] = version
+        out[key] = value
+    out.setdefault("sourceVersion", version)
+    return out
+
+
+def make_plan(run):
+    """Lists both sides and diffs them with the translated core: (entries, errors, summary)."""
+    ctx = run.ctx
+    sources, targets = _list_sides(ctx, run.p, run.prefix)
+    # wiring: read_equality_state (helper "core") here, before the diff: it fills the targets' sourceVersion /
+    # sourceMd5 from the state kept beside the log (contract C2).
+    plan = diff_listings(sources, targets, run.options)
+    versions = {s["name"]: s["etag"] for s in sources if s.get("etag")}
+    entries = [_with_version(e, versions.get(e.get("sourceName"))) for e in plan["entries"]]
+    return entries, plan["errors"], plan["summary"]
+
+
+def _normalised_header(header):
+    """The plan header with its prefixes and source path written as this run writes them."""
+    meta = json.loads(json.dumps(header.get("meta") or {}))
+    if isinstance(meta.get("source"), dict):
+        meta["source"]["path"] = _plain_path(meta["source"].get("path"))
+    if isinstance(meta.get("target"), dict):
+        meta["target"]["prefix"] = normalize_target_prefix(meta["target"].get("prefix") or "")
+    options = dict(header.get("options") or {})
+    if "targetPrefix" in options:
+        options["targetPrefix"] = normalize_target_prefix(options["targetPrefix"] or "")
+    return dict(header, meta=meta, options=options)
+
+
+def load_plan(run):
+    """Reads the plan given with --plan, checks its header against this run (PlanMismatch / PlanFileError -> one
+    line, exit 2) and returns (entries, errors, summary). The source is not listed."""
+    where = parse_plan_location(run.p["plan"])
+    client = run.ctx.target if "object" in where else None
+    with read_plan(where, client=client, retry_options=run.ctx.retry_options) as plan:
+        check_plan(_normalised_header(plan.header), run.meta(), run.options, plan.where)
+        entries, errors = plan.entries()
+        _say(f"applying plan {plan.where} ({len(entries):,} entries, made by "
+             f"{(plan.header.get('meta') or {}).get('createdBy') or 'an unknown writer'}); the source is not listed")
+        unversioned = sum(1 for e in entries if e.get("action") == "copy" and not _entry_version(e))
+        if unversioned:
+            _say(f"{unversioned:,} entries of the plan carry no source version: each is checked against its planned "
+                 "size before it is copied (a same-size change since planning cannot be told); plan again with this "
+                 "lake2oci to have versions")
+        return entries, errors, plan.header["summary"]
+
+
+def _entry_version(entry):
+    """The version of the source file the plan saw: its sourceVersion, or the sourceEtag older job plans carry."""
+    return entry.get("sourceVersion") or entry.get("sourceEtag") or None
+
+
+def write_plan_file(run, entries, errors, summary):
+    """The job's plan, beside its run log, in the format of `lake2oci plan` (contract C3)."""
+    where = plan_location_for_log(run_log_location(run.location, run.run_id))
+    client = run.ctx.target if "object" in where else None
+    written = write_plan(where, entries, errors, summary, run.options, run.meta(), client=client,
+                         retry_options=run.ctx.retry_options)
+    _say(f"plan: {written}")
+
+
+def report_invalid_plan(errors):
+    for error in errors[:50]:
+        print(f"plan error ({error['kind']}): {error['message']}", file=sys.stderr)
+    if len(errors) > 50:
+        print(f"... and {len(errors) - 50} more plan errors", file=sys.stderr)
+    _say("the plan is invalid: nothing was written")
+
+
+# ---- step 4: copy (driver + Spark tasks) and commit ----
+
+def _entry_for_runtime(entry):
+    """A plan entry as the copy runtime takes it: the core's camelCase dict, with the version the plan saw as the
+    `sourceEtag` every read is conditional on (If-Match)."""
     e = dict(entry)
-    etag = etags.get(entry.get("sourceName"))
-    if etag:
-        e["sourceEtag"] = etag
+    version = _entry_version(entry)
+    if version:
+        e["sourceEtag"] = version
     return e
 
 
 def _abort_stale_uploads(ctx, names):
-    """Aborts multipart uploads left open (e.g. by a killed run) on objects this plan writes: nothing half-written
-    stays behind, and a stale upload cannot be committed over a newer copy later."""
+    """Aborts multipart uploads left open on objects this plan writes. Called only while this run holds the lease, so
+    no live run owns them: they were left by a run that crashed (nothing half-written stays behind, and a stale
+    upload cannot be committed over a newer copy later)."""
     aborted = 0
     page = None
     while True:
@@ -204,6 +368,33 @@ def _abort_stale_uploads(ctx, names):
             return aborted
 
 
+def _complete_record(record, entry):
+    """Adds what the plan entry knows to a copy record: the verdict's evidence and the source version."""
+    if record.get("evidence") is None and entry.get("evidence") is not None:
+        record["evidence"] = entry["evidence"]
+    if record.get("source_version") is None and _entry_version(entry):
+        record["source_version"] = _entry_version(entry)
+    return record
+
+
+def _unversioned_check(ctx, entry):
+    """For a plan entry without a source version: None when the file still has its planned size (its version is
+    then pinned for the copy), else the error saying it changed or is gone."""
+    name = entry["sourceName"]
+    try:
+        props = source_properties(ctx.source, name, ctx.retry_options)
+    except Exception as error:  # noqa: BLE001 - a vanished file is reported in the log's words
+        changed = source_changed_error(name, None, error)
+        if changed is None:
+            raise
+        return str(changed)
+    if props["size"] != int(entry["sourceSize"] or 0):
+        return (f"source {name} changed since it was planned ({entry['sourceSize']} bytes then, {props['size']} now); "
+                "plan again")
+    entry["sourceEtag"] = props["etag"]
+    return None
+
+
 def _run_task(payload, location):
     """One Spark task: copy its whole files (thread pool) and upload its part ranges, logging each file as it
     finishes. Returns the task's records and, per part range, the parts uploaded or the error."""
@@ -218,8 +409,24 @@ def _run_task(payload, location):
     except ImportError:
         pass
     ranges = []
+    records = []
+    by_target = {e["targetName"]: e for e in payload["whole"]}
     with TaskLog(location, ctx.run_id, task_id, client=ctx.target) as log:
-        records = copy_files(ctx, payload["whole"], on_record=log.append)
+        def on_record(record):
+            log.append(_complete_record(record, by_target.get(record.get("targe_name")) or {}))
+
+        whole = []
+        for entry in payload["whole"]:
+            problem = None
+            if entry.get("action") == "copy" and not _entry_version(entry) and not ctx.dry_run:
+                problem = _unversioned_check(ctx, entry)
+            if problem is None:
+                whole.append(entry)
+                continue
+            record = _complete_record(_record(ctx, entry, "failed", error=problem, start=_now()), entry)
+            log.append(record)
+            records.append(record)
+        records.extend(copy_files(ctx, whole, on_record=on_record))
         for r in payload["ranges"]:
             tally = AttemptTally()
             try:
@@ -241,37 +448,92 @@ def _spark():
     return spark
 
 
-def run_job(argv):
-    defaults, job_file, argv = job_defaults(argv)
-    descriptions = {p["name"]: p["description"] for p in JOB_PARAMETERS}
-    p = parse_params(argv, defaults, descriptions=descriptions, prog="app.py")
-    problems = check_params(p)
-    if problems:
-        raise JobError("bad parameters:\n  " + "\n  ".join(problems))
-    run_date = _now()
-    run_id = make_run_id(run_date)
-    params = copy_params(p, run_id, run_date)
-    _say(f"run {run_id}{' (dry run: nothing is written to the target)' if p['dry-run'] else ''}"
-         f"{f', job file {job_file}' if job_file else ''}")
-    ctx = make_copy_context(params)
-    location = log_location(p, ctx.namespace)
-    where = location.get("path") or f"oci://{location['bucket']}@{location['namespace']}/{location['object']}"
+class DriverLog:
+    """The driver's own records: kept for the summary and appended to its task log as they come."""
 
-    sources, targets, prefix = _list_sides(ctx, p)
-    options = {"targetPrefix": prefix, "include": list(p["include"]), "exclude": list(p["exclude"]),
-               "compare": p["compare"], "mirror": bool(p["mirror"]), "maxDeletions": int(p["max-deletions"])}
-    plan = diff_listings(sources, targets, options)
-    print(format_summary_table(plan["summary"]), flush=True)
-    if plan["errors"]:
-        for error in plan["errors"][:50]:
-            print(f"plan error ({error['kind']}): {error['message']}", file=sys.stderr)
-        if len(plan["errors"]) > 50:
-            print(f"... and {len(plan['errors']) - 50} more plan errors", file=sys.stderr)
-        _say("the plan is invalid: nothing was written")
-        return 1
+    def __init__(self, run, log):
+        self.run = run
+        self.log = log
 
-    etags = {s["name"]: s["etag"] for s in sources if s.get("etag")}
-    entries = [_entry_for_runtime(e, etags) for e in plan["entries"]]
+    def add(self, entry, outcome, **kwargs):
+        record = _complete_record(_record(self.run.ctx, entry, outcome, **kwargs), entry)
+        self.add_record(record)
+
+    def add_record(self, record):
+        self.run.records.append(record)
+        self.log.append(record)
+
+
+def _start_uploads(run, parts, by_target, driver):
+    """Creates the multipart uploads the partitioning asks for; a file whose upload cannot start fails alone."""
+    uploads = {}
+    for u in parts["uploads"]:
+        entry = by_target[u["targetName"]]
+        if run.ctx.dry_run:
+            driver.add(entry, "planned", start=_now())
+            continue
+        try:
+            upload_id = start_multipart(run.ctx, entry, u["partSize"])
+            uploads[u["targetName"]] = {"upload_id": upload_id, "started": _now(), "clock": time.monotonic()}
+        except Exception as error:  # noqa: BLE001 - the file fails, the others go on
+            message = str(source_changed_error(entry["sourceName"], _entry_version(entry), error) or "") \
+                or describe_error(error)
+            driver.add(entry, "failed", error=message, start=_now())
+    return uploads
+
+
+def _task_payloads(run, parts, by_target, uploads):
+    payloads = []
+    for t in parts["tasks"]:
+        whole = []
+        ranges = []
+        for unit in t["units"]:
+            entry = by_target[unit["targetName"]]
+            if unit["kind"] == "whole":
+                whole.append(entry)
+            elif unit["targetName"] in uploads:
+                ranges.append({"entry": entry, "upload_id": uploads[unit["targetName"]]["upload_id"],
+                               "part_size": unit["partSize"], "first_part": unit["firstPart"],
+                               "last_part": unit["lastPart"], "length": unit["length"]})
+        if whole or ranges:
+            payloads.append({"index": t["index"], "copy_params": run.params, "whole": whole, "ranges": ranges})
+    return payloads
+
+
+def _commit_uploads(run, uploads, results, by_target, driver):
+    """Commits each multipart upload whose ranges all arrived; aborts the others (the file fails)."""
+    ctx = run.ctx
+    got = {}
+    for res in results:
+        for r in res["ranges"]:
+            got.setdefault(r["target_name"], []).append(r)
+    for name, up in uploads.items():
+        entry = by_target[name]
+        pieces = got.get(name, [])
+        failed = [r["error"] for r in pieces if r["error"]]
+        # 1 + every retry made for the file, in any task (each range's tally counts 1 + its retries).
+        attempts = 1 + sum(r["attempts"] - 1 for r in pieces)
+        try:
+            if failed:
+                raise RuntimeError(failed[0])
+            all_parts = [part for r in pieces for part in r["parts"]]
+            tally = AttemptTally()
+            result = commit_multipart(ctx, entry, up["upload_id"], all_parts, tally=tally)
+            _say(f"committed {name}: {len(all_parts)} parts uploaded by "
+                 f"{len({r['task'] for r in pieces})} Spark task(s)")
+            driver.add(entry, "copied", result=result, start=up["started"], attempts=attempts + tally.retries,
+                       elapsed=time.monotonic() - up["clock"])
+        except Exception as error:  # noqa: BLE001 - the file fails, the others go on
+            abort_multipart(ctx, entry, up["upload_id"])
+            driver.add(entry, "failed", error=failed[0] if failed else describe_error(error), start=up["started"],
+                       attempts=attempts, elapsed=time.monotonic() - up["clock"])
+
+
+def copy_and_commit(run, entries):
+    """Carries out the plan: equal and deleted files on the driver, copies in Spark tasks (whole files, and part
+    ranges of multipart uploads that the driver starts and commits). Every record goes to this run's task logs."""
+    ctx = run.ctx
+    p = run.p
     spark = _spark()
     sc = spark.sparkContext
     tasks = int(p["tasks"]) or target_task_count(1, sc.defaultParallelism, DEFAULT_TASKS_PER_CORE)
@@ -282,95 +544,81 @@ def run_job(argv):
     if parts["errors"]:
         raise JobError("cannot partition the plan: " + "; ".join(parts["errors"]))
     by_target = {e["targetName"]: e for e in entries}
-    driver_records = []
-    done_at_start = _now()
-
-    with TaskLog(location, run_id, "driver", client=ctx.target) as driver_log:
+    with TaskLog(run.location, run.run_id, "driver", client=ctx.target) as log:
+        driver = DriverLog(run, log)
         # Files not copied: equal (skipped) and, with mirror, target-only objects deleted. Kept target-only objects
         # have no source file, so no record (the log has one record per source file, as the original).
         rest = [e for e in entries if e["action"] in ("skip", "delete")]
-        for record in copy_files(ctx, rest, on_record=driver_log.append):
-            driver_records.append(record)
+        copy_files(ctx, rest, on_record=lambda record: driver.add_record(
+            _complete_record(record, by_target.get(record.get("targe_name")) or {})))
         copying = {e["targetName"] for e in entries if e["action"] == "copy"}
         if copying and not ctx.dry_run:
             aborted = _abort_stale_uploads(ctx, copying)
             if aborted:
                 _say(f"aborted {aborted} multipart upload(s) left open by an earlier run")
-        uploads = {}
-        for u in parts["uploads"]:
-            entry = by_target[u["targetName"]]
-            if ctx.dry_run:
-                continue
-            try:
-                upload_id = start_multipart(ctx, entry, u["partSize"])
-                uploads[u["targetName"]] = {"upload_id": upload_id, "started": _now(), "clock": time.monotonic()}
-            except Exception as error:  # noqa: BLE001 - the file fails, the others go on
-                rec = _record(ctx, entry, "failed", error=describe_error(error), start=_now())
-                driver_records.append(rec)
-                driver_log.append(rec)
-        payloads = []
-        for t in parts["tasks"]:
-            whole = []
-            ranges = []
-            for unit in t["units"]:
-                entry = by_target[unit["targetName"]]
-                if unit["kind"] == "whole":
-                    whole.append(entry)
-                elif unit["targetName"] in uploads:
-                    ranges.append({"entry": entry, "upload_id": uploads[unit["targetName"]]["upload_id"],
-                                   "part_size": unit["partSize"], "first_part": unit["firstPart"],
-                                   "last_part": unit["lastPart"], "length": unit["length"]})
-            if whole or ranges:
-                payloads.append({"index": t["index"], "copy_params": params, "whole": whole, "ranges": ranges})
-        if ctx.dry_run:
-            for u in parts["uploads"]:
-                rec = _record(ctx, by_target[u["targetName"]], "planned", start=_now())
-                driver_records.append(rec)
-                driver_log.append(rec)
+        uploads = _start_uploads(run, parts, by_target, driver)
+        payloads = _task_payloads(run, parts, by_target, uploads)
         _say(f"copying {parts['files']:,} files ({_human(parts['bytes'])}) in {len(payloads)} Spark tasks")
         results = []
         if payloads:
+            location = run.location
             rdd = sc.parallelize(payloads, len(payloads))
             results = rdd.map(lambda payload: _run_task(payload, location)).collect()
-        task_records = [r for res in results for r in res["records"]]
-        # Commit each multipart upload whose ranges all arrived; abort the others.
-        got = {}
-        for res in results:
-            for r in res["ranges"]:
-                got.setdefault(r["target_name"], []).append(r)
-        for name, up in uploads.items():
-            entry = by_target[name]
-            pieces = got.get(name, [])
-            failed = [r["error"] for r in pieces if r["error"]]
-            # 1 + every retry made for the file, in any task (each range's tally counts 1 + its retries).
-            attempts = 1 + sum(r["attempts"] - 1 for r in pieces)
-            try:
-                if failed:
-                    raise RuntimeError(failed[0])
-                all_parts = [part for r in pieces for part in r["parts"]]
-                tally = AttemptTally()
-                result = commit_multipart(ctx, entry, up["upload_id"], all_parts, tally=tally)
-                _say(f"committed {name}: {len(all_parts)} parts uploaded by "
-                     f"{len({r['task'] for r in pieces})} Spark task(s)")
-                rec = _record(ctx, entry, "copied", result=result, start=up["started"],
-                              attempts=attempts + tally.retries, elapsed=time.monotonic() - up["clock"])
-            except Exception as error:  # noqa: BLE001 - the file fails, the others go on
-                abort_multipart(ctx, entry, up["upload_id"])
-                rec = _record(ctx, entry, "failed", error=failed[0] if failed else describe_error(error),
-                              start=up["started"], attempts=attempts, elapsed=time.monotonic() - up["clock"])
-            driver_records.append(rec)
-            driver_log.append(rec)
+        run.records.extend(r for res in results for r in res["records"])
+        run.lease.check()
+        _commit_uploads(run, uploads, results, by_target, driver)
 
-    merged = merge_run_logs(location, run_id, client=ctx.target, retry_options=ctx.retry_options)
-    records = driver_records + task_records
-    print(summary_table(records), flush=True)
-    _say(f"log: {where} ({merged['added']} records added, {merged['records']} in all)"
-         f" in {(_now() - done_at_start).total_seconds():.1f} s")
-    failed = [r for r in records if r["outcome"] == "failed"]
+
+# ---- step 5: logs and summary ----
+
+def write_logs(run):
+    """This run's own log and the configured name (the latest run's log), from this run's task logs only."""
+    run.lease.check()
+    ctx = run.ctx
+    merged = merge_run_logs(run.location, run.run_id, client=ctx.target, retry_options=ctx.retry_options)
+    if merged.get("kept"):
+        _say(f"the log {run.where} held more than one run's log: kept as {merged['kept']}")
+    return merged
+
+
+def print_summary(run, merged):
+    """The summary table and the exit status: 0 all done, 1 some file failed."""
+    print(summary_table(run.records), flush=True)
+    _say(f"log: {merged['run_log']} ({merged['records']} records), also at {run.where}"
+         f" in {(_now() - run.started).total_seconds():.1f} s")
+    failed = [r for r in run.records if r["outcome"] == "failed"]
     if failed:
         _say(f"{len(failed)} file(s) failed; the others were done. Run again to retry them.")
         return 1
     return 0
+
+
+def run_job(argv):
+    """The run, step by step. Exit status: 0 all done; 1 some file failed, or the plan made here is invalid (nothing
+    written then); 2 bad parameters, a store problem, the lease held by another run, a plan that does not fit."""
+    run = read_parameters(argv)
+    open_context(run)
+    # wiring: preflight_stores(run.ctx, run.p, run.location) from helper "errors" goes here, before the lease
+    # (StoreProblem -> one line, exit 2: add it to the errors main() prints).
+    take_lease(run)
+    try:
+        if run.p.get("plan"):
+            entries, errors, summary = load_plan(run)
+        else:
+            entries, errors, summary = make_plan(run)
+            write_plan_file(run, entries, errors, summary)
+        print(format_summary_table(summary), flush=True)
+        if errors:
+            report_invalid_plan(errors)
+            return 1
+        run.started = _now()
+        copy_and_commit(run, [_entry_for_runtime(e) for e in entries])
+        merged = write_logs(run)
+        # wiring: write_equality_state (helper "core") here, after the logs: the previous state updated with
+        # run.records (contract C2).
+        return print_summary(run, merged)
+    finally:
+        run.lease.release()
 
 
 def _human(n):
@@ -400,7 +648,8 @@ def main(argv=None):
     except ParamsHelp as h:
         print(h.text)
         return 0
-    except (JobError, ParamsError, SecretError, OciAuthError, AdlsAuthError, LogError) as error:
+    except (JobError, ParamsError, SecretError, OciAuthError, AdlsAuthError, LogError, LeaseHeld, LeaseLost,
+            PlanFileError, PlanMismatch) as error:
         print(f"lake2oci: {redact_secrets(str(error))}", file=sys.stderr)
         return 2
 

@@ -177,13 +177,36 @@ def source_properties(fs_client, name, retry_options=None, tally=None):
     return {"size": int(props.size or 0), "etag": props.etag, "md5": _base64_md5(props.content_settings.content_md5)}
 
 
+class SourceChanged(Exception):
+    """The source file is no longer the version the plan saw (412 on the etag condition) or is gone (404): copying
+    it now would copy something the plan did not judge. Not retryable; the message says what to do."""
+
+
+def _source_status(error):
+    status = getattr(error, "status_code", None)
+    if status is None:
+        status = getattr(getattr(error, "response", None), "status_code", None)
+    return status
+
+
+def source_changed_error(name, version, error):
+    """A SourceChanged for a 412 / 404 answer to a read of `name` on `version`, else None."""
+    status = _source_status(error)
+    if status == 412:
+        return SourceChanged(f"source {name} changed since it was planned (version {version} is gone); plan again")
+    if status == 404:
+        return SourceChanged(f"source {name} was deleted since it was planned")
+    return None
+
+
 class SourceRange:
     """The bytes [offset, offset+length) of one ADLS file, read one download request at a time (memory: one chunk of
     the client's chunk size). open() makes the first request (so its properties are known before anything is sent to
     the target); iterating yields the chunks. A stream that breaks is reopened where it stopped, at most
     MAX_SOURCE_RESUMES times; each reopen counts as a retry in `tally`. With an etag (given, or the one the first
     request saw) every request is conditional on it, so a file that changes while it is copied fails with 412 instead
-    of mixing two versions. Raises TransientError when the file ends before offset+length."""
+    of mixing two versions; that 412 (and a 404) is raised as SourceChanged, in the words the log shows. Raises
+    TransientError when the file ends before offset+length."""
 
     def __init__(self, fs_client, name, offset, length, *, etag=None, retry_options=None, tally=None,
                  sleep=time.sleep):
@@ -209,8 +232,14 @@ class SourceRange:
         def attempt():
             return self._file_client.download_file(offset=start, length=end - start, max_concurrency=1, **conditions)
 
-        downloader, _ = call_with_retry(attempt, what=f"read {self.name} at {start}", tally=self._tally,
-                                        **self._retry_options)
+        try:
+            downloader, _ = call_with_retry(attempt, what=f"read {self.name} at {start}", tally=self._tally,
+                                            **self._retry_options)
+        except Exception as error:  # noqa: BLE001 - 412/404 reworded, the rest raised as is
+            changed = source_changed_error(self.name, self.etag, error)
+            if changed is not None:
+                raise changed from error
+            raise
         return downloader
 
     def open(self):

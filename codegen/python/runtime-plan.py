@@ -14,11 +14,12 @@ import oci
 PLAN_KIND = "lake2oci-plan"
 PLAN_VERSION = 1
 _BIGGEST = 9007199254740991  # Number.MAX_SAFE_INTEGER: the widest total the header may need
-# The summary's shape when none is known yet (src/core/plan-types.ts PlanSummary, and `failed` which the core adds).
+# The summary's shape when none is known yet (src/core/plan-types.ts PlanSummary).
 _SUMMARY_TEMPLATE = {
     "new": {"files": 0, "bytes": 0}, "update": {"files": 0, "bytes": 0}, "equal": {"files": 0, "bytes": 0},
-    "targetOnly": {"files": 0, "bytes": 0}, "copy": {"files": 0, "bytes": 0}, "delete": {"files": 0, "bytes": 0},
-    "failed": {"files": 0, "bytes": 0}, "errors": 0, "directories": 0, "excluded": 0, "outOfScope": 0,
+    "targetOnly": {"files": 0, "bytes": 0}, "copy": {"files": 0, "bytes": 0}, "hash": {"files": 0, "bytes": 0},
+    "delete": {"files": 0, "bytes": 0}, "failed": {"files": 0, "bytes": 0}, "errors": 0, "directories": 0,
+    "excluded": 0, "outOfScope": 0,
 }
 
 

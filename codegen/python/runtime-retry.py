@@ -182,6 +182,8 @@ def describe_error(error):
         code = getattr(error, "error_code", None) or getattr(error, "reason", None) or ""
         first = str(getattr(error, "message", "") or "").strip().split("\n")[0]
         text = f"Azure {error.status_code} {code}: {first}"
+    elif isinstance(error, SourceChanged):
+        text = str(error)  # already in the words the log shows (runtime-adls.py)
     else:
         text = f"{type(error).__name__}: {error}"
     text = " ".join(text.split())
