@@ -1,11 +1,12 @@
 // Writes a zip with archiver whose bytes depend only on the files given: entries sorted by name (byte order), with a
 // directory entry for every parent, one fixed timestamp (1980-01-01 00:00:00, the earliest a zip can hold, in UTC so
 // the time zone of the machine does not matter), fixed permissions (directories 0755, files 0644, or 0600 for
-// secrets), fixed compression. The same inputs therefore give a byte-identical archive on any machine.
+// secrets), fixed compression. The same inputs therefore give a byte-identical archive on any machine. An archive that
+// carries a secret (an entry of mode 0600, e.g. a shipped OCI private key) is itself written 0600.
 import archiver from "archiver";
 import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { rename, rm } from "node:fs/promises";
+import { chmod, rename, rm } from "node:fs/promises";
 
 export const ZIP_EPOCH = new Date(Date.UTC(1980, 0, 1, 0, 0, 0));
 export const DIRECTORY_MODE = 0o755;
@@ -57,8 +58,11 @@ export async function writeDeterministicZip(out: string, files: readonly ZipInpu
   }
   const byName = new Map(files.map((f) => [f.name, f]));
   const partial = `${out}.partial`;
+  // Created afresh with its final mode: the secret's bytes never sit in a file others can read.
+  const fileMode = files.some((f) => f.mode === SECRET_MODE) ? SECRET_MODE : FILE_MODE;
+  await rm(partial, { force: true });
   const zip = archiver("zip", { zlib: { level: options.level ?? 6 }, forceLocalTime: false, forceZip64: false });
-  const output = createWriteStream(partial);
+  const output = createWriteStream(partial, { mode: fileMode });
   const hash = createHash("sha256");
   let bytes = 0;
   zip.on("data", (chunk: Buffer) => {
@@ -116,6 +120,7 @@ export async function writeDeterministicZip(out: string, files: readonly ZipInpu
     await rm(partial, { force: true });
     throw err;
   }
+  await chmod(partial, fileMode);
   await rename(partial, out);
   return { file: out, bytes, sha256: hash.digest("hex"), entries: names.length };
 }
