@@ -2,7 +2,8 @@
 # are ours, runtime-retry.py), the namespace, and the target listing.
 # Authentication by profile:
 # - LOCAL: an OCI config file and API key (`oci.config.from_file`), the config file's section `config_profile`
-#   (default: the section named LOCAL, as in the original job).
+#   (default: DEFAULT, the OCI SDKs' default and the section `lake2oci plan` reads; the original job read [LOCAL]:
+#   give --target-config-profile LOCAL, or "configProfile": "LOCAL" in the config, to keep such a file).
 # - DATAFLOW, first that applies: resource principal (OCI_RESOURCE_PRINCIPAL_VERSION is set when the application
 #   runs with dataflow.auth=resource_principal); a config file shipped in archive.zip (`src/.oci/config` under any
 #   sys.path entry, section DATAFLOW; the original workflow, still supported with a warning); the Data Flow delegation
@@ -90,6 +91,12 @@ def find_archive_config(search_paths=None, config_file=None):
     return None
 
 
+def local_config_location(config_file=None, config_profile=None):
+    """(OCI config file, section) a LOCAL run reads: ~/.oci/config and DEFAULT unless given, as `lake2oci plan` reads
+    them (src/config/store-settings.ts)."""
+    return os.path.expanduser(config_file or oci.config.DEFAULT_LOCATION), config_profile or "DEFAULT"
+
+
 def oci_auth(profile, config_file=None, region=None, *, config_profile=None, environ=None, search_paths=None,
              spark_conf_get=None, warn=None):
     """(config, signer) for an OCI client; signer is None when the config file's API key signs. See the file comment
@@ -97,8 +104,7 @@ def oci_auth(profile, config_file=None, region=None, *, config_profile=None, env
     environ = os.environ if environ is None else environ
     warn = _warn_stderr if warn is None else warn
     if profile == "LOCAL":
-        path = os.path.expanduser(config_file or oci.config.DEFAULT_LOCATION)
-        section = config_profile or "LOCAL"
+        path, section = local_config_location(config_file, config_profile)
         config = _load_config(path, section, "OCI auth (profile LOCAL)")
         if region:
             config["region"] = region

@@ -3,6 +3,7 @@
 import { homedir } from "node:os";
 import { JOB_PARAMETERS } from "../core/job-parameters.ts";
 import { resolveLocalPath } from "./local-path.ts";
+import { ociConfigSection } from "./store-settings.ts";
 import type { Lake2ociConfig } from "./schema.ts";
 
 export type JobValue = string | number | boolean | string[];
@@ -28,7 +29,9 @@ export function jobValuesFromConfig(config: Lake2ociConfig, baseDir: string): Re
     "target-region": t.region ?? "",
     "target-profile": t.profile,
     "target-config-file": local && t.configFile !== undefined ? path(t.configFile) : "",
-    "target-config-profile": t.configProfile ?? (local ? "" : "DATAFLOW"),
+    // Written out, resolved as `lake2oci plan` resolves it (store-settings.ts): DEFAULT unless the config says. A
+    // DATAFLOW run without a config file signs as its resource principal; a config file in the archive is [DATAFLOW].
+    "target-config-profile": !local && t.configFile === undefined ? (t.configProfile ?? "DATAFLOW") : ociConfigSection(config),
     "target-prefix": t.prefix ?? "",
     "target-endpoint": t.endpoint ?? "",
     include: config.filter?.include ?? [],

@@ -1,8 +1,8 @@
 // Opens the source and target stores a validated config names: secrets resolved from their references, relative
 // paths against the config file's directory, the OCI namespace looked up when the config leaves it out.
-import { homedir } from "node:os";
 import type { ObjectStorageClient } from "oci-objectstorage";
-import { type Lake2ociConfig, nodeSecretIo, resolveLocalPath, resolveSecret, DEFAULT_OCI_CONFIG_PROFILE } from "../config/index.ts";
+import { type Lake2ociConfig, nodeSecretIo, resolveSecret } from "../config/index.ts";
+import { ociConfigFile, ociConfigSection } from "../config/store-settings.ts";
 import { type AdlsAuth, AdlsLister } from "./adls/adls-lister.ts";
 import { StoreAuthError } from "./errors.ts";
 import { ociNamespace, ociObjectStorageClient } from "./oci/oci-client.ts";
@@ -39,9 +39,9 @@ export interface OpenTarget {
 /** The OCI side from this machine: always through an OCI config file (a DATAFLOW config's, or ~/.oci/config). */
 export async function openTarget(config: Lake2ociConfig, baseDir: string): Promise<OpenTarget> {
   const t = config.target;
-  const configFile = t.configFile ?? "~/.oci/config";
-  const resolved = resolveLocalPath(configFile, baseDir, homedir());
-  const profile = t.configProfile ?? DEFAULT_OCI_CONFIG_PROFILE;
+  // The same file and section the job reads (src/config/store-settings.ts).
+  const resolved = ociConfigFile(config, baseDir);
+  const profile = ociConfigSection(config);
   let client: ObjectStorageClient;
   try {
     client = ociObjectStorageClient({ configFile: resolved, profile, endpoint: t.endpoint, region: t.region });

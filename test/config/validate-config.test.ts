@@ -567,10 +567,10 @@ describe("validateConfig: each rule's message", () => {
 
   it("refuses a document that is not an object", () => {
     assert.deepEqual(errorsOf([]), [
-      "(root): must be an object, got an array. Write a JSON object { … } with the fields $schema, source, target, log, filter, compare, mirror, run",
+      "(root): must be an object, got an array. Write a JSON object { … } with the fields $schema, source, target, log, filter, compare, mirror, strictNames, run",
     ]);
     assert.deepEqual(errorsOf(null), [
-      "(root): must be an object, got null. Write a JSON object { … } with the fields $schema, source, target, log, filter, compare, mirror, run",
+      "(root): must be an object, got null. Write a JSON object { … } with the fields $schema, source, target, log, filter, compare, mirror, strictNames, run",
     ]);
   });
 });

@@ -37,8 +37,9 @@ def no_spark(key):
     return None
 
 
-def test_local_reads_the_local_section(tmp_path, key_pem):
-    path = write_config(tmp_path, {"LOCAL": tmp_path / "oci_api_key.pem"}, key_pem)
+def test_local_reads_the_default_section(tmp_path, key_pem):
+    # DEFAULT, as the OCI SDKs and `lake2oci plan` read it (the original job's [LOCAL] is --target-config-profile LOCAL)
+    path = write_config(tmp_path, {"DEFAULT": tmp_path / "oci_api_key.pem"}, key_pem)
     config, signer = rt.oci_auth("LOCAL", str(path))
     assert signer is None
     assert (config["user"], config["region"]) == (USER, "us-ashburn-1")
@@ -55,7 +56,7 @@ def test_local_errors_name_the_file_and_section(tmp_path, key_pem):
         rt.oci_auth("LOCAL", str(tmp_path / "nope"))
     path = write_config(tmp_path, {"OTHER": tmp_path / "oci_api_key.pem"}, key_pem)
     with pytest.raises(rt.OciAuthError, match=r"has no \[LOCAL\] section"):
-        rt.oci_auth("LOCAL", str(path))
+        rt.oci_auth("LOCAL", str(path), config_profile="LOCAL")
     with pytest.raises(rt.OciAuthError, match="profile must be LOCAL or DATAFLOW"):
         rt.oci_auth("CLOUD", str(path))
 
@@ -126,7 +127,7 @@ def test_dataflow_without_credentials_says_what_to_configure(tmp_path):
 
 
 def test_client_has_sdk_retries_and_circuit_breaker_off(tmp_path, key_pem):
-    path = write_config(tmp_path, {"LOCAL": tmp_path / "oci_api_key.pem"}, key_pem)
+    path = write_config(tmp_path, {"DEFAULT": tmp_path / "oci_api_key.pem"}, key_pem)
     client = rt.oci_client("LOCAL", str(path), "http://127.0.0.1:9")
     assert isinstance(client.retry_strategy, oci.retry.NoneRetryStrategy)
     assert isinstance(client.base_client.circuit_breaker_strategy, oci.circuit_breaker.NoCircuitBreakerStrategy)
