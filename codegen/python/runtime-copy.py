@@ -229,7 +229,8 @@ def copy_whole(ctx, entry, tally=None):
     target = _field(entry, "target_name") or name
     size = int(_field(entry, "source_size") or 0)
     listed_md5 = _field(entry, "source_md5") or None
-    listed_etag = _field(entry, "source_etag") or None
+    # The version the plan saw (the plan entry's sourceVersion, the listed etag): read on it, record it as copied.
+    listed_etag = _field(entry, "source_etag") or _field(entry, "source_version") or None
     state = {"bad_object": False}
 
     def attempt():
@@ -286,6 +287,8 @@ def start_multipart(ctx, entry, part_size, tally=None):
     if part_size > _MAX_PART_SIZE or part_count(size, part_size) > _MAX_PARTS:
         raise ValueError(f"{name}: part size {part_size} gives {part_count(size, part_size)} parts; OCI allows at "
                          f"most {_MAX_PARTS} parts of at most {_MAX_PART_SIZE} bytes (use choose_part_size)")
+    if not _field(entry, "source_etag") and _field(entry, "source_version"):
+        entry["source_etag"] = _field(entry, "source_version")  # the version the plan saw: every part reads it
     if not _field(entry, "source_etag") or not _field(entry, "source_md5"):
         props = source_properties(ctx.source, name, ctx.retry_options, tally)
         if props["size"] != size:
@@ -467,20 +470,90 @@ def _is_multipart(ctx, size):
     return size > 0 and size >= ctx.multipart_threshold
 
 
+def _comparable_target_md5(ctx, entry, tally):
+    """The target's MD5 comparable with the source's: its listed md5 when single-part, else the source MD5 it was
+    copied from (opc-meta-lake2oci-source-md5, one HEAD request), or None."""
+    listed = _field(entry, "target_md5") or ""
+    if listed and "-" not in listed:
+        return listed
+    info = head_target(ctx.target, ctx.namespace, ctx.bucket, _field(entry, "target_name"), ctx.retry_options)
+    if info is None:
+        return None
+    if listed and info["md5"] != listed:
+        # The object changed since it was listed: its recorded source MD5 says nothing about what was planned.
+        return None
+    return (info.get("metadata") or {}).get(SOURCE_MD5_META) or None
+
+
+def hash_source(ctx, entry, tally=None):
+    """Reads the whole source file (on the planned version when known) and returns (md5_base64, version read), the
+    file streamed chunk by chunk, never whole in memory."""
+    tally = tally if tally is not None else AttemptTally()
+    name = _field(entry, "source_name")
+    size = int(_field(entry, "source_size") or 0)
+    planned = _field(entry, "source_version") or _field(entry, "source_etag") or None
+
+    def attempt():
+        source = SourceRange(ctx.source, name, 0, size, etag=planned if ctx.check_source_etag else None,
+                             retry_options=ctx.retry_options, tally=tally).open()
+        digest = hashlib.md5()
+        read = 0
+        for chunk in source:
+            digest.update(chunk)
+            read += len(chunk)
+        if read != size:
+            raise TransientError(f"source {name}: read {read} bytes, the plan said {size}")
+        return _b64(digest.digest()), (planned or source.etag)
+
+    result, _ = call_with_retry(attempt, what=f"hash {name}", tally=tally, **ctx.retry_options)
+    return result
+
+
 def copy_entry(ctx, entry):
-    """Carries out one plan entry (action copy, skip, delete or keep) and returns its migration-log record; never
-    raises for a failure of that file (outcome failed, with the error)."""
+    """Carries out one plan entry (action copy, skip, delete, keep, hash or fail) and returns its migration-log
+    record; never raises for a failure of that file (outcome failed, with the error).
+    - hash: the source is read and hashed; equal to the target's comparable MD5 -> status equal, outcome skipped;
+      otherwise it is copied with status update; evidence `content` either way.
+    - fail: outcome failed with the entry's reason (a name that cannot become an object); no request."""
     action = _field(entry, "action") or "copy"
     size = _field(entry, "source_size")
     start = ctx.clock()
     started = time.monotonic()
     tally = AttemptTally()
-    outcome = {"copy": "copied", "delete": "deleted"}.get(action, "skipped")
+    outcome = {"copy": "copied", "delete": "deleted", "fail": "failed"}.get(action, "skipped")
+    status = _field(entry, "status")
+    evidence = _field(entry, "evidence")
     result = {}
-    error_text = None
+    error_text = _field(entry, "reason") if action == "fail" else None
     attempts = 0
-    if action in ("copy", "delete") and ctx.dry_run:
+    hashed_md5 = None
+    version = _field(entry, "source_version") or None
+    if action in ("copy", "delete", "hash") and ctx.dry_run:
         outcome = "planned"
+    elif action == "hash":
+        evidence = "content"
+        try:
+            hashed_md5, read_version = hash_source(ctx, entry, tally)
+            version = read_version or version
+            if hashed_md5 == _comparable_target_md5(ctx, entry, tally):
+                status = "equal"
+                outcome = "skipped"
+            else:
+                status = "update"
+                outcome = "copied"
+                copying = dict(entry)
+                copying["source_md5"] = hashed_md5
+                if version:
+                    copying["source_version"] = version
+                if _is_multipart(ctx, size):
+                    result = copy_multipart(ctx, copying, tally=tally)
+                else:
+                    result = copy_whole(ctx, copying, tally)
+        except Exception as error:  # noqa: BLE001 - recorded; the other files go on
+            status = "update"
+            outcome = "failed"
+            error_text = describe_error(error)
+        attempts = tally.attempts
     elif action == "copy":
         try:
             if _is_multipart(ctx, size):
@@ -500,6 +573,8 @@ def copy_entry(ctx, entry):
         attempts = tally.attempts
     end = ctx.clock()
     copied = outcome == "copied"
+    if copied:
+        version = result.get("source_etag") or _field(entry, "source_etag") or version
     return make_record(
         source_name=_field(entry, "source_name"),
         source_size=size,
@@ -509,15 +584,17 @@ def copy_entry(ctx, entry):
         end=end,
         run_date=ctx.run_date,
         run_id=ctx.run_id,
-        status=_field(entry, "status"),
+        status=status,
         outcome=outcome,
-        source_md5=result.get("source_md5") or _field(entry, "source_md5") or None,
+        source_md5=result.get("source_md5") or hashed_md5 or _field(entry, "source_md5") or None,
         target_md5=result.get("target_md5") if copied else (_field(entry, "target_md5") or None),
         verified=bool(result.get("verified")) if copied else False,
         attempts=attempts,
         error=error_text,
         bytes_copied=result.get("bytes", 0) if copied else 0,
         elapsed_seconds=time.monotonic() - started,
+        evidence=evidence,
+        source_version=None if action in ("delete", "keep") else (str(version) if version else None),
     )
 
 
@@ -539,7 +616,7 @@ def copy_files(ctx, entries, threads=None, on_record=None):
 
     def is_large(entry):
         action = _field(entry, "action") or "copy"
-        return action == "copy" and not ctx.dry_run and _is_multipart(ctx, _field(entry, "source_size"))
+        return action in ("copy", "hash") and not ctx.dry_run and _is_multipart(ctx, _field(entry, "source_size"))
 
     small = [i for i, e in enumerate(entries) if not is_large(e)]
     large = [i for i, e in enumerate(entries) if is_large(e)]

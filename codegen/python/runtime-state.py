@@ -1,0 +1,300 @@
+"""The equality state (contract C2): what lake2oci knows about the objects it wrote that an object listing does not
+say — for each object, the source version and source MD5 it was copied from. Kept beside the migration log, one per
+target namespace + bucket + prefix, at the name the translated core's state_name gives (src/core/equality-state.ts):
+a local file (0600, written atomically) beside a local log, an object (one put) beside a log object.
+
+JSON lines: line 1 {"kind":"lake2oci-state","version":1,"namespace","bucket","prefix","runId"}; then one line per
+object sorted by name (compare_names order): {"name","size","md5","sourceVersion","sourceMd5"}, md5 being the object's
+md5 as OCI lists it after the copy ("<base64>-<n>" for multipart uploads).
+
+The driver reads it in bulk before judging (read_equality_state); when it is missing while the target has objects in
+scope, the caller prints missing_state_warning(...) and rebuild_equality_state HEADs the same-size candidates
+(state_candidates) for their opc-meta-lake2oci-source-etag / -md5. targets_with_state applies the records to the
+listing (the translated apply_state decides whether a record still describes the object), and write_equality_state
+writes the state updated with the run's outcomes as the run finishes.
+
+Uses the translated core (globals of dist/app.py): state_name, apply_state, compare_names, normalize_target_prefix,
+target_name_for, STATE_KIND, STATE_VERSION.
+"""
+import concurrent.futures
+import functools
+import json
+import os
+import sys
+import tempfile
+
+import oci
+
+STATE_HEAD_CONCURRENCY = 16
+_STATE_SOURCE_ETAG_META = "lake2oci-source-etag"
+_STATE_SOURCE_MD5_META = "lake2oci-source-md5"
+
+
+class StateError(Exception):
+    """An equality state that cannot be used (not JSON lines, another kind or version, another target)."""
+
+
+def _state_is_oci(location):
+    return "object" in location
+
+
+def equality_state_location(location, namespace, bucket, prefix):
+    """Where the state of target namespace/bucket/prefix lives for a log `location` ({"path"} or
+    {"namespace","bucket","object"}): {"path": P} or {"namespace","bucket","object"} (the log's bucket)."""
+    if _state_is_oci(location):
+        name = state_name(location["object"], namespace, bucket, prefix)  # noqa: F821 - the translated core
+        return {"namespace": location["namespace"], "bucket": location["bucket"], "object": name}
+    return {"path": state_name(location["path"], namespace, bucket, prefix)}  # noqa: F821 - the translated core
+
+
+def describe_state_location(state_location):
+    if _state_is_oci(state_location):
+        return f"oci://{state_location['bucket']}@{state_location['namespace']}/{state_location['object']}"
+    return state_location["path"]
+
+
+def missing_state_warning(where):
+    """The one warning line (C2) for a missing state while the target has objects in scope."""
+    return (f"lake2oci: no equality state at {where}; rebuilding it from the objects' metadata "
+            "(one HEAD request per same-size object)")
+
+
+def parse_equality_state(text, where, namespace, bucket, prefix):
+    """{name: record} from the state's text; StateError when it is not a state of this target."""
+    lines = text.splitlines()
+    if not lines:
+        raise StateError(f"{where} is empty")
+    try:
+        header = json.loads(lines[0])
+    except ValueError as error:
+        raise StateError(f"{where} line 1 is not JSON: {error}") from None
+    kind = STATE_KIND  # noqa: F821 - the translated core
+    version = STATE_VERSION  # noqa: F821 - the translated core
+    if not isinstance(header, dict) or header.get("kind") != kind or header.get("version") != version:
+        raise StateError(f"{where} is not a lake2oci equality state (kind {kind}, version {version})")
+    for field, want in (("namespace", namespace), ("bucket", bucket), ("prefix", prefix)):
+        if header.get(field) != want:
+            raise StateError(f"{where} is the state of {field} {header.get(field)!r}, not {want!r}")
+    records = {}
+    for number, line in enumerate(lines[1:], start=2):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError as error:
+            raise StateError(f"{where} line {number} is not JSON: {error}") from None
+        if (not isinstance(record, dict) or not isinstance(record.get("name"), str)
+                or not isinstance(record.get("size"), int) or not isinstance(record.get("md5"), str)):
+            raise StateError(f"{where} line {number} is not a state record")
+        records[record["name"]] = {
+            "name": record["name"],
+            "size": record["size"],
+            "md5": record["md5"],
+            "sourceVersion": record.get("sourceVersion"),
+            "sourceMd5": record.get("sourceMd5"),
+        }
+    return records
+
+
+def _state_client(ctx):
+    return ctx.target
+
+
+def read_equality_state(ctx, location, namespace, bucket, prefix):
+    """The state of target namespace/bucket/prefix (prefix: the normalised target prefix) beside the log at
+    `location`, as {object name: record}, or None when there is none. A state that cannot be used is reported on
+    stderr (one line) and counts as missing (the caller rebuilds it)."""
+    where_location = equality_state_location(location, namespace, bucket, prefix)
+    where = describe_state_location(where_location)
+    if _state_is_oci(where_location):
+        options = dict(getattr(ctx, "retry_options", None) or {})
+        client = _state_client(ctx)
+
+        def fetch():
+            return client.get_object(where_location["namespace"], where_location["bucket"], where_location["object"])
+
+        try:
+            response, _ = call_with_retry(fetch, what=f"get_object {where_location['object']}", **options)  # noqa: F821
+        except oci.exceptions.ServiceError as error:
+            if error.status == 404:
+                return None
+            raise
+        text = response.data.content.decode("utf-8", errors="replace")
+    else:
+        try:
+            with open(where_location["path"], encoding="utf-8") as handle:
+                text = handle.read()
+        except FileNotFoundError:
+            return None
+    try:
+        return parse_equality_state(text, where, namespace, bucket, prefix)
+    except StateError as error:
+        print(f"lake2oci: ignoring the equality state: {error}", file=sys.stderr, flush=True)
+        return None
+
+
+def state_candidates(sources, targets, target_prefix):
+    """The listed target objects worth a HEAD request when the state is missing: those a selected source file maps
+    to with the same size (everything else is decided by size alone, or has no object). `sources` are SourceEntry
+    dicts, `targets` TargetEntry dicts; target_prefix as configured (normalised here)."""
+    prefix = normalize_target_prefix(target_prefix or "")  # noqa: F821 - the translated core
+    sizes = {}
+    for source in sources:
+        if source.get("isDirectory"):
+            continue
+        sizes[target_name_for(prefix, source["name"])] = source.get("size")  # noqa: F821 - the translated core
+    return [t for t in targets if t["name"] in sizes and sizes[t["name"]] == t.get("size")]
+
+
+def rebuild_equality_state(ctx, candidates, concurrency=STATE_HEAD_CONCURRENCY):
+    """{name: record} from one HEAD request per candidate (at most `concurrency` at once): the source version and MD5
+    the job wrote on the object (opc-meta-lake2oci-source-etag / -md5), for objects that still list the md5 and size
+    they were listed with and carry at least one of them. The caller prints missing_state_warning first."""
+    candidates = list(candidates)
+    options = dict(getattr(ctx, "retry_options", None) or {})
+
+    def head(target):
+        info = head_target(ctx.target, ctx.namespace, ctx.bucket, target["name"], options)  # noqa: F821
+        if info is None:
+            return None
+        listed = target.get("md5") or ""
+        if not listed or info.get("md5") != listed or (info.get("size") is not None and info["size"] != target["size"]):
+            return None
+        metadata = info.get("metadata") or {}
+        version = metadata.get(_STATE_SOURCE_ETAG_META) or None
+        source_md5 = metadata.get(_STATE_SOURCE_MD5_META) or None
+        if version is None and source_md5 is None:
+            return None
+        return {"name": target["name"], "size": target["size"], "md5": listed, "sourceVersion": version,
+                "sourceMd5": source_md5}
+
+    records = {}
+    if not candidates:
+        return records
+    workers = max(1, min(int(concurrency), len(candidates)))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lake2oci-state") as pool:
+        for record in pool.map(head, candidates):
+            if record is not None:
+                records[record["name"]] = record
+    return records
+
+
+def targets_with_state(targets, state):
+    """The target listing with each object's record applied (the translated apply_state decides whether it still
+    describes the object); the listing as given when there is no state."""
+    if not state:
+        return list(targets)
+    return [apply_state(t, state.get(t["name"])) for t in targets]  # noqa: F821 - the translated core
+
+
+def _record_value(record, key):
+    value = record.get(key)
+    return value if value not in ("", None) else None
+
+
+def updated_state_records(entries, records, previous):
+    """The state's records after a run, sorted by name: every object the plan listed (entries' targetName with a
+    targetSize) or this run copied. copied -> a new record from the copy (the object's md5 as OCI answered it, the
+    source version and MD5 copied); skipped as equal on md5, version or content -> the listed object with the
+    current source version and MD5; equal on size alone, kept, planned, not run -> the previous record while it still
+    applies; failed or deleted -> dropped; names no longer listed -> dropped."""
+    previous = previous or {}
+    by_name = {}
+    for record in records or []:
+        name = record.get("targe_name")
+        if name is not None:
+            by_name.setdefault(name, []).append(record)
+    out = {}
+    for entry in entries or []:
+        name = entry.get("targetName")
+        if name is None or name in out:
+            continue
+        own = by_name.get(name, [])
+        if any(r.get("outcome") in ("failed", "deleted") for r in own):
+            out[name] = None
+            continue
+        copied = [r for r in own if r.get("outcome") == "copied"]
+        if copied:
+            r = copied[-1]
+            if r.get("target_md5") and r.get("targe_size") is not None:
+                out[name] = {"name": name, "size": r["targe_size"], "md5": r["target_md5"],
+                             "sourceVersion": _record_value(r, "source_version"),
+                             "sourceMd5": _record_value(r, "source_md5")}
+            else:
+                out[name] = None
+            continue
+        listed_size = entry.get("targetSize")
+        listed_md5 = entry.get("targetMd5") or ""
+        if listed_size is None:
+            out[name] = None
+            continue
+        old = previous.get(name)
+        applies = old is not None and old.get("size") == listed_size and listed_md5 and old.get("md5") == listed_md5
+        equal = [r for r in own if r.get("outcome") == "skipped" and r.get("status") == "equal"
+                 and r.get("evidence") in ("md5", "version", "content")]
+        if equal and listed_md5:
+            r = equal[-1]
+            version = _record_value(r, "source_version")
+            source_md5 = _record_value(r, "source_md5")
+            if applies:
+                version = version or old.get("sourceVersion")
+                source_md5 = source_md5 or old.get("sourceMd5")
+            out[name] = {"name": name, "size": listed_size, "md5": listed_md5, "sourceVersion": version,
+                         "sourceMd5": source_md5}
+            continue
+        out[name] = dict(old) if applies else None
+    # Objects this run copied that the plan did not list (new names) are in the entries too (targetName); nothing else.
+    kept = [r for r in out.values() if r is not None]
+    return sorted(kept, key=functools.cmp_to_key(lambda a, b: compare_names(a["name"], b["name"])))  # noqa: F821
+
+
+def format_equality_state(namespace, bucket, prefix, run_id, records):
+    """The state's text: the header line, then one line per record (in the order given)."""
+    header = {"kind": STATE_KIND, "version": STATE_VERSION, "namespace": namespace,  # noqa: F821
+              "bucket": bucket, "prefix": prefix, "runId": run_id}
+    lines = [json.dumps(header, ensure_ascii=False, separators=(",", ":"))]
+    for r in records:
+        lines.append(json.dumps({"name": r["name"], "size": r["size"], "md5": r["md5"],
+                                 "sourceVersion": r.get("sourceVersion"), "sourceMd5": r.get("sourceMd5")},
+                                ensure_ascii=False, separators=(",", ":")))
+    return "\n".join(lines) + "\n"
+
+
+def _write_state_file(path, text):
+    """Writes text to path atomically (a 0600 temp file beside it, fsync, rename)."""
+    directory = os.path.dirname(path) or "."
+    os.makedirs(directory, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=".lake2oci-state-", suffix=".tmp", dir=directory)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        if os.path.exists(temp):
+            os.remove(temp)
+        raise
+
+
+def write_equality_state(ctx, location, namespace, bucket, prefix, run_id, entries, records, previous):
+    """Writes the state of target namespace/bucket/prefix beside the log at `location`, updated with this run
+    (updated_state_records: the plan's entries, the run's log records, the state read or rebuilt before the run).
+    Locally: temp file + rename, 0600; an object: one put. Returns {"where", "records"}."""
+    state_location = equality_state_location(location, namespace, bucket, prefix)
+    kept = updated_state_records(entries, records, previous)
+    text = format_equality_state(namespace, bucket, prefix, run_id, kept)
+    if _state_is_oci(state_location):
+        body = text.encode("utf-8")
+        options = dict(getattr(ctx, "retry_options", None) or {})
+        client = _state_client(ctx)
+
+        def put():
+            return client.put_object(state_location["namespace"], state_location["bucket"], state_location["object"],
+                                     body, content_length=len(body), content_type="application/x-ndjson")
+
+        call_with_retry(put, what=f"put_object {state_location['object']}", **options)  # noqa: F821
+    else:
+        _write_state_file(state_location["path"], text)
+    return {"where": describe_state_location(state_location), "records": len(kept)}
