@@ -96,7 +96,8 @@ def _coerce(name, raw, default):
 def params_help(defaults, descriptions=None, prog="app.py"):
     """The usage text: every parameter with its type, default and description."""
     descriptions = descriptions or {}
-    lines = [f"usage: {prog} [--name value ...]", "", "Each parameter overrides the default built into this job.", ""]
+    lines = [f"usage: {prog} [--job-file PATH] [--name value ...]", "",
+             "Each parameter overrides the job file's value and the default built into this job.", ""]
     width = max([len(_option(name)) for name in defaults] + [6])
     for name in sorted(defaults, key=_option):
         default = defaults[name]
@@ -104,6 +105,8 @@ def params_help(defaults, descriptions=None, prog="app.py"):
         text = descriptions.get(name, "")
         lines.append(f"  {_option(name).ljust(width)}  {_type_name(default)}, default {shown}"
                      + (f": {text}" if text else ""))
+    lines.append(f"  {'--job-file'.ljust(width)}  path: a job file (JSON object of parameter values, written by `lake2oci build`"
+                 " or `lake2oci run`) over the defaults; default: lake2oci-job.json beside app.py or in the archive")
     lines.append(f"  {'--help'.ljust(width)}  show this text")
     return "\n".join(lines)
 

@@ -6,13 +6,14 @@ import { run as build } from "./commands/build.ts";
 import { run as deploy } from "./commands/deploy.ts";
 import { run as emulators } from "./commands/emulators.ts";
 import { run as plan } from "./commands/plan.ts";
+import { run as runJob } from "./commands/run.ts";
 
-type Command = { summary: string; run: (argv: string[]) => Promise<number> };
+type Command = { summary: string; run: (argv: string[], options: { debug: boolean }) => Promise<number> };
 
 const commands: Record<string, Command> = {
   build: {
-    summary: "build dist/app.py, dist/archive.zip and the Data Flow application settings for a config",
-    run: build,
+    summary: "write the job file for a config; for DATAFLOW also dist/app.py, dist/archive.zip and the application settings",
+    run: (argv) => build(argv),
   },
   deploy: {
     summary: "upload dist/app.py and dist/archive.zip to the dataflow bucket (unchanged files are skipped)",
@@ -25,6 +26,10 @@ const commands: Record<string, Command> = {
   plan: {
     summary: "list the source and the target, diff them, and write the plan (what will be copied, and why)",
     run: plan,
+  },
+  run: {
+    summary: "run the Spark job (dist/app.py) for a config under the project's spark-submit, and say where its log is",
+    run: (argv, options) => runJob(argv, options),
   },
 };
 
@@ -48,7 +53,10 @@ export async function main(argv: string[]): Promise<number> {
   }
   const debug = rest.includes("--debug") || process.env.LAKE2OCI_DEBUG === "1";
   try {
-    return await command.run(rest.filter((a) => a !== "--debug"));
+    return await command.run(
+      rest.filter((a) => a !== "--debug"),
+      { debug },
+    );
   } catch (err) {
     if (err instanceof CliError) {
       console.error(err.whole ? err.message : `lake2oci ${name}: ${err.message}`);

@@ -1,7 +1,11 @@
 // `lake2oci build --config FILE [options]` (also `npm run build:dataflow`, through scripts/build-dataflow.ts): validates
 // the config, writes dist/app.py, dist/archive.zip and dist/dataflow-application.json, and prints what to upload where
 // and the Data Flow Application settings. Exit 0 when built, 2 for a refused config or bad options, 1 otherwise.
-import { relative } from "node:path";
+import { chmod, writeFile } from "node:fs/promises";
+import { relative, resolve } from "node:path";
+import { formatConfigErrors, loadConfig } from "../../config/index.ts";
+import { jobFile, jobValuesFromConfig } from "../../config/job-values.ts";
+import { JOB_FILE_NAME } from "../../core/job-parameters.ts";
 import { buildDataflow, buildReport } from "../../packaging/build-dataflow.ts";
 import { PackagingError } from "../../packaging/packaging-error.ts";
 import { parsePython } from "../../packaging/wheels.ts";
@@ -10,11 +14,16 @@ import { commandArgs } from "../command-args.ts";
 
 const help = (defaultConfig?: string) => `usage: lake2oci build --config FILE [options]
 
-Builds what an OCI Data Flow run needs: dist/app.py, dist/archive.zip (the Python packages for Data Flow's
+A LOCAL config: writes its job file (${JOB_FILE_NAME}, or --job-file PATH), the parameters of dist/app.py, for
+  PYSPARK_PYTHON=.venv/bin/python .venv/bin/spark-submit dist/app.py --job-file ${JOB_FILE_NAME}
+(lake2oci run --config FILE does all of it)
+
+A DATAFLOW config: builds what an OCI Data Flow run needs: dist/app.py, dist/archive.zip (the Python packages for Data Flow's
 Linux x86_64 runtime, downloaded once into .cache/, and the config's job file) and dist/dataflow-application.json
 (accepted by: oci data-flow application create --from-json file://dist/dataflow-application.json).
 
-  --config FILE          the lake2oci config, profile DATAFLOW${defaultConfig === undefined ? "" : ` (default ${defaultConfig})`}
+  --config FILE          the lake2oci config, any profile${defaultConfig === undefined ? "" : ` (default ${defaultConfig})`}
+  --job-file PATH        also (LOCAL: only) write the job file there (LOCAL default ./${JOB_FILE_NAME})
   --python 3.11|3.6      the runtime's Python: 3.11 for Spark 3.5.0 (default), 3.6 for the original Spark 2.4.4 layout
   --strict               refuse to put an OCI API private key in archive.zip (config-file auth)
   --out DIR              output directory (default dist)
@@ -42,12 +51,32 @@ export async function run(argv: string[], defaults: { config?: string } = {}): P
       name: { type: "string" },
       offline: { type: "boolean" },
       "no-codegen": { type: "boolean" },
+      "job-file": { type: "string" },
     },
     help(defaults.config),
   );
   if (values === null) return 0;
   const configFile = (values.config as string | undefined) ?? defaults.config;
   if (configFile === undefined) throw new CliError(`--config FILE is required\n\n${help()}`, { exitCode: 2 });
+  const loaded = await loadConfig(configFile);
+  if (loaded.ok) {
+    const jobPath = values["job-file"] as string | undefined;
+    if (loaded.config.target.profile === "LOCAL" || jobPath !== undefined) {
+      const out = resolve(jobPath ?? JOB_FILE_NAME);
+      const job = jobFile(jobValuesFromConfig(loaded.config, loaded.baseDir));
+      // Secrets are references, but the file names the config's paths and accounts: private, as the task logs are.
+      await writeFile(out, `${JSON.stringify(job, null, 2)}\n`, { mode: 0o600 });
+      await chmod(out, 0o600);
+      console.log(`job file: ${out}`);
+      if (loaded.config.target.profile === "LOCAL") {
+        for (const w of loaded.warnings) console.error(`warning: ${formatConfigErrors([w])}`);
+        const rel = relative(process.cwd(), out) || out;
+        console.log(`run it:   PYSPARK_PYTHON=.venv/bin/python .venv/bin/spark-submit --master 'local[*]' dist/app.py --job-file ${rel}`);
+        console.log(`          (or: npx lake2oci run --config ${configFile}, which also sets the project's Python for Spark)`);
+        return 0;
+      }
+    }
+  }
   try {
     const python = parsePython((values.python as string | undefined) ?? "3.11");
     if (defaults.config !== undefined && values.config === undefined) console.error(`lake2oci build: using the sample config ${relative(process.cwd(), configFile) || configFile} (pass --config FILE for yours)`);

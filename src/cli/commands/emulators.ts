@@ -1,18 +1,27 @@
 // `lake2oci emulators`: runs the local cloud in the foreground until Ctrl-C (SIGINT) or SIGTERM, printing what a
 // client needs: endpoints, the ADLS dev account and its (public, well-known) key, the OCI config file and profile.
+import { chmod, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { startLocalCloud, type LocalCloud } from "../../emulators/local-cloud.ts";
 import { CliError } from "../cli-error.ts";
 import { commandArgs } from "../command-args.ts";
+import { SEED_BUCKET, SEED_FILE_SYSTEM, seedLocalCloud } from "../local-seed.ts";
 
-const help = `usage: lake2oci emulators [--dir DIR] [--oci-port N] [--adls-port N] [--json]
+/** The ADLS dev account key, written into the data directory so configs can say `file:<dir>/adls-account-key`. */
+export const ADLS_KEY_FILE = "adls-account-key";
+
+const help = `usage: lake2oci emulators [--dir DIR] [--oci-port N] [--adls-port N] [--seed] [--json]
 
 Starts the local cloud on 127.0.0.1 and keeps it running until Ctrl-C:
   OCI Object Storage emulator (signature-checking, faults at <oci>/_emulator/faults)
   ADLS Gen2: Azurite (Blob) behind the lake2oci DFS gateway
 
-  --dir DIR       keep data and the generated OCI key/config in DIR (default: a temporary directory, removed on exit)
+  --dir DIR       keep data and the generated OCI key/config in DIR (default: a temporary directory, removed on exit);
+                  DIR/oci-credentials/config is the OCI config file, DIR/${ADLS_KEY_FILE} holds the ADLS dev key
   --oci-port N    OCI emulator port (default: a free port)
   --adls-port N   ADLS gateway port (default: a free port)
+  --seed          create the file system ${SEED_FILE_SYSTEM} with a few sample files and the bucket ${SEED_BUCKET}
+                  (what examples/local-cloud.json migrates; left as they are when they exist already)
   --json          print the endpoints as one JSON object instead of text`;
 
 function parsePort(value: string | undefined, flag: string): number | undefined {
@@ -36,6 +45,7 @@ export function describe(cloud: LocalCloud): Record<string, string> {
     adlsAccountName: cloud.adls.accountName,
     adlsAccountKey: cloud.adls.accountKey,
     adlsConnectionString: cloud.adls.connectionString,
+    adlsAccountKeyFile: join(cloud.dir, ADLS_KEY_FILE),
     // Azurite's own Blob endpoint, behind the gateway: for fast seeding and for measuring Azurite alone.
     azuriteBlobUrl: `http://127.0.0.1:${cloud.adls.azuritePort}/${cloud.adls.accountName}`,
     dataDir: cloud.dir,
@@ -49,6 +59,7 @@ export async function run(argv: string[]): Promise<number> {
       dir: { type: "string" },
       "oci-port": { type: "string" },
       "adls-port": { type: "string" },
+      seed: { type: "boolean" },
       json: { type: "boolean" },
     },
     help,
@@ -60,6 +71,21 @@ export async function run(argv: string[]): Promise<number> {
     adlsPort: parsePort(values["adls-port"], "--adls-port"),
   });
   const d = describe(cloud);
+  // Azurite's public development key (not a secret), in a file a config can reference: file:<dir>/adls-account-key.
+  await writeFile(d.adlsAccountKeyFile, `${cloud.adls.accountKey}\n`, { mode: 0o600 });
+  await chmod(d.adlsAccountKeyFile, 0o600);
+  let seeded = "";
+  if (values.seed) {
+    try {
+      const r = await seedLocalCloud(cloud);
+      seeded = r.createdFileSystem
+        ? `seeded         file system ${SEED_FILE_SYSTEM} (${r.files} files, ${r.bytes} bytes), bucket ${SEED_BUCKET}${r.createdBucket ? "" : " (already there)"}`
+        : `seeded         file system ${SEED_FILE_SYSTEM} and bucket ${SEED_BUCKET} already there, left as they are`;
+    } catch (err) {
+      await cloud.stop();
+      throw new CliError(`--seed failed: ${(err as Error).message}`, { cause: err });
+    }
+  }
   if (values.json) {
     console.log(JSON.stringify(d));
   } else {
@@ -76,10 +102,10 @@ OCI Object Storage emulator
 ADLS Gen2 (Azurite + DFS gateway)
   account URL    ${d.adlsAccountUrl}
   account        ${d.adlsAccountName}
-  key            ${d.adlsAccountKey}   (Azurite's public development key)
+  key            ${d.adlsAccountKey}   (Azurite's public development key; also in ${d.adlsAccountKeyFile})
   connection     ${d.adlsConnectionString}
 
-data           ${d.dataDir}${values.dir ? "" : " (removed on exit)"}`);
+data           ${d.dataDir}${values.dir ? "" : " (removed on exit)"}${seeded === "" ? "" : `\n${seeded}`}`);
   }
   await new Promise<void>((resolveStop) => {
     const onSignal = () => {
