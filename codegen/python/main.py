@@ -212,8 +212,7 @@ def open_context(run):
 # ---- step 2: the lease ----
 
 def take_lease(run):
-    """Takes the lease beside the log (LeaseHeld -> one line, exit 2) and keeps it renewed; then, holding it, folds
-    the task logs a crashed earlier run left into that run's own log (no other run is writing any now)."""
+    """Takes the lease beside the log (LeaseHeld -> one line, exit 2) and keeps it renewed."""
     ctx = run.ctx
     target = {"namespace": ctx.namespace, "bucket": ctx.bucket, "prefix": run.prefix}
     client = ctx.target if "object" in run.location else None
@@ -221,6 +220,13 @@ def take_lease(run):
                       retry_options=ctx.retry_options)
     run.lease.acquire(break_lease=bool(run.p["break-lease"]))
     run.lease.start_renewing()
+
+
+def fold_earlier_runs(run):
+    """Holding the lease, folds the task logs a crashed earlier run left into that run's own log (no other run is
+    writing any now)."""
+    ctx = run.ctx
+    client = ctx.target if "object" in run.location else None
     for folded in fold_crashed_runs(run.location, run.run_id, client=client, retry_options=ctx.retry_options):
         _say(f"run {folded['runs'][0]} ended before writing its log: its {folded['records']} records are now in "
              f"{folded['run_log']}")
@@ -281,6 +287,15 @@ def make_plan(run):
     return entries, plan["errors"], plan["summary"]
 
 
+def _comparable_options(options):
+    """Plan options as the check compares them: an include of everything (["**"], the config's default) is the
+    same as none ([], the job's default)."""
+    out = dict(options)
+    if list(out.get("include") or []) == ["**"]:
+        out["include"] = []
+    return out
+
+
 def _normalised_header(header):
     """The plan header with its prefixes and source path written as this run writes them."""
     meta = json.loads(json.dumps(header.get("meta") or {}))
@@ -288,7 +303,7 @@ def _normalised_header(header):
         meta["source"]["path"] = _plain_path(meta["source"].get("path"))
     if isinstance(meta.get("target"), dict):
         meta["target"]["prefix"] = normalize_target_prefix(meta["target"].get("prefix") or "")
-    options = dict(header.get("options") or {})
+    options = _comparable_options(header.get("options") or {})
     if "targetPrefix" in options:
         options["targetPrefix"] = normalize_target_prefix(options["targetPrefix"] or "")
     return dict(header, meta=meta, options=options)
@@ -300,7 +315,7 @@ def load_plan(run):
     where = parse_plan_location(run.p["plan"])
     client = run.ctx.target if "object" in where else None
     with read_plan(where, client=client, retry_options=run.ctx.retry_options) as plan:
-        check_plan(_normalised_header(plan.header), run.meta(), run.options, plan.where)
+        check_plan(_normalised_header(plan.header), run.meta(), _comparable_options(run.options), plan.where)
         entries, errors = plan.entries()
         _say(f"applying plan {plan.where} ({len(entries):,} entries, made by "
              f"{(plan.header.get('meta') or {}).get('createdBy') or 'an unknown writer'}); the source is not listed")
@@ -546,9 +561,11 @@ def copy_and_commit(run, entries):
     by_target = {e["targetName"]: e for e in entries}
     with TaskLog(run.location, run.run_id, "driver", client=ctx.target) as log:
         driver = DriverLog(run, log)
-        # Files not copied: equal (skipped) and, with mirror, target-only objects deleted. Kept target-only objects
-        # have no source file, so no record (the log has one record per source file, as the original).
-        rest = [e for e in entries if e["action"] in ("skip", "delete")]
+        # Done on the driver: equal files (skipped), with mirror the target-only objects deleted, names that cannot
+        # become objects (action fail: logged failed with the reason) and, until the partitioning gives them tasks,
+        # the files to hash (action hash). Kept target-only objects have no source file, so no record (the log has
+        # one record per source file, as the original).
+        rest = [e for e in entries if e["action"] in ("skip", "delete", "fail", "hash")]
         copy_files(ctx, rest, on_record=lambda record: driver.add_record(
             _complete_record(record, by_target.get(record.get("targe_name")) or {})))
         copying = {e["targetName"] for e in entries if e["action"] == "copy"}
@@ -602,6 +619,7 @@ def run_job(argv):
     # (StoreProblem -> one line, exit 2: add it to the errors main() prints).
     take_lease(run)
     try:
+        fold_earlier_runs(run)
         if run.p.get("plan"):
             entries, errors, summary = load_plan(run)
         else:

@@ -189,9 +189,17 @@ def _source_status(error):
     return status
 
 
-def source_changed_error(name, version, error):
-    """A SourceChanged for a 412 / 404 answer to a read of `name` on `version`, else None."""
+def source_changed_error(name, version, error, file_client=None):
+    """A SourceChanged for a 412 / 404 answer to a read of `name` on `version`, else None. The service answers a
+    conditional read of a deleted file with 412 too: with `file_client`, a 412 is told apart by asking whether the
+    file is still there (one request, only when the read failed)."""
     status = _source_status(error)
+    if status == 412 and file_client is not None:
+        try:
+            file_client.get_file_properties()
+        except Exception as probe:  # noqa: BLE001 - only a 404 changes the wording
+            if _source_status(probe) == 404:
+                status = 404
     if status == 412:
         return SourceChanged(f"source {name} changed since it was planned (version {version} is gone); plan again")
     if status == 404:
@@ -236,7 +244,7 @@ class SourceRange:
             downloader, _ = call_with_retry(attempt, what=f"read {self.name} at {start}", tally=self._tally,
                                             **self._retry_options)
         except Exception as error:  # noqa: BLE001 - 412/404 reworded, the rest raised as is
-            changed = source_changed_error(self.name, self.etag, error)
+            changed = source_changed_error(self.name, self.etag, error, self._file_client)
             if changed is not None:
                 raise changed from error
             raise

@@ -51,8 +51,10 @@ export interface LogRecord {
   status: string;
   outcome: string;
   source_md5: string | null;
+  source_version: string | null;
   target_md5: string | null;
   verified: boolean;
+  evidence: string | null;
   attempts: number;
   error: string | null;
   bytes_per_second: number | null;
@@ -250,6 +252,17 @@ export function readLog(path: string): LogRecord[] {
   const value = JSON.parse(readFileSync(path, "utf8")) as unknown;
   assert.ok(Array.isArray(value), `${path} holds a JSON array`);
   return value as LogRecord[];
+}
+
+/** Run `runId`'s own log beside the configured log name: migration-log.json -> migration-log.<runId>.json. */
+export function runLogPath(logPath: string, runId: string): string {
+  const m = /^(.*?)(\.[^./]*)?$/.exec(logPath) as RegExpExecArray;
+  return `${m[1]}.${runId}${m[2] ?? ""}`;
+}
+
+/** The plan a run wrote beside its own log: <run log without .json>.plan.jsonl. */
+export function runPlanPath(logPath: string, runId: string): string {
+  return runLogPath(logPath, runId).replace(/\.json$/, "") + ".plan.jsonl";
 }
 
 /** Records appended so far by a running job (its .runs JSON lines), any run. */

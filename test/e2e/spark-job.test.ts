@@ -2,19 +2,28 @@
 // files (real parquet written by Spark, zero-byte files, deep nesting, names with spaces, unicode, `%`, `+` and `#`,
 // and one 300 MiB file spread over several Spark tasks). One cloud and one lake serve every run, in order:
 //   a. the first copy: every object byte-identical to its source, a log of 300 records in the original's format;
-//   b. the same run again: all `equal`, not one write request reaches OCI;
+//   b. the same run again: all `equal`, not one write request reaches OCI, its own log of 300 `equal` records;
 //   c. 5 files changed and 3 added: exactly those 8 copied, as `update` and `new`;
 //   e. 10% of PUTs and part uploads answered 503 or 429 (Retry-After 1): everything copied, retries in the log;
-//   f. the job killed midway and run again: everything copied, no multipart upload left open, both runs logged.
+//   f. the job killed midway and run again: refused while the killed run's lease lives, then with --break-lease
+//      everything copied, no multipart upload left open, each run in its own log;
+//   g. two runs started together: one copies, the other refuses with the lease line and exit 2, no record lost;
+//   h. a plan made by `lake2oci plan` applied with --plan: exactly its entries copied, a file changed or deleted
+//      between plan and apply logged failed in those words, a plan for another bucket refused.
+// Each run writes its own log, <stem>.<run id>.json; the configured name holds the latest run's.
 // (d, OAuth, is oauth.test.ts: it needs the TLS side of the local cloud.)
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { pool } from "../../scripts/lib/seed-lake.ts";
 import { ADLS_KEY_ENV, localJobValues, type SparkRun, sparkSubmit, writeJobFile } from "../../scripts/lib/spark-job.ts";
 import { type LocalCloud, startLocalCloud } from "../../src/emulators/local-cloud.ts";
+import { readPlan } from "../../src/planner/plan-file.ts";
+import type { PlanEntry } from "../../src/core/plan-types.ts";
+import { repoRoot, runCommand } from "../helpers/python.ts";
 import {
   assertBucketMatches,
   assertRecordShape,
@@ -35,6 +44,8 @@ import {
   putFile,
   readLog,
   runIdOf,
+  runLogPath,
+  runPlanPath,
   uploadParquet,
 } from "./e2e-lake.ts";
 
@@ -46,6 +57,13 @@ const PART_SIZE = 8 * MIB;
 const TASKS = 4;
 /** Every request that writes to OCI: none may come when nothing changed. */
 const WRITES = ["PutObject", "UploadPart", "CreateMultipartUpload", "CommitMultipartUpload", "AbortMultipartUpload", "ListMultipartUploads"];
+const LEASE_LINE =
+  /^lake2oci: another run \((\d{20}) on (\S+), pid (\d+)\) holds the lease (.+\.lease) until (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC; wait for it, or after a crash run again with --break-lease$/;
+const escapeRe = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const mode = (path: string) => statSync(path).mode & 0o777;
+/** The job's `lake2oci:` lines but its first (`lake2oci: run <id>`); spark-submit passes the driver's stderr on. */
+const jobLines = (run: SparkRun) =>
+  (run.stdout + run.stderr).split("\n").filter((l) => l.startsWith("lake2oci:") && !l.startsWith("lake2oci: run "));
 
 describe("spark-submit dist/app.py against the local cloud", { timeout: 900_000 }, () => {
   let cloud: LocalCloud;
@@ -86,7 +104,7 @@ describe("spark-submit dist/app.py against the local cloud", { timeout: 900_000 
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  const recordsOf = (records: LogRecord[], runId: string) => records.filter((r) => r.run_id === runId);
+  let runA = "";
 
   it("a. copies 300 files byte for byte, the 300 MiB one spread over Spark tasks, and logs 300 records", { timeout: 400_000 }, async () => {
     cloud.oci.resetRequests();
@@ -101,6 +119,13 @@ describe("spark-submit dist/app.py against the local cloud", { timeout: 900_000 
     assert.deepEqual(await openUploads(target), [], "no multipart upload left open");
 
     const log = readLog(mainLog());
+    runA = runId;
+    assert.deepEqual(readLog(runLogPath(mainLog(), runId)), log, "the run's own log, copied to the configured name");
+    assert.equal(mode(mainLog()), 0o600);
+    assert.equal(mode(runLogPath(mainLog(), runId)), 0o600);
+    assert.ok(existsSync(runPlanPath(mainLog(), runId)), "the run's plan beside its log");
+    assert.ok(!existsSync(`${mainLog()}.runs`), "no task log left");
+    assert.ok(!existsSync(`${mainLog()}.lease`), "the lease is released");
     assert.equal(log.length, FILES, "one record per file, directories not recorded");
     assert.deepEqual(new Set(log.map((r) => r.source_name)), new Set(lake.keys()), "every file has its record");
     for (const r of log) {
@@ -134,20 +159,19 @@ describe("spark-submit dist/app.py against the local cloud", { timeout: 900_000 
     assert.equal(counts.PutObject, FILES - 1, "one PutObject per file below the multipart threshold");
   });
 
-  it("b. a second run finds all 300 files equal and sends OCI not one write", { timeout: 200_000 }, async () => {
-    const before = readLog(mainLog());
+  it("b. a second run finds all 300 files equal, sends OCI not one write and writes its own log of 300 equal records", { timeout: 200_000 }, async () => {
+    const logA = readFileSync(runLogPath(mainLog(), runA), "utf8");
     cloud.oci.resetRequests();
     const run = await submit(await jobFile("b", "target", mainLog()));
     assert.equal(run.code, 0, outputTail(run));
     const runId = runIdOf(run.stdout);
     const counts = cloud.oci.requestCounts();
-    for (const op of WRITES) assert.equal(counts[op], undefined, `no ${op} (requests: ${JSON.stringify(counts)})`);
 
-    const log = readLog(mainLog());
-    assert.equal(log.length, 2 * FILES, "the log holds both runs");
-    assert.deepEqual(log.slice(0, FILES), before, "the first run's records are kept as they were");
-    const mine = recordsOf(log, runId);
-    assert.equal(mine.length, FILES);
+    const mine = readLog(runLogPath(mainLog(), runId));
+    assert.equal(mine.length, FILES, "the no-op run records every file, in its own log");
+    assert.deepEqual(readLog(mainLog()), mine, "the configured name holds the latest run's log");
+    assert.equal(readFileSync(runLogPath(mainLog(), runA), "utf8"), logA, "the first run's log is not rewritten");
+    for (const op of WRITES) assert.equal(counts[op], undefined, `no ${op} (requests: ${JSON.stringify(counts)})`);
     for (const r of mine) {
       assertRecordShape(r, runId);
       assert.equal(r.status, "equal", `${r.source_name}: status`);
@@ -187,7 +211,8 @@ describe("spark-submit dist/app.py against the local cloud", { timeout: 900_000 
     const puts = cloud.oci.requests().filter((q) => q.operation === "PutObject").map((q) => q.object);
     assert.deepEqual(new Set(puts), new Set([...changed, ...added]));
 
-    const mine = recordsOf(readLog(mainLog()), runId);
+    const mine = readLog(mainLog());
+    assert.deepEqual(readLog(runLogPath(mainLog(), runId)), mine);
     assert.equal(mine.length, FILES + added.length);
     const by = (status: string, outcome: string) =>
       mine
@@ -304,18 +329,32 @@ describe("spark-submit dist/app.py against the local cloud", { timeout: 900_000 
       assert.deepEqual(await objectMd5(bucket, name), { md5: f.md5, size: f.size }, `${name} is complete`);
     });
 
-    const second = await submit(job);
+    // The killed run's lease still lives: a run now refuses, names it, and writes nothing.
+    const refused = await submit(job);
+    assert.equal(refused.code, 2, outputTail(refused));
+    const lines = jobLines(refused);
+    assert.equal(lines.length, 1, `one line says why:\n${outputTail(refused)}`);
+    const held = LEASE_LINE.exec(lines[0]);
+    assert.ok(held, lines[0]);
+    assert.equal(held[1], firstId, "the line names the killed run");
+    assert.equal(held[4], `${logPath}.lease`);
+    assert.ok(!existsSync(runLogPath(logPath, runIdOf(refused.stdout))), "the refused run wrote no log");
+
+    const second = await submit(await jobFile("f-break", "target-killed", logPath, { "break-lease": true }));
     assert.equal(second.code, 0, outputTail(second));
     const secondId = runIdOf(second.stdout);
     assert.match(second.stdout, /aborted 1 multipart upload\(s\) left open by an earlier run/);
+    assert.match(second.stdout, new RegExp(`^lake2oci: run ${firstId} ended before writing its log: its \\d+ records are now in `, "m"));
     assert.deepEqual(await openUploads(bucket), [], "no multipart upload left open");
     await assertBucketMatches(bucket, lake.values());
 
-    const log = readLog(logPath);
-    const firstRecords = recordsOf(log, firstId);
-    const secondRecords = recordsOf(log, secondId);
-    assert.equal(log.length, firstRecords.length + secondRecords.length, "the log holds the two runs only");
-    assert.ok(firstRecords.length >= killedAt.records, `the killed run's ${killedAt.records} finished records are in the log (${firstRecords.length})`);
+    // Each run in its own log: the killed run's task logs were folded into its own, the second run's is also at
+    // the configured name.
+    const firstRecords = readLog(runLogPath(logPath, firstId));
+    const secondRecords = readLog(logPath);
+    assert.deepEqual(readLog(runLogPath(logPath, secondId)), secondRecords);
+    assert.ok(!existsSync(`${logPath}.runs`), "no task log left");
+    assert.ok(firstRecords.length >= killedAt.records, `the killed run's ${killedAt.records} finished records are in its log (${firstRecords.length})`);
     for (const r of firstRecords) {
       assertRecordShape(r, firstId);
       assert.equal(r.outcome, "copied", `${r.source_name}: the killed run logged only finished copies`);
@@ -333,5 +372,111 @@ describe("spark-submit dist/app.py against the local cloud", { timeout: 900_000 
     }
     const big = secondRecords.find((r) => r.source_name === BIG) as LogRecord;
     assert.deepEqual([big.status, big.outcome, big.target_md5], ["new", "copied", bigMultipartMd5], "the big file is copied whole by the second run");
+  });
+
+  it("g. two runs started together: one copies, the other refuses with the lease line and exit 2, no record lost", { timeout: 400_000 }, async () => {
+    const bucket = await createBucket(cloud, "target-together");
+    const logPath = join(dir, "together-log.json");
+    const job = await jobFile("g", "target-together", logPath, { "source-path": "warehouse" });
+    const files = [...lake.values()].filter((f) => f.name.startsWith("warehouse/"));
+    const runs = await Promise.all([submit(job), submit(job)]);
+    const codes = runs.map((r) => r.code).sort();
+    assert.deepEqual(codes, [0, 2], runs.map((r) => outputTail(r)).join("\n----\n"));
+    const winner = runs.find((r) => r.code === 0) as SparkRun;
+    const loser = runs.find((r) => r.code === 2) as SparkRun;
+    const winnerId = runIdOf(winner.stdout);
+    const loserId = runIdOf(loser.stdout);
+    const lines = jobLines(loser);
+    assert.equal(lines.length, 1, `one line says why:\n${outputTail(loser)}`);
+    const held = LEASE_LINE.exec(lines[0]);
+    assert.ok(held, lines[0]);
+    assert.equal(held[1], winnerId, "the refusal names the run that holds the lease");
+    assert.equal(held[4], `${logPath}.lease`);
+
+    await assertBucketMatches(bucket, files);
+    const log = readLog(logPath);
+    assert.deepEqual(readLog(runLogPath(logPath, winnerId)), log);
+    assert.equal(log.length, files.length, "one record per file: none lost");
+    assert.deepEqual(new Set(log.map((r) => r.source_name)), new Set(files.map((f) => f.name)));
+    for (const r of log) {
+      assertRecordShape(r, winnerId);
+      assert.deepEqual([r.status, r.outcome, r.verified], ["new", "copied", true], r.source_name);
+    }
+    assert.ok(!existsSync(runLogPath(logPath, loserId)), "the refused run wrote no log");
+    assert.ok(!existsSync(`${logPath}.runs`), "no task log left");
+    assert.ok(!existsSync(`${logPath}.lease`), "the lease is released");
+  });
+
+  it("h. a plan made by `lake2oci plan` applied with --plan copies exactly its entries; files changed or deleted since are logged failed in those words", { timeout: 400_000 }, async () => {
+    const bucket = await createBucket(cloud, "target-plan");
+    const config = {
+      source: {
+        type: "adls",
+        accountName: cloud.adls.accountName,
+        fileSystem: "lake",
+        path: "misc",
+        endpoint: cloud.adls.accountUrl,
+        auth: { method: "key", accountKey: `env:${ADLS_KEY_ENV}` },
+      },
+      target: {
+        bucket: "target-plan",
+        namespace: cloud.oci.namespace,
+        profile: "LOCAL",
+        configFile: cloud.credentials.configFile,
+        configProfile: cloud.credentials.profile,
+        endpoint: cloud.oci.url,
+      },
+    };
+    const configPath = join(dir, "plan-config.json");
+    await writeFile(configPath, JSON.stringify(config, null, 2));
+    const planPath = join(dir, "misc-plan.jsonl");
+    const made = await runCommand(process.execPath, ["--import", "tsx", join(repoRoot, "src", "cli", "main.ts"), "plan", "--config", configPath, "--out", planPath], {
+      env: { [ADLS_KEY_ENV]: cloud.adls.accountKey },
+    });
+    assert.equal(made.code, 0, made.stderr);
+    const plan = await readPlan(planPath);
+    const entries: PlanEntry[] = [];
+    for await (const r of plan.records()) if (r.entry) entries.push(r.entry);
+    const inPlan = [...lake.values()].filter((f) => f.name.startsWith("misc/"));
+    assert.deepEqual(new Set(entries.map((e) => e.sourceName)), new Set(inPlan.map((f) => f.name)));
+    assert.ok(entries.every((e) => e.action === "copy" && e.status === "new"));
+
+    // Between plan and apply: one file rewritten (another size), one deleted, one added (not in the plan).
+    const fs = azuriteContainer(cloud, "lake");
+    const small = inPlan.filter((f) => f.size > 0 && f.size < MIB).map((f) => f.name).sort();
+    const [changed, deleted] = small;
+    lake.set(changed, await putFile(fs, changed, Buffer.alloc((lake.get(changed) as LakeFile).size + 3, 9)));
+    await fs.getBlockBlobClient(deleted).delete();
+    lake.delete(deleted);
+    const added = "misc/added after planning.txt";
+    lake.set(added, await putFile(fs, added, Buffer.from("not in the plan")));
+
+    const logPath = join(dir, "plan-log.json");
+    // A plan for another target is refused before anything is written.
+    const other = await submit(await jobFile("h-other", "target", logPath, { "source-path": "misc", plan: planPath }));
+    assert.equal(other.code, 2, outputTail(other));
+    const lines = jobLines(other);
+    assert.equal(lines.length, 1, outputTail(other));
+    assert.equal(lines[0], `lake2oci: plan ${planPath} was made for target.bucket "target-plan", this run has "target"; plan again, or run with the plan's settings`);
+
+    const run = await submit(await jobFile("h", "target-plan", logPath, { "source-path": "misc", plan: planPath }));
+    assert.equal(run.code, 1, outputTail(run));
+    assert.match(run.stdout, new RegExp(`^lake2oci: applying plan ${escapeRe(planPath)} \\(${entries.length} entries, made by lake2oci plan\\); the source is not listed$`, "m"));
+    const runId = runIdOf(run.stdout);
+    const log = readLog(logPath);
+    assert.deepEqual(new Set(log.map((r) => r.source_name)), new Set(entries.map((e) => e.sourceName)), "one record per plan entry, the added file not among them");
+    const by = new Map(log.map((r) => [r.source_name, r]));
+    const changedRecord = by.get(changed) as LogRecord;
+    assert.equal(changedRecord.outcome, "failed");
+    assert.match(changedRecord.error ?? "", new RegExp(`source ${escapeRe(changed)} changed since it was planned \\(.+\\); plan again$`));
+    const deletedRecord = by.get(deleted) as LogRecord;
+    assert.equal(deletedRecord.outcome, "failed");
+    assert.match(deletedRecord.error ?? "", new RegExp(`source ${escapeRe(deleted)} was deleted since it was planned$`));
+    for (const r of log) {
+      assertRecordShape(r, runId);
+      if (r.source_name !== changed && r.source_name !== deleted) assert.deepEqual([r.outcome, r.verified], ["copied", true], `${r.source_name}: ${r.error}`);
+    }
+    const copied = inPlan.filter((f) => f.name !== changed && f.name !== deleted);
+    await assertBucketMatches(bucket, copied);
   });
 });

@@ -226,6 +226,15 @@ def test_a_source_that_changed_since_listing_fails_without_retries(cloud, bucket
     assert rt.head_target(cloud.oci, cloud.namespace, bucket, "changing.csv") is None
 
 
+def test_a_source_deleted_since_listing_fails_in_those_words(cloud, bucket, fs):
+    upload(fs, "going.csv", b"here for now")
+    [entry] = plan(fs)
+    fs.get_file_client("going.csv").delete_file()
+    records = rt.copy_files(cloud.context(bucket, fs.file_system_name), [entry])
+    assert (records[0]["outcome"], records[0]["error"]) == ("failed", "source going.csv was deleted since it was planned")
+    assert rt.head_target(cloud.oci, cloud.namespace, bucket, "going.csv") is None
+
+
 def test_dry_run_writes_nothing(cloud, bucket, fs):
     upload(fs, "a.csv", b"abc")
     records = rt.copy_files(cloud.context(bucket, fs.file_system_name, dry_run=True), plan(fs))
