@@ -424,15 +424,16 @@ def abort_multipart(ctx, entry, upload_id):
             raise
 
 
-def copy_multipart(ctx, entry, part_size=None, tally=None):
+def copy_multipart(ctx, entry, part_size=None, tally=None, commits_made=0):
     """Copies one file as a multipart upload handled by this task alone; aborts the upload when anything fails. A
     commit whose opc-multipart-md5 does not match (the object is deleted) is made again from a new upload, up to the
-    retry options' max_attempts; every other failure was already retried where it happened."""
+    retry options' max_attempts commits (commits_made: those already made for this file); every other failure was
+    already retried where it happened."""
     tally = tally if tally is not None else AttemptTally()
     size = int(_field(entry, "source_size") or 0)
     part_size = int(part_size or ctx.part_size or choose_part_size(size))
     retry = ctx.retry_options
-    attempt = 0
+    attempt = commits_made
     while True:
         attempt += 1
         upload_id = start_multipart(ctx, entry, part_size, tally)
@@ -452,6 +453,24 @@ def copy_multipart(ctx, entry, part_size=None, tally=None):
         tally.add(1)
         time.sleep(backoff_delay(attempt, base_delay=retry.get("base_delay", 0.2),
                                  max_delay=retry.get("max_delay", 20), rng=random.random))
+
+
+def commit_or_copy_again(ctx, entry, upload_id, parts, tally=None):
+    """The driver's commit of a file whose parts several tasks uploaded: commit_multipart; when the commit's
+    opc-multipart-md5 does not match (the object is deleted, the upload aborted), the file is copied again here as one
+    multipart upload (copy_multipart), within the retry options' max_attempts commits in all."""
+    tally = tally if tally is not None else AttemptTally()
+    try:
+        return commit_multipart(ctx, entry, upload_id, parts, tally)
+    except ChecksumMismatch:
+        try:
+            abort_multipart(ctx, entry, upload_id)
+        except Exception:  # noqa: BLE001 - the mismatch is what the log must show
+            pass
+        if int(ctx.retry_options.get("max_attempts", 6)) < 2:
+            raise
+    tally.add(1)
+    return copy_multipart(ctx, entry, tally=tally, commits_made=1)
 
 
 def _delete_target(ctx, entry, tally):
