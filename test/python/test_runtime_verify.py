@@ -269,21 +269,59 @@ def test_a_commit_answered_a_wrong_multipart_md5_every_time_fails_and_leaves_not
     assert open_uploads(cloud, bucket) == []
 
 
+def upload_in_two_tasks(ctx, entry):
+    """The job's path for a file split across Spark tasks: the driver starts the upload, two tasks upload their part
+    ranges (in any order); returns the upload id and the parts the driver commits."""
+    upload_id = rt.start_multipart(ctx, entry, PART_SIZE)
+    parts = rt.upload_parts(ctx, dict(entry), upload_id, PART_SIZE, 3, 4) + \
+        rt.upload_parts(ctx, dict(entry), upload_id, PART_SIZE, 1, 2)
+    return upload_id, parts
+
+
 def test_a_commit_of_parts_from_several_tasks_with_a_wrong_multipart_md5_deletes_the_object(cloud, bucket, fs):
-    # The job's path for a file split across Spark tasks: the driver starts the upload, tasks upload part ranges, the
-    # driver commits (and aborts when the commit fails).
     name, size = LARGE
     data = os.urandom(size)
     upload(fs, name, data)
     ctx = parts_context(cloud, bucket, fs)
     entry = entry_for(fs, name)
-    upload_id = rt.start_multipart(ctx, entry, PART_SIZE)
-    parts = rt.upload_parts(ctx, dict(entry), upload_id, PART_SIZE, 3, 4) + \
-        rt.upload_parts(ctx, dict(entry), upload_id, PART_SIZE, 1, 2)
+    upload_id, parts = upload_in_two_tasks(ctx, entry)
     fault(cloud, bucket, "CommitMultipartUpload", WRONG_MD5)
     with pytest.raises(rt.ChecksumMismatch, match=rf"^commit_multipart_upload {re.escape(name)}: OCI reports .*, "
                                                   rf"the parts sent give {re.escape(multipart_md5(data, PART_SIZE))}$"):
         rt.commit_multipart(ctx, entry, upload_id, parts)
     assert head(cloud, bucket, name) is None
     rt.abort_multipart(ctx, entry, upload_id)
+    assert open_uploads(cloud, bucket) == []
+
+
+def test_the_driver_copies_a_file_again_when_its_commit_answered_a_wrong_multipart_md5_once(cloud, bucket, fs):
+    name, size = LARGE
+    data = os.urandom(size)
+    upload(fs, name, data)
+    ctx = parts_context(cloud, bucket, fs)
+    entry = entry_for(fs, name)
+    upload_id, parts = upload_in_two_tasks(ctx, entry)
+    fault(cloud, bucket, "CommitMultipartUpload", WRONG_MD5, times=1)
+    tally = rt.AttemptTally()
+    result = rt.commit_or_copy_again(ctx, entry, upload_id, parts, tally)
+    assert (result["verified"], result["target_md5"], tally.attempts) == (True, multipart_md5(data, PART_SIZE), 2)
+    assert statuses(cloud, bucket, "CommitMultipartUpload") == [200, 200]
+    assert len(cloud.requests("CreateMultipartUpload", bucket)) == 2, "the file was uploaded again"
+    assert stored_md5(cloud, bucket, name) == b64md5(data)
+    assert open_uploads(cloud, bucket) == []
+
+
+def test_the_driver_gives_up_after_max_attempts_commits_with_a_wrong_multipart_md5_and_leaves_nothing(
+        cloud, bucket, fs):
+    name, size = LARGE
+    data = os.urandom(size)
+    upload(fs, name, data)
+    ctx = parts_context(cloud, bucket, fs)
+    entry = entry_for(fs, name)
+    upload_id, parts = upload_in_two_tasks(ctx, entry)
+    fault(cloud, bucket, "CommitMultipartUpload", WRONG_MD5)
+    with pytest.raises(rt.ChecksumMismatch, match=rf"^commit_multipart_upload {re.escape(name)}: OCI reports "):
+        rt.commit_or_copy_again(ctx, entry, upload_id, parts)
+    assert statuses(cloud, bucket, "CommitMultipartUpload") == [200, 200, 200], "max_attempts commits in all"
+    assert head(cloud, bucket, name) is None
     assert open_uploads(cloud, bucket) == []
