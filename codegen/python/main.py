@@ -533,7 +533,7 @@ def _commit_uploads(run, uploads, results, by_target, driver):
                 raise RuntimeError(failed[0])
             all_parts = [part for r in pieces for part in r["parts"]]
             tally = AttemptTally()
-            result = commit_multipart(ctx, entry, up["upload_id"], all_parts, tally=tally)
+            result = commit_or_copy_again(ctx, entry, up["upload_id"], all_parts, tally=tally)
             _say(f"committed {name}: {len(all_parts)} parts uploaded by "
                  f"{len({r['task'] for r in pieces})} Spark task(s)")
             driver.add(entry, "copied", result=result, start=up["started"], attempts=attempts + tally.retries,
