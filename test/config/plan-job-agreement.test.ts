@@ -84,7 +84,7 @@ function planSide(config: Lake2ociConfig, baseDir: string): Record<string, unkno
   };
 }
 
-const PY = String.raw`
+const PY = `
 import importlib.util, json, os, sys
 spec = importlib.util.spec_from_file_location("lake2oci_app", sys.argv[1])
 app = importlib.util.module_from_spec(spec)
