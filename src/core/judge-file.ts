@@ -71,6 +71,21 @@ function unknownText(sourceMd5: string, digest: TargetDigest): string {
   return "md5 unknown on target";
 }
 
+/**
+ * A version without the quotes and weak-validator prefix HTTP puts around an etag: the same file lists as 0x8D1 in a
+ * JSON listing and as "0x8D1" in a properties response (the job records what it read), so versions are compared bare.
+ */
+export function bareVersion(version: string): string {
+  let v = version;
+  if (v.startsWith("W/")) {
+    v = v.slice(2);
+  }
+  if (v.length >= 2 && v.startsWith('"') && v.endsWith('"')) {
+    v = v.slice(1, v.length - 1);
+  }
+  return v;
+}
+
 /** Compares a source file with the object of the same name under `mode`. */
 export function judgeFile(source: MappedSource, target: TargetEntry, mode: CompareMode): Verdict {
   if (source.size !== target.size) {
@@ -89,7 +104,7 @@ export function judgeFile(source: MappedSource, target: TargetEntry, mode: Compa
   }
   const copiedFrom = knownMd5(target.sourceVersion);
   if (source.version !== "" && copiedFrom !== "") {
-    if (source.version === copiedFrom) {
+    if (bareVersion(source.version) === bareVersion(copiedFrom)) {
       return verdict("equal", "version", "same size and the source version the object was copied from");
     }
     return verdict("update", "version", "the source version differs from the one the object was copied from");

@@ -6,6 +6,7 @@ import { preparePlan } from "../core/plan-options.ts";
 import { openSource, openTarget } from "../stores/from-config.ts";
 import type { StoreEntry } from "../stores/store.ts";
 import { type EngineStats, type EngineTuning, diffStreams } from "./diff-streams.ts";
+import { type StateStats, describeStateLocation, readState, stateJoin, stateLocationFor } from "./equality-state.ts";
 import { writePlan } from "./plan-file.ts";
 
 export interface ListingProgress {
@@ -20,6 +21,8 @@ export interface PlanFromConfigResult {
   source: string;
   target: string;
   namespace: string;
+  /** The equality state: where it is, and whether it was read or rebuilt (HEAD requests). */
+  state: StateStats & { where: string };
 }
 
 export function planOptionsFromConfig(config: Lake2ociConfig): PlanOptions {
@@ -54,15 +57,28 @@ export async function planFromConfig(
   config: Lake2ociConfig,
   baseDir: string,
   out: string,
-  options: { onProgress?: (p: ListingProgress) => void; tuning?: EngineTuning; meta?: Record<string, unknown> } = {},
+  options: {
+    onProgress?: (p: ListingProgress) => void;
+    tuning?: EngineTuning;
+    meta?: Record<string, unknown>;
+    /** Warning lines (a missing equality state); default: standard error. */
+    onWarning?: (line: string) => void;
+  } = {},
 ): Promise<PlanFromConfigResult> {
   const planOptions = planOptionsFromConfig(config);
   const source = await openSource(config, baseDir);
   const target = await openTarget(config, baseDir);
   const prefix = preparePlan(planOptions).plan.prefix;
+  // The equality state beside the log (C2): read in bulk, or rebuilt by HEAD requests when missing.
+  const warn = options.onWarning ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const location = stateLocationFor(config, baseDir, target.namespace, prefix);
+  const where = describeStateLocation(location);
+  const targetKey = { namespace: target.namespace, bucket: config.target.bucket, prefix };
+  const state = await readState(location, target.client, targetKey, warn);
+  const join = stateJoin(state, { where, client: target.client, ...targetKey, warn });
   const sources = counted<SourceEntry>(
     source.listPages({ prefix: config.source.path ?? "" }),
-    (e) => ({ name: e.name, size: e.size, md5: e.md5 ?? null, version: e.etag ?? null, isDirectory: e.isDirectory }),
+    (e) => ({ name: e.name, size: e.size, md5: e.md5 ?? null, version: e.version ?? null, isDirectory: e.isDirectory }),
     "source",
     options.onProgress,
   );
@@ -74,7 +90,7 @@ export async function planFromConfig(
   );
   let stats: EngineStats | null = null;
   const batches = (async function* () {
-    for await (const b of diffStreams(sources, targets, planOptions, options.tuning)) {
+    for await (const b of diffStreams(join.sources(sources), join.targets(targets), planOptions, options.tuning)) {
       if (b.stats !== null) stats = b.stats;
       yield b;
     }
@@ -89,5 +105,12 @@ export async function planFromConfig(
       ...options.meta,
     },
   });
-  return { summary, stats, source: source.description, target: target.lister.description, namespace: target.namespace };
+  return {
+    summary,
+    stats,
+    source: source.description,
+    target: target.lister.description,
+    namespace: target.namespace,
+    state: { ...join.stats, where },
+  };
 }

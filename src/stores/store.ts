@@ -9,6 +9,8 @@ export interface StoreEntry {
   /** Base64 MD5 of the content when the store knows it (OCI multipart objects: "<base64>-<parts>"). */
   md5?: string;
   etag?: string;
+  /** The store's version of a file as listed (ADLS: the etag as listed), for the equality state (src/core). */
+  version?: string;
   /** ISO 8601 UTC. */
   modified: string;
   isDirectory: boolean;

@@ -131,6 +131,7 @@ export class AdlsLister implements StoreLister {
             name: p.name.replace(/^\/+/, ""),
             size: p.isDirectory ? 0 : (p.contentLength ?? 0),
             etag: p.etag,
+            version: p.isDirectory === true ? undefined : p.etag,
             modified: (p.lastModified ?? new Date(0)).toISOString(),
             isDirectory: p.isDirectory === true,
           });
