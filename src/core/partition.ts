@@ -2,7 +2,9 @@
 // partition each); Spark hands them to executor cores as cores free up, so a few tasks per core absorb uneven
 // speeds while each task still holds enough work to keep its transfers busy.
 //
-// Work units: a file below `multipartThreshold` is one "whole" unit (one PUT). A larger file is uploaded in parts
+// Work units: entries with action copy, hash and fail are carried out by tasks. A `hash` entry is always one "whole"
+// unit (its task reads the file, then copies it only when it differs), costing its size; a `fail` entry is one
+// "whole" unit of length 0 (logged failed, no request). For copies: a file below `multipartThreshold` is one "whole" unit (one PUT). A larger file is uploaded in parts
 // (OCI multipart: part numbers 1..10,000, objects up to 10 TiB); its parts are split into ranges of about one task's
 // share of the bytes, so one huge file is spread over several tasks, and the driver commits the upload once every
 // range is uploaded. Each unit costs its bytes plus `fileCost` (what one object request costs, in bytes of
@@ -95,7 +97,7 @@ export interface PartitionResult {
   tasks: CopyTask[];
   /** In plan order. */
   uploads: MultipartUpload[];
-  /** Files to copy (plan entries with action "copy") and their bytes. */
+  /** Entries the tasks carry out (actions copy, hash and fail) and their bytes (a fail entry's count 0). */
   files: number;
   bytes: number;
   /** Invalid options or entries; when there are any, there are no tasks and no uploads. */
@@ -154,7 +156,10 @@ export function partitionOptionProblems(options: PartitionOptions): string[] {
 function copyProblem(entry: PlanEntry, position: number): string | null {
   const size = entry.sourceSize;
   if (entry.sourceName === null || size === null) {
-    return `partition: plan entry ${position} (${quoteName(entry.targetName)}) is a copy without a source name or size`;
+    return `partition: plan entry ${position} (${quoteName(entry.targetName)}) is a ${entry.action} without a source name or size`;
+  }
+  if (entry.action === "fail") {
+    return null;
   }
   if (!isWhole(size)) {
     return `partition: plan entry ${position} (${quoteName(entry.sourceName)}) has the size ${size}, which is not a whole number of bytes`;
@@ -180,22 +185,25 @@ function wholeUnit(sourceName: string, targetName: string, size: number): CopyUn
   };
 }
 
-/** Splits the plan's copies (entries with action "copy") into at most options.targetTasks tasks. */
+/** Splits the plan's work (entries with action copy, hash or fail) into at most options.targetTasks tasks. */
 export function partitionPlan(entries: PlanEntry[], options: PartitionOptions): PartitionResult {
   const errors = partitionOptionProblems(options);
   const sources: string[] = [];
   const targets: string[] = [];
   const sizes: number[] = [];
+  // Per file: "copy" (whole or parts by size), "hash" (always whole), "fail" (whole, length 0).
+  const modes: string[] = [];
   let position = 0;
   for (const entry of entries) {
-    if (entry.action === "copy") {
+    if (entry.action === "copy" || entry.action === "hash" || entry.action === "fail") {
       const problem = copyProblem(entry, position);
       if (problem !== null) {
         errors.push(problem);
       } else if (entry.sourceName !== null && entry.sourceSize !== null) {
         sources.push(entry.sourceName);
         targets.push(entry.targetName);
-        sizes.push(entry.sourceSize);
+        sizes.push(entry.action === "fail" ? 0 : entry.sourceSize);
+        modes.push(entry.action);
       }
     }
     position += 1;
@@ -218,7 +226,7 @@ export function partitionPlan(entries: PlanEntry[], options: PartitionOptions): 
   for (let f = 0; f < files; f++) {
     const size = sizes[f];
     const partSize = partSizeFor(size, options.minPartSize);
-    if (size < options.multipartThreshold || size <= partSize) {
+    if (modes[f] !== "copy" || size < options.multipartThreshold || size <= partSize) {
       units.push(wholeUnit(sources[f], targets[f], size));
       uploadOf.push(-1);
       continue;

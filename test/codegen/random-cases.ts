@@ -216,7 +216,7 @@ function diff(random: Random): unknown {
 }
 
 function partition(random: Random): unknown {
-  const actions = ["copy", "copy", "copy", "skip", "delete", "keep"];
+  const actions = ["copy", "copy", "copy", "skip", "delete", "keep", "hash", "fail"];
   const entries = names(random, random.below(12)).map((n) => {
     const action = random.pick(actions);
     const s = size(random);
