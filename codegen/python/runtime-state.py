@@ -187,6 +187,29 @@ def targets_with_state(targets, state):
     return [apply_state(t, state.get(t["name"])) for t in targets]  # noqa: F821 - the translated core
 
 
+def prepare_equality_state(ctx, location, namespace, bucket, prefix, sources, targets, *, target_prefix=None,
+                           warn=None):
+    """Everything the driver does with the state before judging, in one call: read it; when it is missing and the
+    target lists objects, print the warning line (`warn`, default stderr) and rebuild it from the same-size
+    candidates' metadata. Returns (targets with the state applied, the state: {name: record}, to pass to
+    write_equality_state as `previous` when the run ends). `prefix` is the normalised target prefix (the state's
+    key); `target_prefix` the configured one (default `prefix`), for mapping source names."""
+    targets = list(targets)
+    state = read_equality_state(ctx, location, namespace, bucket, prefix)
+    if state is None:
+        state = {}
+        if targets:
+            where = describe_state_location(equality_state_location(location, namespace, bucket, prefix))
+            line = missing_state_warning(where)
+            if warn is None:
+                print(line, file=sys.stderr, flush=True)
+            else:
+                warn(line)
+            candidates = state_candidates(sources, targets, prefix if target_prefix is None else target_prefix)
+            state = rebuild_equality_state(ctx, candidates)
+    return targets_with_state(targets, state), state
+
+
 def _record_value(record, key):
     value = record.get(key)
     return value if value not in ("", None) else None

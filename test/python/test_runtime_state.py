@@ -316,3 +316,29 @@ def test_the_state_as_an_object_and_rebuilt_from_metadata(cloud, bucket, fs):
     # The next plan's judging: the state applied to the listing gives each object the version it was copied from.
     applied = rt.targets_with_state(objects, state)
     assert [t["sourceVersion"] for t in applied] == [plan[0]["sourceVersion"], plan[1]["sourceVersion"]]
+
+
+@NEEDS_CLOUD
+def test_prepare_reads_or_rebuilds_and_applies_then_a_second_run_reads_what_the_first_wrote(cloud, bucket, fs, tmp_path):
+    ctx = cloud.context(bucket, fs.file_system_name)
+    location = {"path": str(tmp_path / "log.json")}
+    upload(fs, "a.csv", b"1,2\n")
+    plan = [entry(fs, "a.csv", "copy", "new", evidence="absent")]
+    records = rt.copy_files(ctx, plan)
+    objects = list(listed_target(cloud, bucket).values())
+    sources = [{"name": "a.csv", "size": 4, "version": plan[0]["sourceVersion"]}]
+    lines = []
+    targets, state = rt.prepare_equality_state(ctx, location, cloud.namespace, bucket, "", sources, objects,
+                                               warn=lines.append)
+    where = str(tmp_path / "log.json.state" / f"{bucket}@{cloud.namespace}" / "_root.jsonl")
+    assert lines == [rt.missing_state_warning(where)]
+    assert targets[0]["sourceVersion"] == plan[0]["sourceVersion"]
+    entries = [dict(plan[0], targetSize=objects[0]["size"], targetMd5=objects[0]["md5"])]
+    rt.write_equality_state(ctx, location, cloud.namespace, bucket, "", "20260101000000000000", entries, records,
+                            state)
+    heads = len(cloud.requests("HeadObject", bucket))
+    lines = []
+    targets, _ = rt.prepare_equality_state(ctx, location, cloud.namespace, bucket, "", sources, objects,
+                                           warn=lines.append)
+    assert lines == [] and len(cloud.requests("HeadObject", bucket)) == heads
+    assert targets[0]["sourceVersion"] == plan[0]["sourceVersion"]
