@@ -10,6 +10,7 @@ import configparser
 import copy
 import datetime
 import email.utils
+import functools
 import hashlib
 import http.client
 import json
@@ -20,10 +21,13 @@ import os
 import random
 import re
 import requests
+import shutil
+import socket
 import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 from azure.core import MatchConditions
 from azure.core.credentials import AzureNamedKeyCredential, AzureSasCredential
 from azure.core.exceptions import ClientAuthenticationError
@@ -111,6 +115,14 @@ def _js_starts_with(s: str, prefix: str) -> bool:
     return _u16(s).startswith(_u16(prefix))
 
 
+def _js_str_cmp(a: str, b: str) -> int:
+    """-1, 0 or 1 as JavaScript's `<` orders strings: by UTF-16 code units (not code points)."""
+    if not (a.isascii() and b.isascii()):
+        a = _u16(a)
+        b = _u16(b)
+    return (a > b) - (a < b)
+
+
 def _js_num(x: float) -> str:
     """JavaScript's `String(x)` for a number: "3" (not "3.0"), "1e+21", "1.5e-7", "NaN", "Infinity"."""
     if isinstance(x, bool):
@@ -145,6 +157,11 @@ def _js_num(x: float) -> str:
     if k == 1:
         return sign + digits + "e" + mark + str(abs(e))
     return sign + digits[0] + "." + digits[1:] + "e" + mark + str(abs(e))
+
+
+def _js_encode_uri_component(s: str) -> str:
+    """JavaScript's `encodeURIComponent(s)` (an unpaired surrogate raises, as in JavaScript)."""
+    return urllib.parse.quote(s, safe="-_.!~*'()", encoding="utf-8", errors="strict")
 
 
 # ---- Helpers of the native equivalents (codegen/shims/native.py) -------------------------------------------
@@ -267,8 +284,10 @@ def _glob_automaton(glob: CompiledGlob) -> _GlobAutomaton:
 
 GlobTokenKind = Literal["literal", "one", "class", "star", "globstar", "dirs"]
 GLOB_TOKEN_KIND_VALUES: tuple[GlobTokenKind, ...] = ("literal", "one", "class", "star", "globstar", "dirs")
-IntakeKind = Literal["file", "directory", "excluded", "invalid"]
-INTAKE_KIND_VALUES: tuple[IntakeKind, ...] = ("file", "directory", "excluded", "invalid")
+# `invalid`: a name that cannot become an object under strictNames (a plan error); `failed`: the same without
+# strictNames (a source carrying its problem, planned as an entry with action fail).
+IntakeKind = Literal["file", "directory", "excluded", "invalid", "failed"]
+INTAKE_KIND_VALUES: tuple[IntakeKind, ...] = ("file", "directory", "excluded", "invalid", "failed")
 # `list`: comma-separated or a JSON array on the command line.
 JobParameterType = Literal["string", "integer", "boolean", "list"]
 JOB_PARAMETER_TYPE_VALUES: tuple[JobParameterType, ...] = ("string", "integer", "boolean", "list")
@@ -279,21 +298,39 @@ UNIT_KIND_VALUES: tuple[UnitKind, ...] = ("whole", "parts")
 # know one; `target-only`: an object in scope that no source file maps to.
 Status = Literal["new", "update", "equal", "target-only"]
 STATUS_VALUES: tuple[Status, ...] = ("new", "update", "equal", "target-only")
-# `copy` for new and update, `skip` for equal, `delete` for target-only when mirror is on, `keep` otherwise.
-Action = Literal["copy", "skip", "delete", "keep"]
-ACTION_VALUES: tuple[Action, ...] = ("copy", "skip", "delete", "keep")
-# How `update` and `equal` are told apart:
-# - `size-md5` (default): different sizes -> update; same size -> equal unless both MD5s are known and differ.
+# `copy` for new and update, `skip` for equal, `delete` for target-only when mirror is on, `keep` otherwise;
+# `hash` (compare md5, the source MD5 unknown, the target's comparable): the job reads and hashes the source, skips
+# it when equal and copies it otherwise; `fail`: the name cannot become an object (strictNames off), logged failed.
+Action = Literal["copy", "skip", "delete", "keep", "hash", "fail"]
+ACTION_VALUES: tuple[Action, ...] = ("copy", "skip", "delete", "keep", "hash", "fail")
+# What a verdict rests on: `absent` (no object of that name, or no source), `size`, `md5`, `version` (the source
+# version against the one the object was copied from), `content` (the job hashed the source), `none` (nothing shows
+# a same-size file unchanged).
+Evidence = Literal["absent", "size", "md5", "version", "content", "none"]
+EVIDENCE_VALUES: tuple[Evidence, ...] = ("absent", "size", "md5", "version", "content", "none")
+# How `update` and `equal` are told apart (judge-file.ts): different sizes -> update in every mode.
 # - `size`: size only (what the original job did).
-# - `md5`: same size and both MD5s known and equal -> equal; an MD5 unknown on either side -> update.
+# - `size-md5` (default): the source MD5 against the target's comparable MD5; else the source version against the
+#   version the object was copied from (the equality state); else update (nothing proves the file unchanged).
+# - `md5`: the same, but with no evidence and a comparable target MD5 the job hashes the source (action `hash`).
 CompareMode = Literal["size-md5", "size", "md5"]
 COMPARE_MODE_VALUES: tuple[CompareMode, ...] = ("size-md5", "size", "md5")
 PlanErrorKind = Literal["invalid-options", "invalid-listing", "invalid-name", "collision", "too-many-deletions"]
 PLAN_ERROR_KIND_VALUES: tuple[PlanErrorKind, ...] = ("invalid-options", "invalid-listing", "invalid-name", "collision", "too-many-deletions")
+StoreProblemKind = Literal["bucket-not-found", "namespace-not-found", "file-system-not-found", "path-not-found", "unreachable", "auth-refused"]
+STORE_PROBLEM_KIND_VALUES: tuple[StoreProblemKind, ...] = ("bucket-not-found", "namespace-not-found", "file-system-not-found", "path-not-found", "unreachable", "auth-refused")
+# Which store: the ADLS source, the OCI target, or the bucket of the migration log (a LOCAL log is a file).
+StoreSide = Literal["source", "target", "log"]
+STORE_SIDE_VALUES: tuple[StoreSide, ...] = ("source", "target", "log")
+# How a connection failed, as each language's classifier names it ("" when the failure was an HTTP answer).
+NetworkFailure = Literal["", "refused", "dns", "timeout", "reset", "tls", "other"]
+NETWORK_FAILURE_VALUES: tuple[NetworkFailure, ...] = ("", "refused", "dns", "timeout", "reset", "tls", "other")
 
 
 class Verdict(TypedDict):
     status: Status
+    action: Action
+    evidence: Evidence
     reason: str
 
 
@@ -301,7 +338,8 @@ class TargetDigest(TypedDict):
     """The target's MD5 comparable with a source MD5, and where it came from."""
 
     md5: str
-    # "listing", "metadata" (opc-meta-lake2oci-source-md5), or why it is unknown: "multipart" / "absent".
+    # "listing", "state" (the source MD5 the object was copied from), or why it is unknown: "multipart" /
+    # "absent".
     origin: str
 
 
@@ -343,6 +381,8 @@ class NameFilterResult(TypedDict):
 
 class MergeStep(TypedDict):
     entry: PlanEntry | None
+    # Several entries at once (a group of sources failed together, strictNames off), or null; `entry` is null then.
+    entries: list[PlanEntry] | None
     error: PlanError | None
     # The whole group is consumed.
     takeSources: bool
@@ -364,6 +404,7 @@ class PreparedPlan(TypedDict):
     compare: CompareMode
     mirror: bool
     maxDeletions: float
+    strictNames: bool
 
 
 class PreparedPlanResult(TypedDict):
@@ -374,14 +415,14 @@ class PreparedPlanResult(TypedDict):
 
 class SourceIntake(TypedDict):
     kind: IntakeKind
-    # Set for "file".
+    # Set for "file" and "failed" (then with `problem`).
     source: MappedSource | None
     # Set for "invalid" (kind "invalid-name").
     error: PlanError | None
 
 
 class DiffResult(TypedDict):
-    # In object name order.
+    # In object name order (a failed collision group: its sources in source name order).
     entries: list[PlanEntry]
     # Either invalid-options errors alone, or one invalid-listing error alone, or: invalid-name in source listing
     # order, then collisions in name order, then too-many-deletions.
@@ -456,7 +497,7 @@ class PartitionResult(TypedDict):
     tasks: list[CopyTask]
     # In plan order.
     uploads: list[MultipartUpload]
-    # Files to copy (plan entries with action "copy") and their bytes.
+    # Entries the tasks carry out (actions copy, hash and fail) and their bytes (a fail entry's count 0).
     files: float
     bytes: float
     # Invalid options or entries; when there are any, there are no tasks and no uploads.
@@ -470,6 +511,8 @@ class SourceEntry(TypedDict):
     name: str
     size: float
     md5: NotRequired[str | None]
+    # The store's version of the file as listed (ADLS: the etag as listed); null or absent when unknown.
+    version: NotRequired[str | None]
     # Directories are skipped (object storage has none); zero-byte files are planned like any other.
     isDirectory: NotRequired[bool]
 
@@ -480,17 +523,22 @@ class TargetEntry(TypedDict):
     name: str
     size: float
     md5: NotRequired[str | None]
-    # The object's `opc-meta-lake2oci-source-md5` metadata, written by our job: the source MD5 it was copied from.
+    # The source MD5 the object was copied from (the equality state, applied by applyState).
     sourceMd5: NotRequired[str | None]
+    # The source version the object was copied from (the equality state, applied by applyState).
+    sourceVersion: NotRequired[str | None]
 
 
 class MappedSource(TypedDict):
-    """A selected source file with its object name; md5 is "" when unknown."""
+    """A selected source file with its object name; md5 and version are "" when unknown."""
 
     sourceName: str
     targetName: str
     size: float
     md5: str
+    version: str
+    # strictNames off: why the object name cannot be an object (the invalid-name message); absent for good names.
+    problem: NotRequired[str]
 
 
 class PlanEntry(TypedDict):
@@ -501,6 +549,8 @@ class PlanEntry(TypedDict):
     sourceSize: float | None
     # Present when the source knows its MD5.
     sourceMd5: NotRequired[str]
+    # Present when the source listing gives the file's version.
+    sourceVersion: NotRequired[str]
     targetName: str
     # null when there is no object of that name.
     targetSize: float | None
@@ -508,6 +558,8 @@ class PlanEntry(TypedDict):
     targetMd5: NotRequired[str]
     status: Status
     action: Action
+    # What the verdict rests on.
+    evidence: Evidence
     # Why, for people: e.g. "size differs: source 120 B, target 100 B".
     reason: str
 
@@ -536,6 +588,9 @@ class PlanOptions(TypedDict):
     mirror: bool
     # With mirror on: the plan is invalid when it would delete more objects than this. An integer ≥ 0.
     maxDeletions: float
+    # Names that cannot become objects (invalid, collisions) are plan errors (nothing is copied) when true; when
+    # false (the default) they become entries with action `fail` and the rest is planned.
+    strictNames: bool
 
 
 class Tally(TypedDict):
@@ -550,10 +605,14 @@ class PlanSummary(TypedDict):
     update: Tally
     equal: Tally
     targetOnly: Tally
-    # new + update.
+    # Entries with action copy.
     copy: Tally
+    # Entries with action hash (compare md5: the job hashes the source, copies it when it differs).
+    hash: Tally
     # target-only objects to delete (mirror on); 0 when mirror is off.
     delete: Tally
+    # Entries with action fail (names that cannot become objects, strictNames off).
+    failed: Tally
     # Plan errors; the plan is valid only when this is 0.
     errors: float
     # Source directories skipped.
@@ -563,6 +622,40 @@ class PlanSummary(TypedDict):
     # Target objects outside the migration: not under the prefix, the prefix's own folder marker object, or left out
     # by include/exclude.
     outOfScope: float
+
+
+class StateRecord(TypedDict):
+    """One line of the equality state (see equality-state.ts): an object as lake2oci left it."""
+
+    name: str
+    size: float
+    # The object's md5 as OCI lists it after the copy (multipart "<base64>-<n>" included).
+    md5: str
+    sourceVersion: str | None
+    sourceMd5: str | None
+
+
+class StoreProblemInfo(TypedDict):
+    kind: StoreProblemKind
+    side: StoreSide
+    # ADLS: the storage account, file system and directory (source.path; "" = the file system root).
+    account: str
+    fileSystem: str
+    path: str
+    # The endpoint the client talked to (URL without credentials); "" when unknown.
+    endpoint: str
+    # The endpoint came from the config (source.endpoint / target.endpoint) rather than the account or region.
+    endpointSet: bool
+    # OCI: the namespace ("" when not known yet) and the bucket (the log's bucket for side "log").
+    namespace: str
+    bucket: str
+    # source: the auth method (key, sas, oauth); target and log: the profile (LOCAL, DATAFLOW).
+    auth: str
+    # The HTTP status of the answer, null when there was none (a network failure, an SDK auth error).
+    status: float | None
+    # The service's error code (BucketNotFound, PathNotFound, AuthenticationFailed...) or the SDK error's name.
+    code: str
+    network: NetworkFailure
 
 
 # ---- src/core/code-points.ts -------------------------------------------------------------------------------
@@ -688,7 +781,17 @@ def has_surrogates(name: str) -> bool:
 
 
 # ---- src/core/judge-file.ts --------------------------------------------------------------------------------
-# The verdict for a source file whose object name exists in the target: `update` or `equal`, with the reason.
+# The verdict for a source file whose object name exists in the target: `update` or `equal`, the action, what the
+# verdict rests on (the evidence), and the reason. Evidence, strongest first, all of it known without a request per
+# file: sizes; the source MD5 against the target's comparable MD5 (its listed single-part md5, else the source MD5
+# it was copied from, from the equality state); the source version against the version the object was copied from
+# (the equality state). With none of them a same-size file is copied again (size-md5) or hashed by the job (md5,
+# when the target's MD5 is comparable).
+
+
+def _verdict(status: Status, evidence: Evidence, reason: str) -> Verdict:
+    action = "skip" if status == "equal" else "copy"
+    return {"status": status, "action": action, "evidence": evidence, "reason": reason}
 
 
 def known_md5(value: str | None) -> str:
@@ -709,14 +812,14 @@ def _target_digest(target: TargetEntry) -> TargetDigest:
         return {"md5": listed, "origin": "listing"}
     recorded = known_md5(target.get("sourceMd5"))
     if recorded != "":
-        return {"md5": recorded, "origin": "metadata"}
+        return {"md5": recorded, "origin": "state"}
     if listed != "":
         return {"md5": "", "origin": "multipart"}
     return {"md5": "", "origin": "absent"}
 
 
 def _unknown_text(source_md5: str, digest: TargetDigest) -> str:
-    target_why = "multipart upload without source-md5 metadata" if digest["origin"] == "multipart" else ""
+    target_why = "multipart upload without a recorded source md5" if digest["origin"] == "multipart" else ""
     if source_md5 == "" and digest["md5"] == "":
         if target_why != "":
             return f"md5 unknown on both sides; target: {target_why}"
@@ -728,25 +831,58 @@ def _unknown_text(source_md5: str, digest: TargetDigest) -> str:
     return "md5 unknown on target"
 
 
+def bare_version(version: str) -> str:
+    """A version without the quotes and weak-validator prefix HTTP puts around an etag: the same file lists as 0x8D1 in a
+    JSON listing and as "0x8D1" in a properties response (the job records what it read), so versions are compared bare.
+    """
+    v = version
+    if v.startswith("W/"):
+        v = _js_slice(v, 2)
+    if _js_len(v) >= 2 and v.startswith("\"") and v.endswith("\""):
+        v = _js_slice(v, 1, _js_len(v) - 1)
+    return v
+
+
 def judge_file(source: MappedSource, target: TargetEntry, mode: CompareMode) -> Verdict:
     """Compares a source file with the object of the same name under `mode`."""
     if source["size"] != target["size"]:
-        return {
-            "status": "update",
-            "reason": f"size differs: source {_js_num(source['size'])} B, target {_js_num(target['size'])} B",
-        }
+        return _verdict(
+            "update",
+            "size",
+            f"size differs: source {_js_num(source['size'])} B, target {_js_num(target['size'])} B",
+        )
     if mode == "size":
-        return {"status": "equal", "reason": "same size (compare mode size)"}
+        return _verdict("equal", "size", "same size (compare mode size)")
     digest = _target_digest(target)
-    via = " (target md5 from source-md5 metadata)" if digest["origin"] == "metadata" else ""
+    via = " (target md5 from the equality state)" if digest["origin"] == "state" else ""
     if source["md5"] != "" and digest["md5"] != "":
         if source["md5"] == digest["md5"]:
-            return {"status": "equal", "reason": f"same size and md5{via}"}
-        return {"status": "update", "reason": f"md5 differs{via}"}
+            return _verdict("equal", "md5", f"same size and md5{via}")
+        return _verdict("update", "md5", f"md5 differs{via}")
+    copied_from = known_md5(target.get("sourceVersion"))
+    if source["version"] != "" and copied_from != "":
+        if bare_version(source["version"]) == bare_version(copied_from):
+            return _verdict("equal", "version", "same size and the source version the object was copied from")
+        return _verdict(
+            "update",
+            "version",
+            "the source version differs from the one the object was copied from",
+        )
     unknown = _unknown_text(source["md5"], digest)
+    if mode == "md5" and digest["md5"] != "":
+        return {
+            "status": "update",
+            "action": "hash",
+            "evidence": "none",
+            "reason": f"{unknown}; compare mode md5 hashes the source and copies it only when it differs",
+        }
     if mode == "md5":
-        return {"status": "update", "reason": f"{unknown}; compare mode md5 copies it again"}
-    return {"status": "equal", "reason": f"same size ({unknown})"}
+        return _verdict("update", "none", f"{unknown}; compare mode md5 copies it again")
+    return _verdict(
+        "update",
+        "none",
+        f"same size, but nothing shows it unchanged ({unknown}, no recorded source version); copied again",
+    )
 
 
 # ---- src/core/quote-name.ts --------------------------------------------------------------------------------
@@ -1158,24 +1294,54 @@ def relative_to_prefix(normalized_prefix: str, object_name: str) -> str | None:
 
 
 # ---- src/core/plan-entry.ts --------------------------------------------------------------------------------
-# Building plan entries with one fixed key order (sourceName, sourceSize, sourceMd5?, targetName, targetSize,
-# targetMd5?, status, action, reason), so that serialising an entry gives the same line in every language (object
-# and dict key order is insertion order). An MD5 field is present only when known ("" = unknown).
+# Building plan entries with one fixed key order (sourceName, sourceSize, sourceMd5?, sourceVersion?, targetName,
+# targetSize, targetMd5?, status, action, evidence, reason), so that serialising an entry gives the same line in every
+# language (object and dict key order is insertion order). An optional field is present only when known ("" =
+# unknown). One literal per combination keeps every entry's shape fixed (no deletes, no spreads on the hot path).
 
 
 def make_plan_entry(
     source_name: str | None,
     source_size: float | None,
     source_md5: str,
+    source_version: str,
     target_name: str,
     target_size: float | None,
     target_md5: str,
     status: Status,
     action: Action,
+    evidence: Evidence,
     reason: str,
 ) -> PlanEntry:
-    """A plan entry; sourceMd5/targetMd5 "" leave the field out."""
-    if source_md5 != "" and target_md5 != "":
+    """A plan entry; sourceMd5/sourceVersion/targetMd5 "" leave the field out."""
+    if source_md5 != "" and source_version != "" and target_md5 != "":
+        return {
+            "sourceName": source_name,
+            "sourceSize": source_size,
+            "sourceMd5": source_md5,
+            "sourceVersion": source_version,
+            "targetName": target_name,
+            "targetSize": target_size,
+            "targetMd5": target_md5,
+            "status": status,
+            "action": action,
+            "evidence": evidence,
+            "reason": reason,
+        }
+    if source_md5 != "" and source_version != "" and target_md5 == "":
+        return {
+            "sourceName": source_name,
+            "sourceSize": source_size,
+            "sourceMd5": source_md5,
+            "sourceVersion": source_version,
+            "targetName": target_name,
+            "targetSize": target_size,
+            "status": status,
+            "action": action,
+            "evidence": evidence,
+            "reason": reason,
+        }
+    if source_md5 != "" and source_version == "" and target_md5 != "":
         return {
             "sourceName": source_name,
             "sourceSize": source_size,
@@ -1185,9 +1351,10 @@ def make_plan_entry(
             "targetMd5": target_md5,
             "status": status,
             "action": action,
+            "evidence": evidence,
             "reason": reason,
         }
-    if source_md5 != "":
+    if source_md5 != "" and source_version == "" and target_md5 == "":
         return {
             "sourceName": source_name,
             "sourceSize": source_size,
@@ -1196,9 +1363,35 @@ def make_plan_entry(
             "targetSize": target_size,
             "status": status,
             "action": action,
+            "evidence": evidence,
             "reason": reason,
         }
-    if target_md5 != "":
+    if source_md5 == "" and source_version != "" and target_md5 != "":
+        return {
+            "sourceName": source_name,
+            "sourceSize": source_size,
+            "sourceVersion": source_version,
+            "targetName": target_name,
+            "targetSize": target_size,
+            "targetMd5": target_md5,
+            "status": status,
+            "action": action,
+            "evidence": evidence,
+            "reason": reason,
+        }
+    if source_md5 == "" and source_version != "" and target_md5 == "":
+        return {
+            "sourceName": source_name,
+            "sourceSize": source_size,
+            "sourceVersion": source_version,
+            "targetName": target_name,
+            "targetSize": target_size,
+            "status": status,
+            "action": action,
+            "evidence": evidence,
+            "reason": reason,
+        }
+    if source_md5 == "" and source_version == "" and target_md5 != "":
         return {
             "sourceName": source_name,
             "sourceSize": source_size,
@@ -1207,6 +1400,7 @@ def make_plan_entry(
             "targetMd5": target_md5,
             "status": status,
             "action": action,
+            "evidence": evidence,
             "reason": reason,
         }
     return {
@@ -1216,6 +1410,7 @@ def make_plan_entry(
         "targetSize": target_size,
         "status": status,
         "action": action,
+        "evidence": evidence,
         "reason": reason,
     }
 
@@ -1224,6 +1419,9 @@ def make_plan_entry(
 # One step of the streaming diff: given the next source group and the next target object, the verdict for whichever
 # comes first by name. The caller keeps the two heads and advances them as told; the step holds no state, so the
 # same function drives an in-memory merge (diff-listings.ts) and the planner's merge over spilled runs.
+#
+# With strictNames off, a name that cannot become an object (a source carrying its `problem`, see source-intake.ts)
+# and a collision group give entries with action `fail` (one per source) instead of plan errors.
 #
 # `group` holds every remaining source with the smallest object name (usually one; more is a collision), in source
 # name order, or is empty when the sources are exhausted. `target` is the next object of the target listing (sorted
@@ -1238,6 +1436,7 @@ def _step(
 ) -> MergeStep:
     return {
         "entry": entry,
+        "entries": None,
         "error": error,
         "takeSources": take_sources,
         "takeTarget": take_target,
@@ -1252,22 +1451,26 @@ def _target_only(target: TargetEntry, plan: PreparedPlan) -> PlanEntry:
             None,
             None,
             "",
+            "",
             target["name"],
             target["size"],
             md5,
             "target-only",
             "delete",
+            "absent",
             "not in the source; deleted (mirror is on)",
         )
     return make_plan_entry(
         None,
         None,
         "",
+        "",
         target["name"],
         target["size"],
         md5,
         "target-only",
         "keep",
+        "absent",
         "not in the source; kept (mirror is off)",
     )
 
@@ -1286,32 +1489,116 @@ def _collision(group: list[MappedSource], target_exists: bool) -> PlanError:
     }
 
 
-def _source_entry(source: MappedSource, target: TargetEntry | None, plan: PreparedPlan) -> PlanEntry:
+def _fail_entry(source: MappedSource, target: TargetEntry | None, reason: str) -> PlanEntry:
+    """One entry with action fail: the source cannot be copied to its object name, for `reason`."""
     if target is None:
         return make_plan_entry(
             source["sourceName"],
             source["size"],
             source["md5"],
+            source["version"],
+            source["targetName"],
+            None,
+            "",
+            "new",
+            "fail",
+            "absent",
+            reason,
+        )
+    return make_plan_entry(
+        source["sourceName"],
+        source["size"],
+        source["md5"],
+        source["version"],
+        source["targetName"],
+        target["size"],
+        known_md5(target.get("md5")),
+        "update",
+        "fail",
+        "absent",
+        reason,
+    )
+
+
+def _problem_of(source: MappedSource) -> str:
+    """The problem a source carries (strictNames off), or ""."""
+    problem = source.get("problem")
+    if problem is None or problem is None:
+        return ""
+    return problem
+
+
+def _source_order(a: MappedSource, b: MappedSource) -> float:
+    """A total order of sources with the same object name (source name, then size, md5, version), so that a failed
+    group's entries come out the same whatever order sorting left ties in (the planner's sort is not stable).
+    """
+    by_name = compare_names(a["sourceName"], b["sourceName"])
+    if by_name != 0:
+        return by_name
+    if a["size"] != b["size"]:
+        return -1 if a["size"] < b["size"] else 1
+    if a["md5"] != b["md5"]:
+        return -1 if _js_str_cmp(a["md5"], b["md5"]) < 0 else 1
+    if a["version"] != b["version"]:
+        return -1 if _js_str_cmp(a["version"], b["version"]) < 0 else 1
+    return 0
+
+
+def _failed_group(group: list[MappedSource], target: TargetEntry | None, collision_message: str) -> MergeStep:
+    """The step for a group whose sources all fail (a name that cannot be an object, or a collision; strictNames off)."""
+    # Insertion sort: groups are small, and the core sorts without Array.prototype.sort.
+    ordered = []
+    for source in group:
+        ordered.append(source)
+        at = len(ordered) - 1
+        while at > 0 and _source_order(ordered[at - 1], source) > 0:
+            ordered[at] = ordered[at - 1]
+            at -= 1
+        ordered[at] = source
+    entries = []
+    for source in ordered:
+        problem = _problem_of(source)
+        entries.append(_fail_entry(source, target, problem if problem != "" else collision_message))
+    return {
+        "entry": None,
+        "entries": entries,
+        "error": None,
+        "takeSources": True,
+        "takeTarget": target is not None,
+        "outOfScope": False,
+    }
+
+
+def _source_entry(source: MappedSource, target: TargetEntry | None, plan: PreparedPlan) -> PlanEntry:
+    problem = _problem_of(source)
+    if problem != "":
+        return _fail_entry(source, target, problem)
+    if target is None:
+        return make_plan_entry(
+            source["sourceName"],
+            source["size"],
+            source["md5"],
+            source["version"],
             source["targetName"],
             None,
             "",
             "new",
             "copy",
+            "absent",
             "no object of that name in the target",
         )
     verdict = judge_file(source, target, plan["compare"])
-    action = "copy"
-    if verdict["status"] == "equal":
-        action = "skip"
     return make_plan_entry(
         source["sourceName"],
         source["size"],
         source["md5"],
+        source["version"],
         source["targetName"],
         target["size"],
         known_md5(target.get("md5")),
         verdict["status"],
-        action,
+        verdict["action"],
+        verdict["evidence"],
         verdict["reason"],
     )
 
@@ -1330,6 +1617,7 @@ def merge_step(group: list[MappedSource], target: TargetEntry | None, plan: Prep
             ):
                 return {
                     "entry": None,
+                    "entries": None,
                     "error": None,
                     "takeSources": False,
                     "takeTarget": True,
@@ -1338,12 +1626,18 @@ def merge_step(group: list[MappedSource], target: TargetEntry | None, plan: Prep
             return _step(_target_only(target, plan), None, False, True)
         if order == 0:
             if len(group) > 1:
-                return _step(None, _collision(group, True), True, True)
+                error = _collision(group, True)
+                if not plan["strictNames"]:
+                    return _failed_group(group, target, error["message"])
+                return _step(None, error, True, True)
             return _step(_source_entry(group[0], target, plan), None, True, True)
     if len(group) == 0:
         return _step(None, None, False, False)
     if len(group) > 1:
-        return _step(None, _collision(group, False), True, False)
+        error = _collision(group, False)
+        if not plan["strictNames"]:
+            return _failed_group(group, None, error["message"])
+        return _step(None, error, True, False)
     return _step(_source_entry(group[0], None, plan), None, True, False)
 
 
@@ -1414,7 +1708,9 @@ def object_name_problem(name: str) -> str | None:
 
 
 def default_plan_options() -> PlanOptions:
-    """The defaults: no prefix, no filters, compare size-md5, mirror off, at most 1,000 deletions once mirror is on."""
+    """The defaults: no prefix, no filters, compare size-md5, mirror off, at most 1,000 deletions once mirror is on,
+    names that cannot become objects planned as failed entries (strictNames off).
+    """
     return {
         "targetPrefix": "",
         "include": [],
@@ -1422,6 +1718,7 @@ def default_plan_options() -> PlanOptions:
         "compare": "size-md5",
         "mirror": False,
         "maxDeletions": 1000,
+        "strictNames": False,
     }
 
 
@@ -1458,6 +1755,9 @@ def prepare_plan(options: PlanOptions) -> PreparedPlanResult:
         errors.append(
             _option_error("maxDeletions", f"maxDeletions {_js_num(max_)} must be a whole number, 0 or more"),
         )
+    strict = options["strictNames"]
+    if strict is not True and strict is not False:
+        errors.append(_option_error("strictNames", "strictNames must be true or false"))
     plan = {
         "options": options,
         "prefix": prefix,
@@ -1466,12 +1766,17 @@ def prepare_plan(options: PlanOptions) -> PreparedPlanResult:
         "compare": compare,
         "mirror": options["mirror"] is True,
         "maxDeletions": max_,
+        "strictNames": strict is True,
     }
     return {"plan": plan, "errors": errors}
 
 
 # ---- src/core/plan-summary.ts ------------------------------------------------------------------------------
 # Totals of a plan, accumulated one entry at a time (O(1) state), and the mirror deletion guard checked at the end.
+
+
+# How many names of failed entries the summary table lists.
+FAILED_NAMES_LISTED = 20
 
 
 def _zero() -> Tally:
@@ -1486,7 +1791,9 @@ def empty_summary() -> PlanSummary:
         "equal": _zero(),
         "targetOnly": _zero(),
         "copy": _zero(),
+        "hash": _zero(),
         "delete": _zero(),
+        "failed": _zero(),
         "errors": 0,
         "directories": 0,
         "excluded": 0,
@@ -1516,6 +1823,21 @@ def tally_entry(summary: PlanSummary, entry: PlanEntry) -> None:
         _add(summary["equal"], bytes_)
     if entry["action"] == "copy":
         _add(summary["copy"], bytes_)
+    elif entry["action"] == "hash":
+        _add(summary["hash"], bytes_)
+    elif entry["action"] == "fail":
+        _add(summary["failed"], bytes_)
+
+
+def collect_failed_names(names: list[str], entries: list[PlanEntry]) -> None:
+    """Adds the source names of `entries` with action fail to `names` while it holds fewer than FAILED_NAMES_LISTED: what
+    the summary table lists (call it on each batch of a streamed plan, or once on a whole one).
+    """
+    for entry in entries:
+        if len(names) >= FAILED_NAMES_LISTED:
+            return
+        if entry["action"] == "fail" and entry["sourceName"] is not None:
+            names.append(entry["sourceName"])
 
 
 def tally_error(summary: PlanSummary) -> None:
@@ -1535,6 +1857,9 @@ def tally_step(summary: PlanSummary, step: MergeStep) -> None:
     """Counts everything one merge step produced."""
     if step["entry"] is not None:
         tally_entry(summary, step["entry"])
+    if step["entries"] is not None:
+        for entry in step["entries"]:
+            tally_entry(summary, entry)
     if step["error"] is not None:
         tally_error(summary)
     if step["outOfScope"]:
@@ -1635,18 +1960,28 @@ def intake_source(entry: SourceEntry, plan: PreparedPlan) -> SourceIntake:
         return {"kind": "excluded", "source": None, "error": None}
     target_name = target_name_for(plan["prefix"], entry["name"])
     problem = object_name_problem(target_name)
+    md5 = known_md5(entry.get("md5"))
+    version = known_md5(entry.get("version"))
     if problem is not None:
-        error = {
-            "kind": "invalid-name",
-            "names": [entry["name"]],
-            "message": f"source {quote_name(entry['name'])} maps to the object name {quote_name(target_name)}, which OCI refuses: {problem}; exclude the file or rename it",
-        }
+        message = f"source {quote_name(entry['name'])} maps to the object name {quote_name(target_name)}, which OCI refuses: {problem}; exclude the file or rename it"
+        if not plan["strictNames"]:
+            failed = {
+                "sourceName": entry["name"],
+                "targetName": target_name,
+                "size": entry["size"],
+                "md5": md5,
+                "version": version,
+                "problem": message,
+            }
+            return {"kind": "failed", "source": failed, "error": None}
+        error = {"kind": "invalid-name", "names": [entry["name"]], "message": message}
         return {"kind": "invalid", "source": None, "error": error}
     source = {
         "sourceName": entry["name"],
         "targetName": target_name,
         "size": entry["size"],
-        "md5": known_md5(entry.get("md5")),
+        "md5": md5,
+        "version": version,
     }
     return {"kind": "file", "source": source, "error": None}
 
@@ -1724,6 +2059,9 @@ def diff_listings(sources: list[SourceEntry], targets: list[TargetEntry], option
         tally_step(summary, next_)
         if next_["entry"] is not None:
             entries.append(next_["entry"])
+        if next_["entries"] is not None:
+            for entry in next_["entries"]:
+                entries.append(entry)
         if next_["error"] is not None:
             errors.append(next_["error"])
         if next_["takeSources"]:
@@ -1735,6 +2073,56 @@ def diff_listings(sources: list[SourceEntry], targets: list[TargetEntry], option
         errors.append(guard)
         tally_error(summary)
     return {"entries": entries, "errors": errors, "summary": summary}
+
+
+# ---- src/core/equality-state.ts ----------------------------------------------------------------------------
+# The equality state: what lake2oci knows about the objects it wrote that an object listing does not say (listings
+# carry no metadata): for each object, the source version and source MD5 it was copied from. Kept beside the
+# migration log, one file (or object) per target namespace + bucket + prefix, JSON lines sorted by object name:
+#   {"kind":"lake2oci-state","version":1,"namespace":…,"bucket":…,"prefix":…,"runId":…}
+#   {"name":…,"size":…,"md5":…,"sourceVersion":…|null,"sourceMd5":…|null}   (one per object)
+# where `md5` is the object's md5 as OCI listed it after the copy (multipart "<base64>-<n>" included). The job writes
+# it as a run finishes; every plan reads it and applies each record to the object of that name as listed now.
+
+
+# The `kind` of the state's first line.
+STATE_KIND = "lake2oci-state"
+# The `version` of the state's first line.
+STATE_VERSION = 1
+
+
+def apply_state(target: TargetEntry, record: StateRecord | None) -> TargetEntry:
+    """The target entry with `sourceVersion` and `sourceMd5` from `record`, when the record still describes the object
+    as listed: the same name, the same size and the same listed md5 (an object rewritten since, by anyone, lists
+    another md5, so its record no longer applies). Otherwise the entry as given. An object listed without an md5
+    cannot be matched and gets nothing.
+    """
+    if record is None:
+        return target
+    listed = known_md5(target.get("md5"))
+    if (
+        record["name"] != target["name"]
+        or record["size"] != target["size"]
+        or listed == ""
+        or record["md5"] != listed
+    ):
+        return target
+    return {
+        "name": target["name"],
+        "size": target["size"],
+        "md5": listed,
+        "sourceMd5": record["sourceMd5"],
+        "sourceVersion": record["sourceVersion"],
+    }
+
+
+def state_name(log_name: str, namespace: str, bucket: str, prefix: str) -> str:
+    """The name of the state of one target, beside the log: `<logName>.state/<bucket>@<namespace>/<prefix>.jsonl`, the
+    prefix (the normalised target prefix, as preparePlan gives it) encoded with encodeURIComponent, or `_root` when
+    there is none. `logName` is the log's path (a local log) or object name.
+    """
+    encoded = "_root" if prefix == "" else _js_encode_uri_component(prefix)
+    return f"{log_name}.state/{bucket}@{namespace}/{encoded}.jsonl"
 
 
 # ---- src/core/job-parameters.ts ----------------------------------------------------------------------------
@@ -2067,7 +2455,9 @@ JOB_PARAMETERS: list[JobParameter] = [
 # partition each); Spark hands them to executor cores as cores free up, so a few tasks per core absorb uneven
 # speeds while each task still holds enough work to keep its transfers busy.
 #
-# Work units: a file below `multipartThreshold` is one "whole" unit (one PUT). A larger file is uploaded in parts
+# Work units: entries with action copy, hash and fail are carried out by tasks. A `hash` entry is always one "whole"
+# unit (its task reads the file, then copies it only when it differs), costing its size; a `fail` entry is one
+# "whole" unit of length 0 (logged failed, no request). For copies: a file below `multipartThreshold` is one "whole" unit (one PUT). A larger file is uploaded in parts
 # (OCI multipart: part numbers 1..10,000, objects up to 10 TiB); its parts are split into ranges of about one task's
 # share of the bytes, so one huge file is spread over several tasks, and the driver commits the upload once every
 # range is uploaded. Each unit costs its bytes plus `fileCost` (what one object request costs, in bytes of
@@ -2153,7 +2543,9 @@ def partition_option_problems(options: PartitionOptions) -> list[str]:
 def _copy_problem(entry: PlanEntry, position: float) -> str | None:
     size = entry["sourceSize"]
     if entry["sourceName"] is None or size is None:
-        return f"partition: plan entry {_js_num(position)} ({quote_name(entry['targetName'])}) is a copy without a source name or size"
+        return f"partition: plan entry {_js_num(position)} ({quote_name(entry['targetName'])}) is a {entry['action']} without a source name or size"
+    if entry["action"] == "fail":
+        return None
     if not _is_whole(size):
         return f"partition: plan entry {_js_num(position)} ({quote_name(entry['sourceName'])}) has the size {_js_num(size)}, which is not a whole number of bytes"
     if size > MAX_OBJECT_SIZE:
@@ -2177,21 +2569,24 @@ def _whole_unit(source_name: str, target_name: str, size: float) -> CopyUnit:
 
 
 def partition_plan(entries: list[PlanEntry], options: PartitionOptions) -> PartitionResult:
-    """Splits the plan's copies (entries with action "copy") into at most options.targetTasks tasks."""
+    """Splits the plan's work (entries with action copy, hash or fail) into at most options.targetTasks tasks."""
     errors = partition_option_problems(options)
     sources = []
     targets = []
     sizes = []
+    # Per file: "copy" (whole or parts by size), "hash" (always whole), "fail" (whole, length 0).
+    modes = []
     position = 0
     for entry in entries:
-        if entry["action"] == "copy":
+        if entry["action"] == "copy" or entry["action"] == "hash" or entry["action"] == "fail":
             problem = _copy_problem(entry, position)
             if problem is not None:
                 errors.append(problem)
             elif entry["sourceName"] is not None and entry["sourceSize"] is not None:
                 sources.append(entry["sourceName"])
                 targets.append(entry["targetName"])
-                sizes.append(entry["sourceSize"])
+                sizes.append(0 if entry["action"] == "fail" else entry["sourceSize"])
+                modes.append(entry["action"])
         position += 1
     if len(errors) > 0:
         return {"tasks": [], "uploads": [], "files": 0, "bytes": 0, "errors": errors}
@@ -2208,7 +2603,7 @@ def partition_plan(entries: list[PlanEntry], options: PartitionOptions) -> Parti
     for f in range(files):
         size = sizes[f]
         part_size = part_size_for(size, options["minPartSize"])
-        if size < options["multipartThreshold"] or size <= part_size:
+        if modes[f] != "copy" or size < options["multipartThreshold"] or size <= part_size:
             units.append(_whole_unit(sources[f], targets[f], size))
             upload_of.append(-1)
             continue
@@ -2278,8 +2673,122 @@ def partition_plan(entries: list[PlanEntry], options: PartitionOptions) -> Parti
     return {"tasks": tasks, "uploads": uploads, "files": files, "bytes": bytes_, "errors": []}
 
 
+# ---- src/core/store-problem.ts -----------------------------------------------------------------------------
+# Store problems: one line for each problem with a store that the person running lake2oci must fix (a missing bucket,
+# namespace, file system or path; an endpoint that cannot be reached; credentials refused), the same words in
+# `lake2oci plan` (TypeScript) and in the job (its Python translation). Each language classifies its SDK's error into
+# a StoreProblemInfo (kind, side, status/code or the network failure) and this file words it:
+#   lake2oci: <what failed, naming the bucket / file system / path / endpoint>: <detail>; fix <config field> (<job parameter>)
+# Shared cases: test/vectors/store-problems.json.
+
+
+def store_problem_info(kind: StoreProblemKind, side: StoreSide) -> StoreProblemInfo:
+    """A StoreProblemInfo with every field empty but kind and side, for callers to fill in."""
+    return {
+        "kind": kind,
+        "side": side,
+        "account": "",
+        "fileSystem": "",
+        "path": "",
+        "endpoint": "",
+        "endpointSet": False,
+        "namespace": "",
+        "bucket": "",
+        "auth": "",
+        "status": None,
+        "code": "",
+        "network": "",
+    }
+
+
+def _network_words(network: NetworkFailure) -> str:
+    if network == "refused":
+        return "connection refused"
+    if network == "dns":
+        return "host name not found"
+    if network == "timeout":
+        return "timed out"
+    if network == "reset":
+        return "connection reset"
+    if network == "tls":
+        return "TLS handshake failed"
+    return "cannot connect"
+
+
+def store_problem_detail(p: StoreProblemInfo) -> str:
+    """The detail after the colon: the HTTP status and code, else the network failure, else the code, else "refused"."""
+    if p["status"] is not None:
+        return f"HTTP {_js_num(p['status'])}" if p["code"] == "" else f"HTTP {_js_num(p['status'])} {p['code']}"
+    if p["network"] != "":
+        return _network_words(p["network"])
+    if p["code"] != "":
+        return p["code"]
+    return "refused"
+
+
+def _in_namespace(p: StoreProblemInfo) -> str:
+    return "" if p["namespace"] == "" else f" in namespace {quote_name(p['namespace'])}"
+
+
+def _at(p: StoreProblemInfo) -> str:
+    return "" if p["endpoint"] == "" else f" at {p['endpoint']}"
+
+
+def store_problem_what(p: StoreProblemInfo) -> str:
+    """What failed, naming the store's bucket / file system / path / endpoint."""
+    adls = f"ADLS account {quote_name(p['account'])}"
+    if p["kind"] == "bucket-not-found":
+        which = "OCI bucket of the migration log" if p["side"] == "log" else "OCI bucket"
+        return f"{which} {quote_name(p['bucket'])}{_in_namespace(p)} not found"
+    if p["kind"] == "namespace-not-found":
+        return f"OCI namespace {quote_name(p['namespace'])} not found"
+    if p["kind"] == "file-system-not-found":
+        return f"ADLS file system {quote_name(p['fileSystem'])} not found in account {quote_name(p['account'])}"
+    if p["kind"] == "path-not-found":
+        return f"ADLS path {quote_name(p['path'])} not found in file system {quote_name(p['fileSystem'])} of account {quote_name(p['account'])}"
+    if p["kind"] == "unreachable":
+        if p["side"] == "source":
+            return f"{adls}{_at(p)} unreachable"
+        return f"OCI Object Storage{_at(p)} unreachable"
+    if p["side"] == "source":
+        return f"{adls}{_at(p)} refused the credentials (file system {quote_name(p['fileSystem'])})"
+    which_2 = "the migration log's bucket" if p["side"] == "log" else "bucket"
+    return f"OCI Object Storage{_at(p)} refused the credentials ({which_2} {quote_name(p['bucket'])}{_in_namespace(p)})"
+
+
+def store_problem_fix(p: StoreProblemInfo) -> str:
+    """The config field and job parameter to fix: `<field> (<parameter>)`."""
+    if p["kind"] == "bucket-not-found":
+        return "log.bucket (--log-bucket)" if p["side"] == "log" else "target.bucket (--target-bucket)"
+    if p["kind"] == "namespace-not-found":
+        return "target.namespace (--target-namespace)"
+    if p["kind"] == "file-system-not-found":
+        return "source.fileSystem (--source-file-system)"
+    if p["kind"] == "path-not-found":
+        return "source.path (--source-path)"
+    if p["kind"] == "unreachable":
+        if p["side"] == "source":
+            return "source.endpoint (--source-endpoint)" if p["endpointSet"] else "source.accountName (--source-account)"
+        return "target.endpoint (--target-endpoint)" if p["endpointSet"] else "target.region (--target-region)"
+    if p["side"] == "source":
+        if p["auth"] == "sas":
+            return "source.auth.sasToken (--source-sas-token)"
+        if p["auth"] == "oauth":
+            return "source.auth.tenantId, clientId, clientSecret (--source-tenant-id, --source-client-id, --source-client-secret)"
+        return "source.auth.accountKey (--source-account-key)"
+    if p["auth"] == "DATAFLOW":
+        return "the Data Flow run's policies, or target.configFile and target.configProfile (--target-config-file, --target-config-profile)"
+    return "target.configFile and target.configProfile, the user, fingerprint and key_file there (--target-config-file, --target-config-profile)"
+
+
+def store_problem_message(p: StoreProblemInfo) -> str:
+    """The one line for a store problem."""
+    return f"lake2oci: {store_problem_what(p)}: {store_problem_detail(p)}; fix {store_problem_fix(p)}"
+
+
 # ---- src/core/summary-table.ts -----------------------------------------------------------------------------
-# The plan summary as a plain-text table for people (the CLI after planning, the job's report). Sizes in binary
+# The plan summary as a plain-text table for people (the CLI after planning, the job's report). Rows "to hash" and
+# "failed" appear only when some entries have those actions; failed names are listed (up to 20, then "and N more"). Sizes in binary
 # units with one decimal, truncated (never rounded up: "1023.9 KiB", not "1024.0 KiB"); counts with thousands
 # separators.
 
@@ -2336,8 +2845,12 @@ def _row(label: str, tally: Tally) -> str:
     return f"{_pad_right(label, 12)}{_pad_left(group_digits(tally['files']), 14)}{_pad_left(format_bytes(tally['bytes']), 12)}{_pad_left(group_digits(tally['bytes']), 22)}"
 
 
-def format_summary_table(summary: PlanSummary) -> str:
-    """The summary table, lines joined by "\\n" (no trailing newline)."""
+def format_summary_table(summary: PlanSummary, failed_names: list[str] | None = None) -> str:
+    """The summary table, lines joined by "\\n" (no trailing newline). `failedNames`: the source names of the first failed
+    entries (collectFailedNames in plan-summary.ts), listed under the table with how many more there are.
+    """
+    if failed_names is None:
+        failed_names = []
     lines = []
     lines.append(
         f"{_pad_right('', 12)}{_pad_left('files', 14)}{_pad_left('size', 12)}{_pad_left('bytes', 22)}",
@@ -2347,10 +2860,23 @@ def format_summary_table(summary: PlanSummary) -> str:
     lines.append(_row("equal", summary["equal"]))
     lines.append(_row("target-only", summary["targetOnly"]))
     lines.append(_row("to copy", summary["copy"]))
+    if summary["hash"]["files"] > 0:
+        lines.append(_row("to hash", summary["hash"]))
     lines.append(_row("to delete", summary["delete"]))
+    if summary["failed"]["files"] > 0:
+        lines.append(_row("failed", summary["failed"]))
     lines.append(
         f"skipped: {group_digits(summary['directories'])} source directories, {group_digits(summary['excluded'])} excluded source files, {group_digits(summary['outOfScope'])} target objects out of scope",
     )
+    if summary["failed"]["files"] > 0:
+        lines.append(
+            f"failed: {group_digits(summary['failed']['files'])} source files cannot become objects and are not copied (fix or exclude them):",
+        )
+        for name in failed_names:
+            lines.append(f"  {quote_name(name)}")
+        more = summary["failed"]["files"] - len(failed_names)
+        if more > 0:
+            lines.append(f"  and {group_digits(more)} more")
     if summary["errors"] == 0:
         lines.append("plan errors: 0 (the plan is valid)")
     else:
@@ -2412,6 +2938,8 @@ DEFAULT_COMPARE = "size-md5"
 DEFAULT_MIRROR_ENABLED = False
 # With mirror on, a plan that would delete more objects than this is refused.
 DEFAULT_MIRROR_MAX_DELETIONS = 1000
+# Names that cannot become objects fail on their own (the rest is copied) unless strictNames asks to refuse all.
+DEFAULT_STRICT_NAMES = False
 # The sub-path of the file system to migrate: "" is the whole file system.
 DEFAULT_SOURCE_PATH = ""
 # The folder in the bucket that receives the files: "" is the bucket root.
@@ -2603,13 +3131,44 @@ def source_properties(fs_client, name, retry_options=None, tally=None):
     return {"size": int(props.size or 0), "etag": props.etag, "md5": _base64_md5(props.content_settings.content_md5)}
 
 
+class SourceChanged(Exception):
+    """The source file is no longer the version the plan saw (412 on the etag condition) or is gone (404): copying
+    it now would copy something the plan did not judge. Not retryable; the message says what to do."""
+
+
+def _source_status(error):
+    status = getattr(error, "status_code", None)
+    if status is None:
+        status = getattr(getattr(error, "response", None), "status_code", None)
+    return status
+
+
+def source_changed_error(name, version, error, file_client=None):
+    """A SourceChanged for a 412 / 404 answer to a read of `name` on `version`, else None. The service answers a
+    conditional read of a deleted file with 412 too: with `file_client`, a 412 is told apart by asking whether the
+    file is still there (one request, only when the read failed)."""
+    status = _source_status(error)
+    if status == 412 and file_client is not None:
+        try:
+            file_client.get_file_properties()
+        except Exception as probe:  # noqa: BLE001 - only a 404 changes the wording
+            if _source_status(probe) == 404:
+                status = 404
+    if status == 412:
+        return SourceChanged(f"source {name} changed since it was planned (version {version} is gone); plan again")
+    if status == 404:
+        return SourceChanged(f"source {name} was deleted since it was planned")
+    return None
+
+
 class SourceRange:
     """The bytes [offset, offset+length) of one ADLS file, read one download request at a time (memory: one chunk of
     the client's chunk size). open() makes the first request (so its properties are known before anything is sent to
     the target); iterating yields the chunks. A stream that breaks is reopened where it stopped, at most
     MAX_SOURCE_RESUMES times; each reopen counts as a retry in `tally`. With an etag (given, or the one the first
     request saw) every request is conditional on it, so a file that changes while it is copied fails with 412 instead
-    of mixing two versions. Raises TransientError when the file ends before offset+length."""
+    of mixing two versions; that 412 (and a 404) is raised as SourceChanged, in the words the log shows. Raises
+    TransientError when the file ends before offset+length."""
 
     def __init__(self, fs_client, name, offset, length, *, etag=None, retry_options=None, tally=None,
                  sleep=time.sleep):
@@ -2635,8 +3194,14 @@ class SourceRange:
         def attempt():
             return self._file_client.download_file(offset=start, length=end - start, max_concurrency=1, **conditions)
 
-        downloader, _ = call_with_retry(attempt, what=f"read {self.name} at {start}", tally=self._tally,
-                                        **self._retry_options)
+        try:
+            downloader, _ = call_with_retry(attempt, what=f"read {self.name} at {start}", tally=self._tally,
+                                            **self._retry_options)
+        except Exception as error:  # noqa: BLE001 - 412/404 reworded, the rest raised as is
+            changed = source_changed_error(self.name, self.etag, error, self._file_client)
+            if changed is not None:
+                raise changed from error
+            raise
         return downloader
 
     def open(self):
@@ -2915,7 +3480,8 @@ def copy_whole(ctx, entry, tally=None):
     target = _field(entry, "target_name") or name
     size = int(_field(entry, "source_size") or 0)
     listed_md5 = _field(entry, "source_md5") or None
-    listed_etag = _field(entry, "source_etag") or None
+    # The version the plan saw (the plan entry's sourceVersion, the listed etag): read on it, record it as copied.
+    listed_etag = _field(entry, "source_etag") or _field(entry, "source_version") or None
     state = {"bad_object": False}
 
     def attempt():
@@ -2972,6 +3538,8 @@ def start_multipart(ctx, entry, part_size, tally=None):
     if part_size > _MAX_PART_SIZE or part_count(size, part_size) > _MAX_PARTS:
         raise ValueError(f"{name}: part size {part_size} gives {part_count(size, part_size)} parts; OCI allows at "
                          f"most {_MAX_PARTS} parts of at most {_MAX_PART_SIZE} bytes (use choose_part_size)")
+    if not _field(entry, "source_etag") and _field(entry, "source_version"):
+        entry["source_etag"] = _field(entry, "source_version")  # the version the plan saw: every part reads it
     if not _field(entry, "source_etag") or not _field(entry, "source_md5"):
         props = source_properties(ctx.source, name, ctx.retry_options, tally)
         if props["size"] != size:
@@ -3107,21 +3675,53 @@ def abort_multipart(ctx, entry, upload_id):
             raise
 
 
-def copy_multipart(ctx, entry, part_size=None, tally=None):
-    """Copies one file as a multipart upload handled by this task alone; aborts the upload when anything fails."""
+def copy_multipart(ctx, entry, part_size=None, tally=None, commits_made=0):
+    """Copies one file as a multipart upload handled by this task alone; aborts the upload when anything fails. A
+    commit whose opc-multipart-md5 does not match (the object is deleted) is made again from a new upload, up to the
+    retry options' max_attempts commits (commits_made: those already made for this file); every other failure was
+    already retried where it happened."""
     tally = tally if tally is not None else AttemptTally()
     size = int(_field(entry, "source_size") or 0)
     part_size = int(part_size or ctx.part_size or choose_part_size(size))
-    upload_id = start_multipart(ctx, entry, part_size, tally)
+    retry = ctx.retry_options
+    attempt = commits_made
+    while True:
+        attempt += 1
+        upload_id = start_multipart(ctx, entry, part_size, tally)
+        committing = False
+        try:
+            parts = upload_parts(ctx, entry, upload_id, part_size, 1, part_count(size, part_size), tally)
+            committing = True
+            return commit_multipart(ctx, entry, upload_id, parts, tally)
+        except BaseException as error:
+            try:
+                abort_multipart(ctx, entry, upload_id)
+            except Exception:  # noqa: BLE001 - the original failure is what the log must show
+                pass
+            last = attempt >= int(retry.get("max_attempts", 6))
+            if last or not (committing and isinstance(error, ChecksumMismatch)):
+                raise
+        tally.add(1)
+        time.sleep(backoff_delay(attempt, base_delay=retry.get("base_delay", 0.2),
+                                 max_delay=retry.get("max_delay", 20), rng=random.random))
+
+
+def commit_or_copy_again(ctx, entry, upload_id, parts, tally=None):
+    """The driver's commit of a file whose parts several tasks uploaded: commit_multipart; when the commit's
+    opc-multipart-md5 does not match (the object is deleted, the upload aborted), the file is copied again here as one
+    multipart upload (copy_multipart), within the retry options' max_attempts commits in all."""
+    tally = tally if tally is not None else AttemptTally()
     try:
-        parts = upload_parts(ctx, entry, upload_id, part_size, 1, part_count(size, part_size), tally)
         return commit_multipart(ctx, entry, upload_id, parts, tally)
-    except BaseException:
+    except ChecksumMismatch:
         try:
             abort_multipart(ctx, entry, upload_id)
-        except Exception:  # noqa: BLE001 - the original failure is what the log must show
+        except Exception:  # noqa: BLE001 - the mismatch is what the log must show
             pass
-        raise
+        if int(ctx.retry_options.get("max_attempts", 6)) < 2:
+            raise
+    tally.add(1)
+    return copy_multipart(ctx, entry, tally=tally, commits_made=1)
 
 
 def _delete_target(ctx, entry, tally):
@@ -3140,20 +3740,90 @@ def _is_multipart(ctx, size):
     return size > 0 and size >= ctx.multipart_threshold
 
 
+def _comparable_target_md5(ctx, entry, tally):
+    """The target's MD5 comparable with the source's: its listed md5 when single-part, else the source MD5 it was
+    copied from (opc-meta-lake2oci-source-md5, one HEAD request), or None."""
+    listed = _field(entry, "target_md5") or ""
+    if listed and "-" not in listed:
+        return listed
+    info = head_target(ctx.target, ctx.namespace, ctx.bucket, _field(entry, "target_name"), ctx.retry_options)
+    if info is None:
+        return None
+    if listed and info["md5"] != listed:
+        # The object changed since it was listed: its recorded source MD5 says nothing about what was planned.
+        return None
+    return (info.get("metadata") or {}).get(SOURCE_MD5_META) or None
+
+
+def hash_source(ctx, entry, tally=None):
+    """Reads the whole source file (on the planned version when known) and returns (md5_base64, version read), the
+    file streamed chunk by chunk, never whole in memory."""
+    tally = tally if tally is not None else AttemptTally()
+    name = _field(entry, "source_name")
+    size = int(_field(entry, "source_size") or 0)
+    planned = _field(entry, "source_version") or _field(entry, "source_etag") or None
+
+    def attempt():
+        source = SourceRange(ctx.source, name, 0, size, etag=planned if ctx.check_source_etag else None,
+                             retry_options=ctx.retry_options, tally=tally).open()
+        digest = hashlib.md5()
+        read = 0
+        for chunk in source:
+            digest.update(chunk)
+            read += len(chunk)
+        if read != size:
+            raise TransientError(f"source {name}: read {read} bytes, the plan said {size}")
+        return _b64(digest.digest()), (planned or source.etag)
+
+    result, _ = call_with_retry(attempt, what=f"hash {name}", tally=tally, **ctx.retry_options)
+    return result
+
+
 def copy_entry(ctx, entry):
-    """Carries out one plan entry (action copy, skip, delete or keep) and returns its migration-log record; never
-    raises for a failure of that file (outcome failed, with the error)."""
+    """Carries out one plan entry (action copy, skip, delete, keep, hash or fail) and returns its migration-log
+    record; never raises for a failure of that file (outcome failed, with the error).
+    - hash: the source is read and hashed; equal to the target's comparable MD5 -> status equal, outcome skipped;
+      otherwise it is copied with status update; evidence `content` either way.
+    - fail: outcome failed with the entry's reason (a name that cannot become an object); no request."""
     action = _field(entry, "action") or "copy"
     size = _field(entry, "source_size")
     start = ctx.clock()
     started = time.monotonic()
     tally = AttemptTally()
-    outcome = {"copy": "copied", "delete": "deleted"}.get(action, "skipped")
+    outcome = {"copy": "copied", "delete": "deleted", "fail": "failed"}.get(action, "skipped")
+    status = _field(entry, "status")
+    evidence = _field(entry, "evidence")
     result = {}
-    error_text = None
+    error_text = _field(entry, "reason") if action == "fail" else None
     attempts = 0
-    if action in ("copy", "delete") and ctx.dry_run:
+    hashed_md5 = None
+    version = _field(entry, "source_version") or None
+    if action in ("copy", "delete", "hash") and ctx.dry_run:
         outcome = "planned"
+    elif action == "hash":
+        evidence = "content"
+        try:
+            hashed_md5, read_version = hash_source(ctx, entry, tally)
+            version = read_version or version
+            if hashed_md5 == _comparable_target_md5(ctx, entry, tally):
+                status = "equal"
+                outcome = "skipped"
+            else:
+                status = "update"
+                outcome = "copied"
+                copying = dict(entry)
+                copying["source_md5"] = hashed_md5
+                if version:
+                    copying["source_version"] = version
+                if _is_multipart(ctx, size):
+                    result = copy_multipart(ctx, copying, tally=tally)
+                else:
+                    result = copy_whole(ctx, copying, tally)
+        except Exception as error:  # noqa: BLE001 - recorded; the other files go on
+            status = "update"
+            outcome = "failed"
+            error_text = describe_error(error)
+        attempts = tally.attempts
     elif action == "copy":
         try:
             if _is_multipart(ctx, size):
@@ -3173,6 +3843,8 @@ def copy_entry(ctx, entry):
         attempts = tally.attempts
     end = ctx.clock()
     copied = outcome == "copied"
+    if copied:
+        version = result.get("source_etag") or _field(entry, "source_etag") or version
     return make_record(
         source_name=_field(entry, "source_name"),
         source_size=size,
@@ -3182,15 +3854,17 @@ def copy_entry(ctx, entry):
         end=end,
         run_date=ctx.run_date,
         run_id=ctx.run_id,
-        status=_field(entry, "status"),
+        status=status,
         outcome=outcome,
-        source_md5=result.get("source_md5") or _field(entry, "source_md5") or None,
+        source_md5=result.get("source_md5") or hashed_md5 or _field(entry, "source_md5") or None,
         target_md5=result.get("target_md5") if copied else (_field(entry, "target_md5") or None),
         verified=bool(result.get("verified")) if copied else False,
         attempts=attempts,
         error=error_text,
         bytes_copied=result.get("bytes", 0) if copied else 0,
         elapsed_seconds=time.monotonic() - started,
+        evidence=evidence,
+        source_version=None if action in ("delete", "keep") else (str(version) if version else None),
     )
 
 
@@ -3212,7 +3886,7 @@ def copy_files(ctx, entries, threads=None, on_record=None):
 
     def is_large(entry):
         action = _field(entry, "action") or "copy"
-        return action == "copy" and not ctx.dry_run and _is_multipart(ctx, _field(entry, "source_size"))
+        return action in ("copy", "hash") and not ctx.dry_run and _is_multipart(ctx, _field(entry, "source_size"))
 
     small = [i for i, e in enumerate(entries) if not is_large(e)]
     large = [i for i, e in enumerate(entries) if is_large(e)]
@@ -3226,20 +3900,354 @@ def copy_files(ctx, entries, threads=None, on_record=None):
     return records
 
 
+# ---- codegen/python/runtime-lease.py -----------------------------------------------------------------------
+# One run at a time per log: a run holds a lease, `<log>.lease` beside the log (a file for LOCAL, an object beside the
+# log object for DATAFLOW), holding {"runId", "host", "pid", "expires" (UTC ISO), "target": {"namespace", "bucket",
+# "prefix"}}. It is taken with an exclusive create (a hard link of a complete temp file / put_object If-None-Match: *),
+# renewed by a driver thread every lease-seconds/4 (conditional on being still ours), released at the end. A lease
+# that expired (its run crashed) is taken over conditionally: only one of two runs doing so at once wins. A live lease
+# held by another run makes this run refuse with LeaseHeld before it writes anything.
+
+
+LEASE_SUFFIX = ".lease"
+DEFAULT_LEASE_SECONDS = 600
+_EXPIRES_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+class LeaseHeld(Exception):
+    """Another live run holds the lease; the message is the one line to print (exit status 2)."""
+
+
+class LeaseLost(Exception):
+    """This run's lease was taken by another run (it expired, or was broken with --break-lease)."""
+
+
+def _utcnow():
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+
+
+def _parse_expires(text):
+    try:
+        return datetime.datetime.strptime(str(text), _EXPIRES_FORMAT)
+    except ValueError:
+        return None
+
+
+def lease_location(location):
+    """The lease beside a log location ({"path"} or {"namespace", "bucket", "object"})."""
+    loc = dict(location)
+    if "object" in loc:
+        loc["object"] = loc["object"] + LEASE_SUFFIX
+    else:
+        loc["path"] = os.path.abspath(loc["path"]) + LEASE_SUFFIX
+    return loc
+
+
+def lease_held_message(holder, where):
+    expires = _parse_expires(holder.get("expires"))
+    until = expires.strftime("%Y-%m-%d %H:%M:%S") if expires else str(holder.get("expires"))
+    return (f"another run ({holder.get('runId')} on {holder.get('host')}, pid {holder.get('pid')}) holds the lease "
+            f"{where} until {until} UTC; wait for it, or after a crash run again with --break-lease")
+
+
+class Lease:
+    """The lease of one run on one log. acquire() takes it or raises LeaseHeld; start_renewing() keeps it alive from
+    a daemon thread; release() gives it back. `location` is the log's location; `target` names what the run writes."""
+
+    def __init__(self, location, run_id, target, *, seconds=DEFAULT_LEASE_SECONDS, client=None, retry_options=None,
+                 host=None, pid=None, clock=_utcnow):
+        self.location = lease_location(location)
+        self.run_id = str(run_id)
+        self.target = dict(target)
+        self.seconds = max(4, int(seconds))
+        self.host = host or socket.gethostname()
+        self.pid = int(pid if pid is not None else os.getpid())
+        self._client = client
+        self._retry_options = dict(retry_options or {})
+        self._clock = clock
+        self._etag = None
+        self._held = False
+        self._stop = threading.Event()
+        self._thread = None
+        self.lost = None
+        if self._is_oci and client is None:
+            raise ValueError("Lease: an OCI log location needs the OCI client")
+
+    @property
+    def _is_oci(self):
+        return "object" in self.location
+
+    @property
+    def where(self):
+        loc = self.location
+        if self._is_oci:
+            return f"oci://{loc['bucket']}@{loc['namespace']}/{loc['object']}"
+        return loc["path"]
+
+    def _body(self):
+        expires = self._clock() + datetime.timedelta(seconds=self.seconds)
+        return json.dumps({"runId": self.run_id, "host": self.host, "pid": self.pid,
+                           "expires": expires.strftime(_EXPIRES_FORMAT), "target": self.target}) + "\n"
+
+    def _live(self, holder):
+        expires = _parse_expires(holder.get("expires")) if isinstance(holder, dict) else None
+        return expires is not None and expires > self._clock()
+
+    @staticmethod
+    def _parse(text):
+        try:
+            value = json.loads(text)
+        except ValueError:
+            return {}
+        return value if isinstance(value, dict) else {}
+
+    # ---- LOCAL: a file ----
+
+    def _temp_with_body(self):
+        directory = os.path.dirname(self.location["path"]) or "."
+        os.makedirs(directory, exist_ok=True)
+        fd, temp = tempfile.mkstemp(prefix=".lake2oci-lease-", suffix=".tmp", dir=directory)
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(self._body())
+            handle.flush()
+            os.fsync(handle.fileno())
+        return temp
+
+    def _read_local(self):
+        """(text, holder) of the lease file, or (None, None) when there is none."""
+        try:
+            with open(self.location["path"], encoding="utf-8") as handle:
+                text = handle.read()
+        except FileNotFoundError:
+            return None, None
+        return text, self._parse(text)
+
+    def _acquire_local(self, break_lease):
+        path = self.location["path"]
+        for _ in range(5):
+            temp = self._temp_with_body()
+            try:
+                try:
+                    # A hard link is an exclusive create of a file whose content is already whole.
+                    os.link(temp, path)
+                    return
+                except FileExistsError:
+                    pass
+                text, holder = self._read_local()
+                if text is None:
+                    continue
+                if self._live(holder) and not break_lease:
+                    raise LeaseHeld(lease_held_message(holder, self.where))
+                # Take over an expired (or broken) lease: move it aside (one of two runs doing so wins the rename),
+                # check that what was moved is what was judged, then create ours exclusively.
+                aside = f"{path}.{self.run_id}.old"
+                try:
+                    os.rename(path, aside)
+                except FileNotFoundError:
+                    continue
+                try:
+                    with open(aside, encoding="utf-8") as handle:
+                        moved = handle.read()
+                finally:
+                    os.remove(aside)
+                if moved != text:
+                    # Another run renewed or took it between our read and the rename: put it back when we can.
+                    holder = self._parse(moved)
+                    if self._live(holder) and not break_lease:
+                        restore = self._temp_holding(moved)
+                        try:
+                            os.link(restore, path)
+                        except FileExistsError:
+                            pass
+                        finally:
+                            os.remove(restore)
+                        raise LeaseHeld(lease_held_message(holder, self.where))
+                try:
+                    os.link(temp, path)
+                    return
+                except FileExistsError:
+                    continue
+            finally:
+                os.remove(temp)
+        _, holder = self._read_local()
+        raise LeaseHeld(lease_held_message(holder or {}, self.where))
+
+    def _temp_holding(self, text):
+        directory = os.path.dirname(self.location["path"]) or "."
+        fd, temp = tempfile.mkstemp(prefix=".lake2oci-lease-", suffix=".tmp", dir=directory)
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        return temp
+
+    def _renew_local(self):
+        _, holder = self._read_local()
+        if not holder or holder.get("runId") != self.run_id:
+            raise LeaseLost(f"the lease {self.where} is no longer this run's "
+                            f"(held by {(holder or {}).get('runId') or 'nobody'})")
+        temp = self._temp_with_body()
+        os.replace(temp, self.location["path"])
+
+    def _release_local(self):
+        _, holder = self._read_local()
+        if holder and holder.get("runId") == self.run_id:
+            try:
+                os.remove(self.location["path"])
+            except FileNotFoundError:
+                pass
+
+    # ---- DATAFLOW: an object ----
+
+    def _call(self, fn, what):
+        result, _ = call_with_retry(fn, what=what, **self._retry_options)
+        return result
+
+    def _put(self, **conditions):
+        loc = self.location
+        body = self._body().encode("utf-8")
+        response = self._call(lambda: self._client.put_object(loc["namespace"], loc["bucket"], loc["object"], body,
+                                                               content_length=len(body),
+                                                               content_type="application/json", **conditions),
+                              f"put_object {loc['object']}")
+        self._etag = response.headers.get("etag")
+
+    def _get_oci(self):
+        """(etag, holder) of the lease object, or (None, None) when there is none."""
+        loc = self.location
+        try:
+            response = self._call(lambda: self._client.get_object(loc["namespace"], loc["bucket"], loc["object"]),
+                                  f"get_object {loc['object']}")
+        except oci.exceptions.ServiceError as err:
+            if err.status == 404:
+                return None, None
+            raise
+        return response.headers.get("etag"), self._parse(response.data.content.decode("utf-8", errors="replace"))
+
+    def _acquire_oci(self, break_lease):
+        holder = None
+        for _ in range(5):
+            try:
+                self._put(if_none_match="*")
+                return
+            except oci.exceptions.ServiceError as err:
+                if err.status not in (409, 412):
+                    raise
+            etag, holder = self._get_oci()
+            if etag is None:
+                continue
+            if self._live(holder) and not break_lease:
+                raise LeaseHeld(lease_held_message(holder, self.where))
+            try:
+                self._put(if_match=etag)
+                return
+            except oci.exceptions.ServiceError as err:
+                if err.status not in (409, 412):
+                    raise
+        raise LeaseHeld(lease_held_message(holder or {}, self.where))
+
+    def _renew_oci(self):
+        try:
+            self._put(if_match=self._etag)
+        except oci.exceptions.ServiceError as err:
+            if err.status in (404, 409, 412):
+                raise LeaseLost(f"the lease {self.where} is no longer this run's (it was taken or removed)") from None
+            raise
+
+    def _release_oci(self):
+        loc = self.location
+        try:
+            self._call(lambda: self._client.delete_object(loc["namespace"], loc["bucket"], loc["object"],
+                                                          if_match=self._etag),
+                       f"delete_object {loc['object']}")
+        except oci.exceptions.ServiceError as err:
+            if err.status not in (404, 409, 412):
+                raise
+
+    # ---- the run's side ----
+
+    def acquire(self, break_lease=False):
+        """Takes the lease, or raises LeaseHeld naming the live holder. break_lease takes it even from a live holder
+        (after a crash, when the holder is known to be gone)."""
+        if self._is_oci:
+            self._acquire_oci(break_lease)
+        else:
+            self._acquire_local(break_lease)
+        self._held = True
+        return self
+
+    def renew(self):
+        if not self._held:
+            return
+        if self._is_oci:
+            self._renew_oci()
+        else:
+            self._renew_local()
+
+    def start_renewing(self):
+        """Renews the lease every seconds/4 from a daemon thread until release(); a renewal that finds the lease
+        taken sets `lost` (the driver checks it before it commits and writes the log) and stops."""
+        interval = self.seconds / 4
+
+        def loop():
+            while not self._stop.wait(interval):
+                try:
+                    self.renew()
+                except LeaseLost as error:
+                    self.lost = error
+                    return
+                except Exception:  # noqa: BLE001 - a failed renewal is retried at the next tick
+                    continue
+
+        self._thread = threading.Thread(target=loop, name="lake2oci-lease", daemon=True)
+        self._thread.start()
+        return self
+
+    def check(self):
+        """Raises LeaseLost when the renewing thread found the lease taken."""
+        if self.lost is not None:
+            raise self.lost
+
+    def release(self):
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+            self._thread = None
+        if not self._held:
+            return
+        self._held = False
+        if self._is_oci:
+            self._release_oci()
+        else:
+            self._release_local()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.release()
+        return False
+
+
 # ---- codegen/python/runtime-log.py -------------------------------------------------------------------------
 # The migration log, compatible with the original job's: a JSON array of records whose first ten fields are
 # source_name, source_size, targe_name, targe_size, start_date, end_date, run_time, run_date, run_id, status (the
 # `targe_` spelling kept so existing Autonomous Data Warehouse tables keep loading), then outcome, source_md5,
-# target_md5, verified, attempts, error, bytes_per_second.
+# source_version, target_md5, verified, evidence, attempts, error, bytes_per_second.
+# One log per run: run R's records go to `<stem>.R<ext>` beside the configured log name (migration-log.json ->
+# migration-log.R.json), one JSON array written once at the end of R; the configured name is then replaced with the
+# same content (it holds the latest run's log, as the original's did). Earlier runs' logs are never rewritten.
 # While a run goes, each task appends its records as JSON lines (TaskLog) under `<log>.runs/<run_id>/`, so a crash
-# loses nothing already done; merge_run_logs folds them into the array (also those of an earlier run that crashed
-# before merging) and then removes them. The log location is {"path": P} (LOCAL: a file) or {"namespace": N,
-# "bucket": B, "object": O} (DATAFLOW: an object; OCI has no append, so a task log object is re-put as it grows).
+# loses nothing already done; merge_run_logs folds only this run's folder into its log and then removes it;
+# fold_crashed_runs (under the lease) folds what a crashed earlier run left into that run's own log. The log location
+# is {"path": P} (LOCAL: files, 0600) or {"namespace": N, "bucket": B, "object": O} (DATAFLOW: objects; OCI has no
+# append, so a task log object is re-put as it grows).
 
 
 RECORD_FIELDS = (
     "source_name", "source_size", "targe_name", "targe_size", "start_date", "end_date", "run_time", "run_date",
-    "run_id", "status", "outcome", "source_md5", "target_md5", "verified", "attempts", "error", "bytes_per_second",
+    "run_id", "status", "outcome", "source_md5", "source_version", "target_md5", "verified", "evidence", "attempts",
+    "error", "bytes_per_second",
 )
 OUTCOMES = ("copied", "skipped", "failed", "deleted", "planned")
 DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -3273,7 +4281,7 @@ def make_run_id(when):
 
 def make_record(*, source_name, source_size, target_name, target_size, start, end, run_date, run_id, status, outcome,
                 source_md5=None, target_md5=None, verified=False, attempts=0, error=None, bytes_copied=0,
-                elapsed_seconds=None):
+                elapsed_seconds=None, evidence=None, source_version=None):
     """One log record, fields in the log's order. start/end are datetimes (or formatted strings); run_time is their
     difference in whole seconds (truncated, as the original's); bytes_per_second is bytes_copied over
     elapsed_seconds (default end - start), or None when nothing was copied."""
@@ -3292,8 +4300,8 @@ def make_record(*, source_name, source_size, target_name, target_size, start, en
         rate = int(bytes_copied / elapsed)
     values = (
         source_name, source_size, target_name, target_size, format_date(start), format_date(end), run_time,
-        format_date(run_date), run_id, status, outcome, source_md5, target_md5, bool(verified), int(attempts), error,
-        rate,
+        format_date(run_date), run_id, status, outcome, source_md5, source_version, target_md5, bool(verified), evidence,
+        int(attempts), error, rate,
     )
     return dict(zip(RECORD_FIELDS, values))  # noqa: B905 - same length by construction; strict= needs 3.10
 
@@ -3349,8 +4357,11 @@ class TaskLog:
             if client is None:
                 raise ValueError("TaskLog: an OCI log location needs the OCI client")
         else:
-            os.makedirs(os.path.dirname(self.name), exist_ok=True)
-            self._handle = open(self.name, "a", encoding="utf-8")
+            os.makedirs(os.path.dirname(self.name), mode=0o700, exist_ok=True)
+            # 0600: the records name every file of the lake (the run log is 0600 too).
+            fd = os.open(self.name, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            os.fchmod(fd, 0o600)
+            self._handle = os.fdopen(fd, "a", encoding="utf-8")
 
     def append(self, record):
         line = json.dumps(record, ensure_ascii=False) + "\n"
@@ -3422,12 +4433,11 @@ def _parse_log(text, name):
     try:
         value = json.loads(text)
     except json.JSONDecodeError as err:
-        raise LogError(f"the migration log {name} is not valid JSON ({err.msg} at line {err.lineno}); it was left "
-                       "untouched and this run's records are kept in its .runs folder: repair or move the log, then "
-                       "run again to merge them") from None
+        raise LogError(f"the run log {name} is not valid JSON ({err.msg} at line {err.lineno}); it was left untouched "
+                       "and the run's records are kept in its .runs folder: repair or move it, then run again") from None
     if not isinstance(value, list):
-        raise LogError(f"the migration log {name} is not a JSON array; it was left untouched and this run's records "
-                       "are kept in its .runs folder: repair or move the log, then run again to merge them")
+        raise LogError(f"the run log {name} is not a JSON array; it was left untouched and the run's records are kept "
+                       "in its .runs folder: repair or move it, then run again")
     return value
 
 
@@ -3435,22 +4445,21 @@ def _record_key(record):
     return (record.get("run_id"), record.get("source_name"), record.get("targe_name"))
 
 
-def _merge(existing, runs):
-    """existing records + each run's records (runs sorted by run id). Within a run, one record per file (the last
-    one wins: a Spark task that ran twice wrote its files twice); a record already in the log is replaced where it
-    stands rather than added again, so merging twice changes nothing."""
+def _merge(existing, records):
+    """existing records + records, one per file (the last one wins: a Spark task that ran twice wrote its files
+    twice); a record already there is replaced where it stands rather than added again, so merging twice changes
+    nothing."""
     merged = list(existing)
     index = {_record_key(r): i for i, r in enumerate(merged) if isinstance(r, dict)}
     added = 0
-    for run_id in sorted(runs):
-        for record in runs[run_id]:
-            key = _record_key(record)
-            if key in index:
-                merged[index[key]] = record
-            else:
-                index[key] = len(merged)
-                merged.append(record)
-                added += 1
+    for record in records:
+        key = _record_key(record)
+        if key in index:
+            merged[index[key]] = record
+        else:
+            index[key] = len(merged)
+            merged.append(record)
+            added += 1
     return merged, added
 
 
@@ -3458,38 +4467,40 @@ def _dump_log(records):
     return json.dumps(records, ensure_ascii=False, indent=2) + "\n"
 
 
-def _merge_local(location):
-    path = os.path.abspath(location["path"])
-    runs_dir = path + RUNS_SUFFIX
-    try:
-        with open(path, encoding="utf-8") as handle:
-            existing = _parse_log(handle.read(), path)
-    except FileNotFoundError:
-        existing = []
-    runs = {}
-    files = []
-    skipped = 0
-    if os.path.isdir(runs_dir):
-        for run_id in sorted(os.listdir(runs_dir)):
-            run_path = os.path.join(runs_dir, run_id)
-            if not os.path.isdir(run_path):
-                continue
-            for name in sorted(os.listdir(run_path)):
-                if not name.endswith(".jsonl"):
-                    continue
-                full = os.path.join(run_path, name)
-                with open(full, encoding="utf-8", errors="replace") as handle:
-                    records, bad = _parse_jsonl(handle.read(), full)
-                runs.setdefault(run_id, []).extend(records)
-                skipped += bad
-                files.append(full)
-    merged, added = _merge(existing, runs)
+def run_log_name(name, run_id):
+    """`<stem>.<run_id><ext>` of a log file or object name: migration-log.json -> migration-log.<run_id>.json (a name
+    without an extension gets `.<run_id>` appended). Folders in the name stay as they are."""
+    _check_run_id(run_id)
+    cut = name.rfind("/") + 1
+    stem, ext = os.path.splitext(name[cut:])
+    return f"{name[:cut]}{stem}.{run_id}{ext}"
+
+
+def run_log_location(location, run_id):
+    """The location of run `run_id`'s own log beside the configured one."""
+    loc = dict(location)
+    if _is_oci(loc):
+        loc["object"] = run_log_name(loc["object"], run_id)
+    else:
+        loc["path"] = run_log_name(os.path.abspath(loc["path"]), run_id)
+    return loc
+
+
+def describe_location(location):
+    if _is_oci(location):
+        return f"oci://{location['bucket']}@{location['namespace']}/{location['object']}"
+    return location["path"]
+
+
+def _write_private(path, text):
+    """Writes text to path atomically (temp file beside it, fsync, rename), mode 0600."""
     directory = os.path.dirname(path) or "."
     os.makedirs(directory, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=".lake2oci-log-", suffix=".tmp", dir=directory)
     try:
+        os.fchmod(fd, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(_dump_log(merged))
+            handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temp, path)
@@ -3497,56 +4508,156 @@ def _merge_local(location):
         if os.path.exists(temp):
             os.remove(temp)
         raise
+
+
+def _read_local_log(path):
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return _parse_log(handle.read(), path)
+    except FileNotFoundError:
+        return []
+
+
+def _local_task_logs(location, run_id):
+    """(records, files, skipped lines) of one run's task logs, in task-file order."""
+    run_path = os.path.join(_runs_dir(location), _check_run_id(run_id))
+    records, files, skipped = [], [], 0
+    if not os.path.isdir(run_path):
+        return records, files, skipped
+    for name in sorted(os.listdir(run_path)):
+        if not name.endswith(".jsonl"):
+            continue
+        full = os.path.join(run_path, name)
+        with open(full, encoding="utf-8", errors="replace") as handle:
+            got, bad = _parse_jsonl(handle.read(), full)
+        records.extend(got)
+        skipped += bad
+        files.append(full)
+    return records, files, skipped
+
+
+def _remove_local_task_logs(location, run_id, files):
     for full in files:
         os.remove(full)
-    for run_id in runs:
+    runs_dir = _runs_dir(location)
+    for folder in (os.path.join(runs_dir, run_id), runs_dir):
         try:
-            os.rmdir(os.path.join(runs_dir, run_id))
+            os.rmdir(folder)
         except OSError:
             pass
+
+
+def _is_a_run_log_copy(text, exists):
+    """Whether the configured log's text is a copy of one run's log that still exists under its own name (then
+    replacing it loses nothing). exists(run_id) tells whether that run's own log exists."""
     try:
-        os.rmdir(runs_dir)
-    except OSError:
-        pass
-    return {"log": path, "records": len(merged), "added": added, "runs": sorted(runs), "skipped_lines": skipped}
+        records = json.loads(text)
+    except ValueError:
+        return False
+    if not isinstance(records, list):
+        return False
+    run_ids = {r.get("run_id") for r in records if isinstance(r, dict)}
+    if not run_ids:
+        return len(records) == 0
+    if len(run_ids) != 1:
+        return False
+    run_id = next(iter(run_ids))
+    try:
+        return bool(run_id) and exists(str(run_id))
+    except ValueError:
+        return False
 
 
-def _merge_oci(location, client, retry_options):
-    ns, bucket, name = location["namespace"], location["bucket"], location["object"]
-    options = dict(retry_options or {})
-    etag = None
+def kept_log_name(name, run_id):
+    """Where a configured log that was not a copy of a run log (one log accumulated over many runs, as the original
+    wrote it, or a file that is not a log) is kept before run `run_id` replaces it: `<stem>.before-<run_id><ext>`."""
+    return run_log_name(name, f"before-{run_id}")
+
+
+def _fold_local(location, run_id, *, publish):
+    path = os.path.abspath(location["path"])
+    own = run_log_location({"path": path}, run_id)["path"]
+    existing = _read_local_log(own)
+    records, files, skipped = _local_task_logs({"path": path}, run_id)
+    merged, added = _merge(existing, records)
+    text = _dump_log(merged)
+    _write_private(own, text)
+    kept = None
+    if publish:
+        try:
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                previous = handle.read()
+        except FileNotFoundError:
+            previous = None
+        if previous is not None and not _is_a_run_log_copy(
+                previous, lambda r: os.path.exists(run_log_name(path, r))):
+            kept = kept_log_name(path, run_id)
+            _write_private(kept, previous)
+        _write_private(path, text)
+    _remove_local_task_logs({"path": path}, run_id, files)
+    return {"log": path, "run_log": own, "records": len(merged), "added": added, "runs": [run_id],
+            "skipped_lines": skipped, "kept": kept}
+
+
+def _get_text(client, ns, bucket, name, options):
+    """The object's text, or None when there is none."""
     try:
         response, _ = call_with_retry(lambda: client.get_object(ns, bucket, name), what=f"get_object {name}",
                                       **options)
-        etag = response.headers.get("etag")
-        existing = _parse_log(response.data.content.decode("utf-8"), f"oci://{bucket}@{ns}/{name}")
     except oci.exceptions.ServiceError as err:
         if err.status != 404:
             raise
-        existing = []
-    prefix = name + RUNS_SUFFIX + "/"
-    runs = {}
-    objects = []
-    skipped = 0
+        return None
+    return response.data.content.decode("utf-8", errors="replace")
+
+
+def _exists(client, ns, bucket, name, options):
+    try:
+        call_with_retry(lambda: client.head_object(ns, bucket, name), what=f"head_object {name}", **options)
+    except oci.exceptions.ServiceError as err:
+        if err.status != 404:
+            raise
+        return False
+    return True
+
+
+def _put_text(client, ns, bucket, name, text, options, content_type="application/json"):
+    body = text.encode("utf-8")
+    call_with_retry(lambda: client.put_object(ns, bucket, name, body, content_length=len(body),
+                                              content_type=content_type),
+                    what=f"put_object {name}", **options)
+
+
+def _fold_oci(location, run_id, client, retry_options, *, publish):
+    ns, bucket, name = location["namespace"], location["bucket"], location["object"]
+    options = dict(retry_options or {})
+    own = run_log_name(name, run_id)
+    text = _get_text(client, ns, bucket, own, options)
+    existing = _parse_log(text, f"oci://{bucket}@{ns}/{own}") if text is not None else []
+    prefix = f"{name}{RUNS_SUFFIX}/{_check_run_id(run_id)}/"
+    records, objects, skipped = [], [], 0
     for item in list_target(client, ns, bucket, prefix, retry_options=options):
         key = item["name"]
-        rest = key[len(prefix):]
-        if "/" not in rest or not rest.endswith(".jsonl"):
+        if not key.endswith(".jsonl") or "/" in key[len(prefix):]:
             continue
-        run_id = rest.split("/", 1)[0]
-        response, _ = call_with_retry(lambda key=key: client.get_object(ns, bucket, key), what=f"get_object {key}",
-                                      **options)
-        records, bad = _parse_jsonl(response.data.content.decode("utf-8", errors="replace"), key)
-        runs.setdefault(run_id, []).extend(records)
+        got, bad = _parse_jsonl(_get_text(client, ns, bucket, key, options) or "", key)
+        records.extend(got)
         skipped += bad
         objects.append(key)
-    merged, added = _merge(existing, runs)
-    body = _dump_log(merged).encode("utf-8")
-    # Conditional on the log read above: a concurrent writer makes this fail (412) instead of losing its records.
-    conditions = {"if_match": etag} if etag else {"if_none_match": "*"}
-    call_with_retry(lambda: client.put_object(ns, bucket, name, body, content_length=len(body),
-                                              content_type="application/json", **conditions),
-                    what=f"put_object {name}", **options)
+    merged, added = _merge(existing, records)
+    body = _dump_log(merged)
+    # The run's own log first, then the configured name (the latest run's log): a crash between the two leaves the
+    # run's records in its own log. Only the lease holder writes them, so no condition is needed.
+    _put_text(client, ns, bucket, own, body, options)
+    kept = None
+    if publish:
+        previous = _get_text(client, ns, bucket, name, options)
+        if previous is not None and not _is_a_run_log_copy(
+                previous, lambda r: _exists(client, ns, bucket, run_log_name(name, r), options)):
+            kept = kept_log_name(name, run_id)
+            _put_text(client, ns, bucket, kept, previous, options)
+            kept = f"oci://{bucket}@{ns}/{kept}"
+        _put_text(client, ns, bucket, name, body, options)
     for key in objects:
         try:
             call_with_retry(lambda key=key: client.delete_object(ns, bucket, key), what=f"delete_object {key}",
@@ -3554,23 +4665,65 @@ def _merge_oci(location, client, retry_options):
         except oci.exceptions.ServiceError as err:
             if err.status != 404:
                 raise
-    return {"log": f"oci://{bucket}@{ns}/{name}", "records": len(merged), "added": added, "runs": sorted(runs),
-            "skipped_lines": skipped}
+    return {"log": f"oci://{bucket}@{ns}/{name}", "run_log": f"oci://{bucket}@{ns}/{own}", "records": len(merged),
+            "added": added, "runs": [run_id], "skipped_lines": skipped, "kept": kept}
 
 
-def merge_run_logs(location, run_id=None, *, client=None, retry_options=None):
-    """Folds every run's JSONL records under the log's .runs folder into the log (this run's, `run_id`, and any
-    earlier run that never merged), writes the log atomically (LOCAL: temp file + os.replace; DATAFLOW: a conditional
-    put), then removes the merged JSONL. A log that exists but is not a JSON array raises LogError and is not touched.
-    Returns {log, records, added, runs, skipped_lines}. run_id only checks that it can name a folder: every pending
-    run is merged."""
-    if run_id is not None:
-        _check_run_id(run_id)
+def merge_run_logs(location, run_id, *, client=None, retry_options=None):
+    """Writes run `run_id`'s own log, `<stem>.<run_id><ext>` beside the configured name: one JSON array of the records
+    its tasks wrote under `<log>.runs/<run_id>/` (and of that run log, when an interrupted merge left one), then
+    replaces the configured name with the same content (the latest run's log), then removes those task logs. Only
+    this run's folder is read or removed: another run's task logs are never touched, and no earlier run's log is
+    rewritten. LOCAL: atomic writes (temp file + os.replace), mode 0600; DATAFLOW: the run's log object, then the
+    configured one. A run log that exists but is not a JSON array raises LogError and nothing is touched. A configured
+    log that is not a copy of an existing run log (the one accumulated log of the original, say) is first kept as
+    `<stem>.before-<run_id><ext>`. Returns {log, run_log, records, added, runs, skipped_lines, kept}."""
+    _check_run_id(run_id)
     if _is_oci(location):
         if client is None:
             raise ValueError("merge_run_logs: an OCI log location needs the OCI client")
-        return _merge_oci(location, client, retry_options)
-    return _merge_local(location)
+        return _fold_oci(location, run_id, client, retry_options, publish=True)
+    return _fold_local(location, run_id, publish=True)
+
+
+def _pending_runs(location, client, retry_options):
+    """Run ids that have task logs under the log's .runs folder."""
+    if not _is_oci(location):
+        runs_dir = _runs_dir(location)
+        if not os.path.isdir(runs_dir):
+            return []
+        return sorted(r for r in os.listdir(runs_dir) if os.path.isdir(os.path.join(runs_dir, r)))
+    prefix = location["object"] + RUNS_SUFFIX + "/"
+    runs = set()
+    for item in list_target(client, location["namespace"], location["bucket"], prefix,
+                            retry_options=dict(retry_options or {})):
+        rest = item["name"][len(prefix):]
+        if "/" in rest:
+            runs.add(rest.split("/", 1)[0])
+    return sorted(runs)
+
+
+def fold_crashed_runs(location, run_id, *, client=None, retry_options=None):
+    """Folds the task logs an earlier run left behind (it crashed before merging) into that run's own log
+    (`<stem>.<its run id><ext>`), then removes them. Call it only while holding the lease: then no other run is
+    writing task logs. The configured name is left alone (this run replaces it at its end). Runs other than
+    `run_id` (this run) only. Returns the stats of each run folded."""
+    _check_run_id(run_id)
+    if _is_oci(location) and client is None:
+        raise ValueError("fold_crashed_runs: an OCI log location needs the OCI client")
+    folded = []
+    for other in _pending_runs(location, client, retry_options):
+        if other == run_id:
+            continue
+        try:
+            _check_run_id(other)
+        except ValueError:
+            continue
+        if _is_oci(location):
+            folded.append(_fold_oci(location, other, client, retry_options, publish=False))
+        else:
+            folded.append(_fold_local(location, other, publish=False))
+    return folded
 
 
 def _human_bytes(count):
@@ -3624,7 +4777,8 @@ def summary_table(records):
 # are ours, runtime-retry.py), the namespace, and the target listing.
 # Authentication by profile:
 # - LOCAL: an OCI config file and API key (`oci.config.from_file`), the config file's section `config_profile`
-#   (default: the section named LOCAL, as in the original job).
+#   (default: DEFAULT, the OCI SDKs' default and the section `lake2oci plan` reads; the original job read [LOCAL]:
+#   give --target-config-profile LOCAL, or "configProfile": "LOCAL" in the config, to keep such a file).
 # - DATAFLOW, first that applies: resource principal (OCI_RESOURCE_PRINCIPAL_VERSION is set when the application
 #   runs with dataflow.auth=resource_principal); a config file shipped in archive.zip (`src/.oci/config` under any
 #   sys.path entry, section DATAFLOW; the original workflow, still supported with a warning); the Data Flow delegation
@@ -3708,6 +4862,12 @@ def find_archive_config(search_paths=None, config_file=None):
     return None
 
 
+def local_config_location(config_file=None, config_profile=None):
+    """(OCI config file, section) a LOCAL run reads: ~/.oci/config and DEFAULT unless given, as `lake2oci plan` reads
+    them (src/config/store-settings.ts)."""
+    return os.path.expanduser(config_file or oci.config.DEFAULT_LOCATION), config_profile or "DEFAULT"
+
+
 def oci_auth(profile, config_file=None, region=None, *, config_profile=None, environ=None, search_paths=None,
              spark_conf_get=None, warn=None):
     """(config, signer) for an OCI client; signer is None when the config file's API key signs. See the file comment
@@ -3715,8 +4875,7 @@ def oci_auth(profile, config_file=None, region=None, *, config_profile=None, env
     environ = os.environ if environ is None else environ
     warn = _warn_stderr if warn is None else warn
     if profile == "LOCAL":
-        path = os.path.expanduser(config_file or oci.config.DEFAULT_LOCATION)
-        section = config_profile or "LOCAL"
+        path, section = local_config_location(config_file, config_profile)
         config = _load_config(path, section, "OCI auth (profile LOCAL)")
         if region:
             config["region"] = region
@@ -3946,7 +5105,8 @@ def _coerce(name, raw, default):
 def params_help(defaults, descriptions=None, prog="app.py"):
     """The usage text: every parameter with its type, default and description."""
     descriptions = descriptions or {}
-    lines = [f"usage: {prog} [--name value ...]", "", "Each parameter overrides the default built into this job.", ""]
+    lines = [f"usage: {prog} [--job-file PATH] [--name value ...]", "",
+             "Each parameter overrides the job file's value and the default built into this job.", ""]
     width = max([len(_option(name)) for name in defaults] + [6])
     for name in sorted(defaults, key=_option):
         default = defaults[name]
@@ -3954,6 +5114,8 @@ def params_help(defaults, descriptions=None, prog="app.py"):
         text = descriptions.get(name, "")
         lines.append(f"  {_option(name).ljust(width)}  {_type_name(default)}, default {shown}"
                      + (f": {text}" if text else ""))
+    lines.append(f"  {'--job-file'.ljust(width)}  path: a job file (JSON object of parameter values, written by `lake2oci build`"
+                 " or `lake2oci run`) over the defaults; default: lake2oci-job.json beside app.py or in the archive")
     lines.append(f"  {'--help'.ljust(width)}  show this text")
     return "\n".join(lines)
 
@@ -3995,6 +5157,590 @@ def parse_params(argv, defaults, *, descriptions=None, prog="app.py"):
             raise ParamsError(f"{_option(name)} needs a value")
         values[name] = _coerce(name, raw, default)
     return values
+
+
+# ---- codegen/python/runtime-plan.py ------------------------------------------------------------------------
+# Plan files, the format of src/planner/plan-file.ts (JSON lines, UTF-8): line 1 the header {"kind":"lake2oci-plan",
+# "version":1,"valid","entries","errors","summary","options","meta"} padded with spaces to a width reserved for the
+# largest totals; then one plan entry per line; then one {"error": …} per plan error. The job writes its own plan in
+# this format beside its run log, and applies one made earlier (`--plan PATH|oci://bucket@namespace/object`) without
+# listing the source. A plan is written whole or not at all (temp file + rename; an object is put once, complete);
+# a reader refuses a file whose counts do not match its header (truncated or altered).
+
+
+PLAN_KIND = "lake2oci-plan"
+PLAN_VERSION = 1
+_BIGGEST = 9007199254740991  # Number.MAX_SAFE_INTEGER: the widest total the header may need
+# The summary's shape when none is known yet (src/core/plan-types.ts PlanSummary).
+_SUMMARY_TEMPLATE = {
+    "new": {"files": 0, "bytes": 0}, "update": {"files": 0, "bytes": 0}, "equal": {"files": 0, "bytes": 0},
+    "targetOnly": {"files": 0, "bytes": 0}, "copy": {"files": 0, "bytes": 0}, "hash": {"files": 0, "bytes": 0},
+    "delete": {"files": 0, "bytes": 0}, "failed": {"files": 0, "bytes": 0}, "errors": 0, "directories": 0,
+    "excluded": 0, "outOfScope": 0,
+}
+
+
+class PlanFileError(Exception):
+    """The plan file is not a whole, readable lake2oci plan: make the plan again."""
+
+
+class PlanMismatch(Exception):
+    """The plan was made for another source, target or options than this run's; the message names the field."""
+
+
+def _json(value):
+    """JSON as JavaScript's JSON.stringify writes it (no spaces, UTF-8 as is)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _widest(value):
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return _BIGGEST
+    if isinstance(value, dict):
+        return {k: _widest(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_widest(v) for v in value]
+    return value
+
+
+def _header(valid, entries, errors, summary, options, meta):
+    return {"kind": PLAN_KIND, "version": PLAN_VERSION, "valid": valid, "entries": entries, "errors": errors,
+            "summary": summary, "options": options, "meta": meta}
+
+
+def parse_plan_location(text):
+    """{"path": P} for a local path, {"namespace", "bucket", "object"} for `oci://bucket@namespace/object`."""
+    text = str(text or "")
+    if text.startswith("oci://"):
+        rest = text[len("oci://"):]
+        head, _, name = rest.partition("/")
+        bucket, at, namespace = head.partition("@")
+        if not (bucket and at and namespace and name):
+            raise PlanFileError(f"plan {text}: an object plan is oci://bucket@namespace/object")
+        return {"namespace": namespace, "bucket": bucket, "object": name}
+    if not text:
+        raise PlanFileError("plan: no path given")
+    return {"path": os.path.abspath(os.path.expanduser(text))}
+
+
+def describe_plan_location(location):
+    if "object" in location:
+        return f"oci://{location['bucket']}@{location['namespace']}/{location['object']}"
+    return location["path"]
+
+
+def plan_location_for_log(run_log_location):
+    """Where the job writes its plan: beside its run log, `<run log name without .json>.plan.jsonl`."""
+    loc = dict(run_log_location)
+    key = "object" if "object" in loc else "path"
+    name = loc[key]
+    if name.endswith(".json"):
+        name = name[: -len(".json")]
+    loc[key] = name + ".plan.jsonl"
+    return loc
+
+
+class PlanWriter:
+    """Writes a plan as its entries and errors come: add_entry(), add_error(), then finish(summary), which writes the
+    header and makes the plan appear whole (LOCAL: rename of the synced temp file; OCI: one put of it). close() without
+    finish() leaves nothing behind. `summary_template` (a summary of the right shape, any numbers) sizes the header;
+    by default the core's PlanSummary."""
+
+    def __init__(self, location, options, meta, *, client=None, retry_options=None, summary_template=None):
+        self.location = dict(location)
+        self.options = options
+        self.meta = dict(meta or {})
+        self._client = client
+        self._retry_options = dict(retry_options or {})
+        template = summary_template if summary_template is not None else _SUMMARY_TEMPLATE
+        self._width = len(_json(_header(False, _BIGGEST, _BIGGEST, _widest(template), options, self.meta))
+                          .encode("utf-8"))
+        if "object" in self.location:
+            if client is None:
+                raise ValueError("PlanWriter: an OCI plan location needs the OCI client")
+            directory = None
+        else:
+            directory = os.path.dirname(self.location["path"]) or "."
+            os.makedirs(directory, exist_ok=True)
+        fd, self._temp = tempfile.mkstemp(prefix=".lake2oci-plan-", suffix=".partial", dir=directory)
+        os.fchmod(fd, 0o600)
+        self._file = os.fdopen(fd, "w+b")
+        self._side = tempfile.TemporaryFile()
+        self._file.write(b" " * self._width + b"\n")
+        self.entries = 0
+        self.errors = 0
+        self._done = False
+
+    def add_entry(self, entry):
+        self._file.write((_json(entry) + "\n").encode("utf-8"))
+        self.entries += 1
+
+    def add_error(self, error):
+        self._side.write((_json({"error": error}) + "\n").encode("utf-8"))
+        self.errors += 1
+
+    def finish(self, summary):
+        self._side.seek(0)
+        shutil.copyfileobj(self._side, self._file, 1 << 20)
+        valid = int(summary.get("errors", self.errors) or 0) == 0 and self.errors == 0
+        text = _json(_header(valid, self.entries, self.errors, summary, self.options, self.meta)).encode("utf-8")
+        if len(text) > self._width:
+            raise PlanFileError(f"plan: the header needs {len(text)} bytes, more than the {self._width} reserved")
+        self._file.seek(0)
+        self._file.write(text + b" " * (self._width - len(text)))
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        if "object" in self.location:
+            self._put()
+        else:
+            self._file.close()
+            os.replace(self._temp, self.location["path"])
+        self._done = True
+        self.close()
+        return describe_plan_location(self.location)
+
+    def _put(self):
+        loc = self.location
+        size = self._file.seek(0, os.SEEK_END)
+
+        def attempt():
+            self._file.seek(0)
+            return self._client.put_object(loc["namespace"], loc["bucket"], loc["object"], self._file,
+                                           content_length=size, content_type="application/x-ndjson")
+
+        call_with_retry(attempt, what=f"put_object {loc['object']}", **self._retry_options)
+
+    def close(self):
+        for handle in (self._file, self._side):
+            try:
+                handle.close()
+            except OSError:
+                pass
+        if os.path.exists(self._temp):
+            os.remove(self._temp)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+
+def write_plan(location, entries, errors, summary, options, meta, *, client=None, retry_options=None):
+    """Writes a whole plan (entries and errors: iterables) at `location`; returns where it is."""
+    with PlanWriter(location, options, meta, client=client, retry_options=retry_options,
+                    summary_template=summary) as writer:
+        for entry in entries:
+            writer.add_entry(entry)
+        for error in errors:
+            writer.add_error(error)
+        return writer.finish(summary)
+
+
+class PlanFile:
+    """An opened plan: `header` (checked), records() streams {"entry": …} then {"error": …} and raises PlanFileError
+    when the file does not match its header. close() removes the local copy of an object plan."""
+
+    def __init__(self, path, where, header, temp=None):
+        self.path = path
+        self.where = where
+        self.header = header
+        self._temp = temp
+
+    def _line(self, number, raw):
+        try:
+            value = json.loads(raw)
+        except ValueError as err:
+            raise PlanFileError(f"plan {self.where}, line {number}: not a plan line ({err})") from None
+        if not isinstance(value, dict):
+            raise PlanFileError(f"plan {self.where}, line {number}: not a plan line (not a JSON object)")
+        return value
+
+    def records(self):
+        entries = errors = 0
+        with open(self.path, encoding="utf-8") as handle:
+            handle.readline()
+            number = 1
+            for raw in handle:
+                number += 1
+                if raw.endswith("\n"):
+                    raw = raw[:-1]
+                if not raw:
+                    raise PlanFileError(f"plan {self.where}, line {number}: empty line")
+                value = self._line(number, raw)
+                if "error" in value:
+                    errors += 1
+                    yield {"error": value["error"]}
+                else:
+                    if errors:
+                        raise PlanFileError(f"plan {self.where}, line {number}: an entry after the errors")
+                    entries += 1
+                    yield {"entry": value}
+        if entries != self.header["entries"] or errors != self.header["errors"]:
+            raise PlanFileError(
+                f"plan {self.where} is truncated or altered: its header announces {self.header['entries']} entries "
+                f"and {self.header['errors']} errors, the file holds {entries} and {errors}; make the plan again")
+
+    def entries(self):
+        """The plan's entries (after reading the whole file: a truncated plan is refused before any is used)."""
+        got = []
+        plan_errors = []
+        for record in self.records():
+            if "entry" in record:
+                got.append(record["entry"])
+            else:
+                plan_errors.append(record["error"])
+        return got, plan_errors
+
+    def close(self):
+        if self._temp and os.path.exists(self._temp):
+            os.remove(self._temp)
+        self._temp = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+
+def _download(location, client, retry_options):
+    loc = location
+    fd, temp = tempfile.mkstemp(prefix=".lake2oci-plan-", suffix=".jsonl")
+    os.fchmod(fd, 0o600)
+
+    def attempt():
+        response = client.get_object(loc["namespace"], loc["bucket"], loc["object"])
+        with open(temp, "wb") as out:
+            for chunk in response.data.raw.stream(1 << 20, decode_content=False):
+                out.write(chunk)
+
+    try:
+        os.close(fd)
+        call_with_retry(attempt, what=f"get_object {loc['object']}", **dict(retry_options or {}))
+    except oci.exceptions.ServiceError as err:
+        os.remove(temp)
+        if err.status == 404:
+            raise PlanFileError(f"plan {describe_plan_location(loc)} does not exist") from None
+        raise
+    except BaseException:
+        os.remove(temp)
+        raise
+    return temp
+
+
+def read_plan(location, *, client=None, retry_options=None):
+    """Opens a plan (a location from parse_plan_location): reads and checks its header. An object plan is streamed
+    to a temporary file first (removed by close())."""
+    where = describe_plan_location(location)
+    temp = None
+    if "object" in location:
+        if client is None:
+            raise ValueError("read_plan: an OCI plan location needs the OCI client")
+        temp = _download(location, client, retry_options)
+        path = temp
+    else:
+        path = location["path"]
+    try:
+        try:
+            with open(path, encoding="utf-8") as handle:
+                first = handle.readline()
+        except OSError as err:
+            raise PlanFileError(f"plan {where} cannot be read: {err.strerror}") from None
+        except UnicodeDecodeError:
+            raise PlanFileError(f"plan {where}: the first line is not a lake2oci plan header (not UTF-8)") from None
+        if not first.strip():
+            raise PlanFileError(f"plan {where} is empty: make the plan again")
+        try:
+            header = json.loads(first)
+        except ValueError as err:
+            raise PlanFileError(f"plan {where}, line 1: not a plan line ({err})") from None
+        if not isinstance(header, dict) or header.get("kind") != PLAN_KIND:
+            kind = header.get("kind") if isinstance(header, dict) else None
+            raise PlanFileError(f"plan {where}: the first line is not a lake2oci plan header (kind {_json(kind)})")
+        if header.get("version") != PLAN_VERSION:
+            raise PlanFileError(
+                f"plan {where}: plan format version {_json(header.get('version'))} is not supported (this lake2oci "
+                f"reads version {PLAN_VERSION}); make the plan again with this version")
+        if (not isinstance(header.get("entries"), int) or not isinstance(header.get("errors"), int)
+                or "summary" not in header):
+            raise PlanFileError(f"plan {where}: the header lacks its totals (entries, errors, summary)")
+    except BaseException:
+        if temp:
+            os.remove(temp)
+        raise
+    return PlanFile(path, where, header, temp)
+
+
+def _field_values(plan_side, run_side, prefix):
+    """(field, plan value, run value) of every field both sides name, in the run's order."""
+    for key, value in run_side.items():
+        if isinstance(plan_side, dict) and key in plan_side:
+            yield f"{prefix}.{key}", plan_side[key], value
+
+
+def check_plan(header, meta, options, where):
+    """Raises PlanMismatch (one line naming the field) when the plan header's meta (source, target) or options differ
+    from this run's, or PlanFileError when the plan is invalid (it has plan errors). `meta` and `options` are the
+    run's, normalised as the plan's are expected to be (prefixes without leading/trailing slashes differences
+    removed by the caller)."""
+    plan_meta = header.get("meta") if isinstance(header.get("meta"), dict) else {}
+    for side in ("source", "target"):
+        theirs = plan_meta.get(side)
+        if not isinstance(theirs, dict):
+            raise PlanMismatch(f"plan {where} does not name its {side} (meta.{side}); make it again with this "
+                               "lake2oci (`lake2oci plan`)")
+        for field, planned, running in _field_values(theirs, meta.get(side) or {}, side):
+            if planned != running:
+                raise PlanMismatch(f"plan {where} was made for {field} {_json(planned)}, this run has "
+                                   f"{_json(running)}; plan again, or run with the plan's settings")
+    plan_options = header.get("options") if isinstance(header.get("options"), dict) else {}
+    for field, planned, running in _field_values(plan_options, options, "options"):
+        if planned != running:
+            raise PlanMismatch(f"plan {where} was made for {field} {_json(planned)}, this run has {_json(running)}; "
+                               "plan again, or run with the plan's settings")
+    if not header.get("valid", False):
+        raise PlanFileError(f"plan {where} is invalid ({header.get('errors')} plan errors): nothing can be applied; "
+                            "fix them and plan again")
+
+
+# ---- codegen/python/runtime-preflight.py -------------------------------------------------------------------
+# Store problems of the job (contract C4): before anything is written, the job checks that both stores answer (the
+# OCI namespace and the target bucket, the log's bucket when the log is an object, the ADLS file system and the
+# source path), and turns what an SDK raises for a missing bucket, namespace, file system or path, an endpoint that
+# cannot be reached, or refused credentials into StoreProblem: one line worded by the translated core
+# (store_problem_message, src/core/store-problem.ts; the same words `lake2oci plan` prints), exit status 2.
+#
+# The core's functions are globals of dist/app.py; run on their own (test/python/test_runtime_preflight.py), the
+# caller puts store_problem_info and store_problem_message into this module first.
+
+
+try:  # the SDKs' error classes, when installed (the job always has both)
+    from azure.core.exceptions import ClientAuthenticationError as _AzureClientAuthError
+    from azure.core.exceptions import HttpResponseError as _AzureHttpError
+except ImportError:  # pragma: no cover
+    _AzureClientAuthError = None
+    _AzureHttpError = None
+
+# The SDK errors that mean "these credentials cannot sign or were refused" before any answer came back.
+_OCI_AUTH_ERRORS = tuple(
+    cls for cls in (getattr(oci.exceptions, n, None) for n in
+                    ("InvalidPrivateKey", "MissingPrivateKeyPassphrase", "InvalidKeyFilePath", "InvalidConfig"))
+    if isinstance(cls, type))
+_PREFLIGHT_ATTEMPTS = 3
+
+
+class StoreProblem(Exception):
+    """A store problem the person running the job must fix. str(problem) is the whole line, `lake2oci: ` included:
+    print it as it is (to stderr) and exit 2. `info` is the core's StoreProblemInfo (kind, side, names, detail)."""
+
+    def __init__(self, info):
+        super().__init__(store_problem_message(info))  # noqa: F821 - the translated core, a global of app.py
+        self.info = info
+        self.kind = info["kind"]
+
+
+def _chain(error):
+    """The error and its causes / contexts (at most 8), each once."""
+    seen = []
+    e = error
+    while e is not None and len(seen) < 8 and all(e is not s for s in seen):
+        seen.append(e)
+        e = e.__cause__ or e.__context__ or getattr(e, "inner_exception", None)
+    return seen
+
+
+def network_failure(error):
+    """How a connection failed ("refused", "dns", "timeout", "tls", "reset", "other"), or "" when `error` is not a
+    connection failure (an HTTP answer, or anything else)."""
+    if isinstance(error, oci.exceptions.ServiceError):
+        return ""
+    if _AzureHttpError is not None and isinstance(error, _AzureHttpError) and getattr(error, "status_code", None):
+        return ""
+    texts = []
+    network = False
+    for e in _chain(error):
+        name = type(e).__name__
+        texts.append(f"{name} {e}")
+        module = type(e).__module__ or ""
+        if (isinstance(e, (ConnectionError, TimeoutError, OSError)) or name in (
+                "ConnectTimeout", "ReadTimeout", "Timeout", "ServiceRequestError", "NewConnectionError",
+                "MaxRetryError", "NameResolutionError", "RequestException", "SSLError", "ProtocolError")
+                or module.startswith(("requests", "urllib3", "oci._vendor"))):
+            network = True
+    if not network:
+        return ""
+    text = " ".join(texts).lower()
+    if "refused" in text or "errno 111" in text:
+        return "refused"
+    if ("name or service not known" in text or "nodename nor servname" in text or "name resolution" in text
+            or "getaddrinfo" in text or "no address associated" in text or "nameresolutionerror" in text):
+        return "dns"
+    if "ssl" in text or "certificate" in text:
+        return "tls"
+    if "timed out" in text or "timeout" in text:
+        return "timeout"
+    if "reset" in text or "remotedisconnected" in text or "aborted" in text:
+        return "reset"
+    return "other"
+
+
+def _source_info(kind, p):
+    info = store_problem_info(kind, "source")  # noqa: F821 - the translated core
+    account = p.get("source-account") or ""
+    info["account"] = account
+    info["fileSystem"] = p.get("source-file-system") or ""
+    info["path"] = p.get("source-path") or ""
+    info["endpointSet"] = bool(p.get("source-endpoint"))
+    info["endpoint"] = (p.get("source-endpoint") or f"https://{account}.dfs.core.windows.net").rstrip("/")
+    info["auth"] = p.get("source-auth") or ""
+    return info
+
+
+def _target_info(kind, side, p, bucket):
+    info = store_problem_info(kind, side)  # noqa: F821 - the translated core
+    info["endpointSet"] = bool(p.get("target-endpoint"))
+    region = p.get("target-region") or ""
+    # As configured (`lake2oci plan` words it the same way): the endpoint, else the region's (else none named).
+    info["endpoint"] = (p.get("target-endpoint") or (f"https://objectstorage.{region}.oraclecloud.com" if region
+                                                    else "")).rstrip("/")
+    # The namespace as configured (a looked-up one is not named: `lake2oci plan` words it the same way).
+    info["namespace"] = p.get("target-namespace") or ""
+    if bucket:
+        info["bucket"] = bucket
+    elif side == "log":
+        info["bucket"] = p.get("log-bucket") or p.get("target-bucket") or ""
+    else:
+        info["bucket"] = p.get("target-bucket") or ""
+    info["auth"] = p.get("target-profile") or ""
+    return info
+
+
+def store_problem_from_error(error, side, p, *, bucket=None):
+    """The StoreProblem for an SDK error met talking to a store, or None when the error is no store problem (a
+    throttle, a server fault, anything else: let it go on as it is). side: "source" (ADLS), "target" (OCI), or "log"
+    (the bucket of a migration log object). p: the job parameters. endpoint / bucket: what the caller knows better
+    than p (the OCI client's endpoint `client.base_client.endpoint`, the log's bucket).
+
+    Wiring in main.py (run_job), each site `except Exception as error:` then
+    `problem = store_problem_from_error(error, side, p, ...)`, `if problem is not None: raise problem from error`,
+    else `raise`:
+      - around `ctx = make_copy_context(params)` with side "target" (the namespace lookup happens there; an ADLS
+        client is only built, nothing is sent);
+      - around the source listing in _list_sides (side "source") and the target listing (side "target"), for
+        problems met after the preflight."""
+    network = network_failure(error)
+    if side == "source":
+        if network:
+            info = _source_info("unreachable", p)
+            info["network"] = network
+            return StoreProblem(info)
+        status = None
+        code = ""
+        if _AzureHttpError is not None and isinstance(error, _AzureHttpError):
+            status = error.status_code
+            code = getattr(error, "error_code", None) or ""
+            code = getattr(code, "value", code)  # azure-storage gives a StorageErrorCode (a str enum)
+            if _AzureClientAuthError is not None and isinstance(error, _AzureClientAuthError) and status is None:
+                code = type(error).__name__
+        else:
+            return None
+        if status in (401, 403) or (status is None and code):
+            kind = "auth-refused"
+        elif status == 404:
+            kind = "path-not-found" if code in ("PathNotFound", "BlobNotFound") else "file-system-not-found"
+        else:
+            return None
+        info = _source_info(kind, p)
+        info["status"] = status
+        info["code"] = str(code)
+        return StoreProblem(info)
+
+    if network:
+        info = _target_info("unreachable", side, p, bucket)
+        info["network"] = network
+        return StoreProblem(info)
+    if isinstance(error, oci.exceptions.ServiceError):
+        status = error.status
+        code = error.code or ""
+        if status in (401, 403):
+            kind = "auth-refused"
+        elif status == 404:
+            kind = "namespace-not-found" if code == "NamespaceNotFound" else "bucket-not-found"
+        else:
+            return None
+        info = _target_info(kind, side, p, bucket)
+        info["status"] = status
+        info["code"] = str(code)
+        return StoreProblem(info)
+    if _OCI_AUTH_ERRORS and isinstance(error, _OCI_AUTH_ERRORS):
+        info = _target_info("auth-refused", side, p, bucket)
+        info["code"] = type(error).__name__
+        return StoreProblem(info)
+    return None
+
+
+def _attempt(fn, what, ctx):
+    options = dict(getattr(ctx, "retry_options", None) or {})
+    options["max_attempts"] = min(int(options.get("max_attempts") or _PREFLIGHT_ATTEMPTS), _PREFLIGHT_ATTEMPTS)
+    return call_with_retry(fn, what=what, **options)  # noqa: F821 - runtime-retry.py
+
+
+def preflight_stores(ctx, p, location):
+    """Checks both stores before anything is written; returns None, or raises StoreProblem (one line, exit 2).
+    Each request is retried at most 3 times (a throttle or a dropped connection passes; a 404 or 401 is final).
+
+    1. OCI: GetBucket of the target bucket in ctx.namespace (a wrong namespace: namespace-not-found; no bucket:
+       bucket-not-found; 401/403: auth-refused; no connection: unreachable). The namespace itself was looked up by
+       make_copy_context (wrap that call too, see store_problem_from_error).
+    2. The log's bucket when the log is an object (location has "bucket") in another bucket: GetBucket, side "log".
+    3. ADLS: one List Paths page (1 entry, not recursive) of the source path (the file system root when the path is
+       empty), the call `lake2oci plan`'s lister makes: no file system: file-system-not-found; no such directory:
+       path-not-found (naming it); 401/403: auth-refused; no connection: unreachable.
+
+    Wiring in main.py (run_job): right after `location = log_location(p, ctx.namespace)` and before _list_sides,
+    `preflight_stores(ctx, p, location)`; and in main(), before the JobError clause:
+        except StoreProblem as problem:
+            print(redact_secrets(str(problem)), file=sys.stderr)   # the line already starts with "lake2oci: "
+            if "--debug" in argv: traceback.print_exc()            # (or p["debug"] when run_job keeps p)
+            return 2
+    """
+    client = ctx.target
+    bucket = ctx.bucket
+    try:
+        _attempt(lambda: client.get_bucket(ctx.namespace, bucket), f"get_bucket {bucket}", ctx)
+    except Exception as error:  # noqa: BLE001 - classified, re-raised when no store problem
+        problem = store_problem_from_error(error, "target", p, bucket=bucket)
+        if problem is not None:
+            raise problem from error
+        raise
+    log_bucket = (location or {}).get("bucket")
+    if log_bucket and log_bucket != bucket:
+        namespace = location.get("namespace") or ctx.namespace
+        try:
+            _attempt(lambda: client.get_bucket(namespace, log_bucket), f"get_bucket {log_bucket}", ctx)
+        except Exception as error:  # noqa: BLE001
+            problem = store_problem_from_error(error, "log", p, bucket=log_bucket)
+            if problem is not None:
+                raise problem from error
+            raise
+    path = p.get("source-path") or None
+
+    def first_page():
+        pages = ctx.source.get_paths(path=path, recursive=False, max_results=1).by_page()
+        return next(iter(pages), None)
+
+    try:
+        _attempt(first_page, f"list_paths {path or '/'}", ctx)
+    except Exception as error:  # noqa: BLE001
+        problem = store_problem_from_error(error, "source", p)
+        if problem is not None:
+            raise problem from error
+        raise
 
 
 # ---- codegen/python/runtime-retry.py -----------------------------------------------------------------------
@@ -4175,6 +5921,8 @@ def describe_error(error):
         code = getattr(error, "error_code", None) or getattr(error, "reason", None) or ""
         first = str(getattr(error, "message", "") or "").strip().split("\n")[0]
         text = f"Azure {error.status_code} {code}: {first}"
+    elif isinstance(error, SourceChanged):
+        text = str(error)  # already in the words the log shows (runtime-adls.py)
     else:
         text = f"{type(error).__name__}: {error}"
     text = " ".join(text.split())
@@ -4355,11 +6103,331 @@ def resolve_secret(ref, field, *, config_dir=None, oci_signer_factory=None, envi
         f"{field}: not a secret reference; write env:NAME, file:PATH or vault:OCID (the value is not shown)")
 
 
+# ---- codegen/python/runtime-state.py -----------------------------------------------------------------------
+# The equality state (contract C2): what lake2oci knows about the objects it wrote that an object listing does not
+# say — for each object, the source version and source MD5 it was copied from. Kept beside the migration log, one per
+# target namespace + bucket + prefix, at the name the translated core's state_name gives (src/core/equality-state.ts):
+# a local file (0600, written atomically) beside a local log, an object (one put) beside a log object.
+#
+# JSON lines: line 1 {"kind":"lake2oci-state","version":1,"namespace","bucket","prefix","runId"}; then one line per
+# object sorted by name (compare_names order): {"name","size","md5","sourceVersion","sourceMd5"}, md5 being the object's
+# md5 as OCI lists it after the copy ("<base64>-<n>" for multipart uploads).
+#
+# The driver reads it in bulk before judging (read_equality_state); when it is missing while the target has objects in
+# scope, the caller prints missing_state_warning(...) and rebuild_equality_state HEADs the same-size candidates
+# (state_candidates) for their opc-meta-lake2oci-source-etag / -md5. targets_with_state applies the records to the
+# listing (the translated apply_state decides whether a record still describes the object), and write_equality_state
+# writes the state updated with the run's outcomes as the run finishes.
+#
+# Uses the translated core (globals of dist/app.py): state_name, apply_state, compare_names, normalize_target_prefix,
+# target_name_for, STATE_KIND, STATE_VERSION.
+
+
+STATE_HEAD_CONCURRENCY = 16
+_STATE_SOURCE_ETAG_META = "lake2oci-source-etag"
+_STATE_SOURCE_MD5_META = "lake2oci-source-md5"
+
+
+class StateError(Exception):
+    """An equality state that cannot be used (not JSON lines, another kind or version, another target)."""
+
+
+def _state_is_oci(location):
+    return "object" in location
+
+
+def equality_state_location(location, namespace, bucket, prefix):
+    """Where the state of target namespace/bucket/prefix lives for a log `location` ({"path"} or
+    {"namespace","bucket","object"}): {"path": P} or {"namespace","bucket","object"} (the log's bucket)."""
+    if _state_is_oci(location):
+        name = state_name(location["object"], namespace, bucket, prefix)  # noqa: F821 - the translated core
+        return {"namespace": location["namespace"], "bucket": location["bucket"], "object": name}
+    return {"path": state_name(location["path"], namespace, bucket, prefix)}  # noqa: F821 - the translated core
+
+
+def describe_state_location(state_location):
+    if _state_is_oci(state_location):
+        return f"oci://{state_location['bucket']}@{state_location['namespace']}/{state_location['object']}"
+    return state_location["path"]
+
+
+def missing_state_warning(where):
+    """The one warning line (C2) for a missing state while the target has objects in scope."""
+    return (f"lake2oci: no equality state at {where}; rebuilding it from the objects' metadata "
+            "(one HEAD request per same-size object)")
+
+
+def parse_equality_state(text, where, namespace, bucket, prefix):
+    """{name: record} from the state's text; StateError when it is not a state of this target."""
+    lines = text.splitlines()
+    if not lines:
+        raise StateError(f"{where} is empty")
+    try:
+        header = json.loads(lines[0])
+    except ValueError as error:
+        raise StateError(f"{where} line 1 is not JSON: {error}") from None
+    kind = STATE_KIND  # noqa: F821 - the translated core
+    version = STATE_VERSION  # noqa: F821 - the translated core
+    if not isinstance(header, dict) or header.get("kind") != kind or header.get("version") != version:
+        raise StateError(f"{where} is not a lake2oci equality state (kind {kind}, version {version})")
+    for field, want in (("namespace", namespace), ("bucket", bucket), ("prefix", prefix)):
+        if header.get(field) != want:
+            raise StateError(f"{where} is the state of {field} {header.get(field)!r}, not {want!r}")
+    records = {}
+    for number, line in enumerate(lines[1:], start=2):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError as error:
+            raise StateError(f"{where} line {number} is not JSON: {error}") from None
+        if (not isinstance(record, dict) or not isinstance(record.get("name"), str)
+                or not isinstance(record.get("size"), int) or not isinstance(record.get("md5"), str)):
+            raise StateError(f"{where} line {number} is not a state record")
+        records[record["name"]] = {
+            "name": record["name"],
+            "size": record["size"],
+            "md5": record["md5"],
+            "sourceVersion": record.get("sourceVersion"),
+            "sourceMd5": record.get("sourceMd5"),
+        }
+    return records
+
+
+def _state_client(ctx):
+    return ctx.target
+
+
+def read_equality_state(ctx, location, namespace, bucket, prefix):
+    """The state of target namespace/bucket/prefix (prefix: the normalised target prefix) beside the log at
+    `location`, as {object name: record}, or None when there is none. A state that cannot be used is reported on
+    stderr (one line) and counts as missing (the caller rebuilds it)."""
+    where_location = equality_state_location(location, namespace, bucket, prefix)
+    where = describe_state_location(where_location)
+    if _state_is_oci(where_location):
+        options = dict(getattr(ctx, "retry_options", None) or {})
+        client = _state_client(ctx)
+
+        def fetch():
+            return client.get_object(where_location["namespace"], where_location["bucket"], where_location["object"])
+
+        try:
+            response, _ = call_with_retry(fetch, what=f"get_object {where_location['object']}", **options)  # noqa: F821
+        except oci.exceptions.ServiceError as error:
+            if error.status == 404:
+                return None
+            raise
+        text = response.data.content.decode("utf-8", errors="replace")
+    else:
+        try:
+            with open(where_location["path"], encoding="utf-8") as handle:
+                text = handle.read()
+        except FileNotFoundError:
+            return None
+    try:
+        return parse_equality_state(text, where, namespace, bucket, prefix)
+    except StateError as error:
+        print(f"lake2oci: ignoring the equality state: {error}", file=sys.stderr, flush=True)
+        return None
+
+
+def state_candidates(sources, targets, target_prefix):
+    """The listed target objects worth a HEAD request when the state is missing: those a selected source file maps
+    to with the same size (everything else is decided by size alone, or has no object). `sources` are SourceEntry
+    dicts, `targets` TargetEntry dicts; target_prefix as configured (normalised here)."""
+    prefix = normalize_target_prefix(target_prefix or "")  # noqa: F821 - the translated core
+    sizes = {}
+    for source in sources:
+        if source.get("isDirectory"):
+            continue
+        sizes[target_name_for(prefix, source["name"])] = source.get("size")  # noqa: F821 - the translated core
+    return [t for t in targets if t["name"] in sizes and sizes[t["name"]] == t.get("size")]
+
+
+def rebuild_equality_state(ctx, candidates, concurrency=STATE_HEAD_CONCURRENCY):
+    """{name: record} from one HEAD request per candidate (at most `concurrency` at once): the source version and MD5
+    the job wrote on the object (opc-meta-lake2oci-source-etag / -md5), for objects that still list the md5 and size
+    they were listed with and carry at least one of them. The caller prints missing_state_warning first."""
+    candidates = list(candidates)
+    options = dict(getattr(ctx, "retry_options", None) or {})
+
+    def head(target):
+        info = head_target(ctx.target, ctx.namespace, ctx.bucket, target["name"], options)  # noqa: F821
+        if info is None:
+            return None
+        listed = target.get("md5") or ""
+        if not listed or info.get("md5") != listed or (info.get("size") is not None and info["size"] != target["size"]):
+            return None
+        metadata = info.get("metadata") or {}
+        version = metadata.get(_STATE_SOURCE_ETAG_META) or None
+        source_md5 = metadata.get(_STATE_SOURCE_MD5_META) or None
+        if version is None and source_md5 is None:
+            return None
+        return {"name": target["name"], "size": target["size"], "md5": listed, "sourceVersion": version,
+                "sourceMd5": source_md5}
+
+    records = {}
+    if not candidates:
+        return records
+    workers = max(1, min(int(concurrency), len(candidates)))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lake2oci-state") as pool:
+        for record in pool.map(head, candidates):
+            if record is not None:
+                records[record["name"]] = record
+    return records
+
+
+def targets_with_state(targets, state):
+    """The target listing with each object's record applied (the translated apply_state decides whether it still
+    describes the object); the listing as given when there is no state."""
+    if not state:
+        return list(targets)
+    return [apply_state(t, state.get(t["name"])) for t in targets]  # noqa: F821 - the translated core
+
+
+def prepare_equality_state(ctx, location, namespace, bucket, prefix, sources, targets, *, target_prefix=None,
+                           warn=None):
+    """Everything the driver does with the state before judging, in one call: read it; when it is missing and the
+    target lists objects, print the warning line (`warn`, default stderr) and rebuild it from the same-size
+    candidates' metadata. Returns (targets with the state applied, the state: {name: record}, to pass to
+    write_equality_state as `previous` when the run ends). `prefix` is the normalised target prefix (the state's
+    key); `target_prefix` the configured one (default `prefix`), for mapping source names."""
+    targets = list(targets)
+    state = read_equality_state(ctx, location, namespace, bucket, prefix)
+    if state is None:
+        state = {}
+        if targets:
+            where = describe_state_location(equality_state_location(location, namespace, bucket, prefix))
+            line = missing_state_warning(where)
+            if warn is None:
+                print(line, file=sys.stderr, flush=True)
+            else:
+                warn(line)
+            candidates = state_candidates(sources, targets, prefix if target_prefix is None else target_prefix)
+            state = rebuild_equality_state(ctx, candidates)
+    return targets_with_state(targets, state), state
+
+
+def _record_value(record, key):
+    value = record.get(key)
+    return value if value not in ("", None) else None
+
+
+def updated_state_records(entries, records, previous):
+    """The state's records after a run, sorted by name: every object the plan listed (entries' targetName with a
+    targetSize) or this run copied. copied -> a new record from the copy (the object's md5 as OCI answered it, the
+    source version and MD5 copied); skipped as equal on md5, version or content -> the listed object with the
+    current source version and MD5; equal on size alone, kept, planned, not run -> the previous record while it still
+    applies; failed or deleted -> dropped; names no longer listed -> dropped."""
+    previous = previous or {}
+    by_name = {}
+    for record in records or []:
+        name = record.get("targe_name")
+        if name is not None:
+            by_name.setdefault(name, []).append(record)
+    out = {}
+    for entry in entries or []:
+        name = entry.get("targetName")
+        if name is None or name in out:
+            continue
+        own = by_name.get(name, [])
+        if any(r.get("outcome") in ("failed", "deleted") for r in own):
+            out[name] = None
+            continue
+        copied = [r for r in own if r.get("outcome") == "copied"]
+        if copied:
+            r = copied[-1]
+            if r.get("target_md5") and r.get("targe_size") is not None:
+                out[name] = {"name": name, "size": r["targe_size"], "md5": r["target_md5"],
+                             "sourceVersion": _record_value(r, "source_version"),
+                             "sourceMd5": _record_value(r, "source_md5")}
+            else:
+                out[name] = None
+            continue
+        listed_size = entry.get("targetSize")
+        listed_md5 = entry.get("targetMd5") or ""
+        if listed_size is None:
+            out[name] = None
+            continue
+        old = previous.get(name)
+        applies = old is not None and old.get("size") == listed_size and listed_md5 and old.get("md5") == listed_md5
+        equal = [r for r in own if r.get("outcome") == "skipped" and r.get("status") == "equal"
+                 and r.get("evidence") in ("md5", "version", "content")]
+        if equal and listed_md5:
+            r = equal[-1]
+            version = _record_value(r, "source_version")
+            source_md5 = _record_value(r, "source_md5")
+            if applies:
+                version = version or old.get("sourceVersion")
+                source_md5 = source_md5 or old.get("sourceMd5")
+            out[name] = {"name": name, "size": listed_size, "md5": listed_md5, "sourceVersion": version,
+                         "sourceMd5": source_md5}
+            continue
+        out[name] = dict(old) if applies else None
+    # Objects this run copied that the plan did not list (new names) are in the entries too (targetName); nothing else.
+    kept = [r for r in out.values() if r is not None]
+    return sorted(kept, key=functools.cmp_to_key(lambda a, b: compare_names(a["name"], b["name"])))  # noqa: F821
+
+
+def format_equality_state(namespace, bucket, prefix, run_id, records):
+    """The state's text: the header line, then one line per record (in the order given)."""
+    header = {"kind": STATE_KIND, "version": STATE_VERSION, "namespace": namespace,  # noqa: F821
+              "bucket": bucket, "prefix": prefix, "runId": run_id}
+    lines = [json.dumps(header, ensure_ascii=False, separators=(",", ":"))]
+    for r in records:
+        lines.append(json.dumps({"name": r["name"], "size": r["size"], "md5": r["md5"],
+                                 "sourceVersion": r.get("sourceVersion"), "sourceMd5": r.get("sourceMd5")},
+                                ensure_ascii=False, separators=(",", ":")))
+    return "\n".join(lines) + "\n"
+
+
+def _write_state_file(path, text):
+    """Writes text to path atomically (a 0600 temp file beside it, fsync, rename)."""
+    directory = os.path.dirname(path) or "."
+    os.makedirs(directory, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=".lake2oci-state-", suffix=".tmp", dir=directory)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        if os.path.exists(temp):
+            os.remove(temp)
+        raise
+
+
+def write_equality_state(ctx, location, namespace, bucket, prefix, run_id, entries, records, previous):
+    """Writes the state of target namespace/bucket/prefix beside the log at `location`, updated with this run
+    (updated_state_records: the plan's entries, the run's log records, the state read or rebuilt before the run).
+    Locally: temp file + rename, 0600; an object: one put. Returns {"where", "records"}."""
+    state_location = equality_state_location(location, namespace, bucket, prefix)
+    kept = updated_state_records(entries, records, previous)
+    text = format_equality_state(namespace, bucket, prefix, run_id, kept)
+    if _state_is_oci(state_location):
+        body = text.encode("utf-8")
+        options = dict(getattr(ctx, "retry_options", None) or {})
+        client = _state_client(ctx)
+
+        def put():
+            return client.put_object(state_location["namespace"], state_location["bucket"], state_location["object"],
+                                     body, content_length=len(body), content_type="application/x-ndjson")
+
+        call_with_retry(put, what=f"put_object {state_location['object']}", **options)  # noqa: F821
+    else:
+        _write_state_file(state_location["path"], text)
+    return {"where": describe_state_location(state_location), "records": len(kept)}
+
+
 # ---- codegen/python/main.py --------------------------------------------------------------------------------
-# The Spark job's driver and entry point: read the parameters, list both stores, diff them with the translated core,
-# partition the copy into Spark tasks with the translated core, run the tasks (one Spark partition each), commit the
-# multipart uploads spread over tasks, merge the task logs into the migration log, print the summary. Exit status:
-# 0 all done, 1 some file failed or the plan is invalid (nothing written then), 2 bad parameters.
+# The Spark job's driver and entry point, in named steps (run_job): read the parameters; take the lease beside the
+# log; list both stores and diff them with the translated core (or read a plan given with --plan); write the plan
+# beside the run log; partition the copy into Spark tasks with the translated core and run them (one Spark partition
+# each); commit the multipart uploads spread over tasks; write this run's log from its task logs; print the summary.
+# Exit status: 0 all done, 1 some file failed or the plan is invalid (nothing written then), 2 bad parameters, a store
+# problem, the lease held by another run, or a plan that does not fit this run.
 
 
 class JobError(Exception):
@@ -4450,6 +6518,8 @@ def check_params(p):
             problems.append(f"--{name} must be at least 1")
     if int(p.get("tasks") or 0) < 0:
         problems.append("--tasks must be 0 (automatic) or more")
+    if int(p.get("lease-seconds") or 0) < 8:
+        problems.append("--lease-seconds must be at least 8 (the lease is renewed every quarter of it)")
     return problems
 
 
@@ -4498,7 +6568,99 @@ def _say(message):
     print(f"lake2oci: {message}", flush=True)
 
 
-def _list_sides(ctx, p):
+class Run:
+    """What the steps of one run share: the parameters, the run id, the copy context, where the log goes, the lease,
+    the plan's options and meta, and what the copy gave (records). The driver holds this; tasks get `params`."""
+
+    def __init__(self, p, job_file, run_date, params):
+        self.p = p
+        self.job_file = job_file
+        self.run_date = run_date
+        self.run_id = params["run"]["run_id"]
+        self.params = params
+        self.ctx = None
+        self.location = None
+        self.lease = None
+        self.prefix = normalize_target_prefix(p.get("target-prefix") or "")
+        self.options = {"targetPrefix": self.prefix, "include": list(p["include"]), "exclude": list(p["exclude"]),
+                        "compare": p["compare"], "mirror": bool(p["mirror"]), "maxDeletions": int(p["max-deletions"]),
+                        "strictNames": bool(p.get("strict-names"))}
+        self.records = []
+        self.state = {}
+        self.started = None
+
+    @property
+    def where(self):
+        return describe_location(self.location)
+
+    def meta(self):
+        """The plan header's meta for this run (contract C3), prefixes and paths as the plan check compares them."""
+        return {"source": {"type": "adls", "account": self.p["source-account"],
+                           "fileSystem": self.p["source-file-system"],
+                           "path": _plain_path(self.p.get("source-path"))},
+                "target": {"namespace": self.ctx.namespace, "bucket": self.ctx.bucket, "prefix": self.prefix},
+                "runId": self.run_id, "createdBy": "app.py"}
+
+
+def _plain_path(path):
+    return str(path or "").strip("/")
+
+
+# ---- step 1: parameters ----
+
+def read_parameters(argv):
+    """The run's parameters (job file, then arguments), checked; a Run without its context yet."""
+    defaults, job_file, argv = job_defaults(argv)
+    descriptions = {p["name"]: p["description"] for p in JOB_PARAMETERS}
+    p = parse_params(argv, defaults, descriptions=descriptions, prog="app.py")
+    problems = check_params(p)
+    if problems:
+        raise JobError("bad parameters:\n  " + "\n  ".join(problems))
+    run_date = _now()
+    run_id = make_run_id(run_date)
+    return Run(p, job_file, run_date, copy_params(p, run_id, run_date))
+
+
+def open_context(run):
+    try:
+        run.ctx = make_copy_context(run.params)
+    except Exception as error:  # noqa: BLE001 - a store problem becomes one line; anything else goes on
+        problem = store_problem_from_error(error, "target", run.p)
+        if problem is not None:
+            raise problem from error
+        raise
+    run.location = log_location(run.p, run.ctx.namespace)
+    p = run.p
+    _say(f"run {run.run_id}{' (dry run: nothing is written to the target)' if p['dry-run'] else ''}"
+         f"{f', job file {run.job_file}' if run.job_file else ''}")
+
+
+# ---- step 2: the lease ----
+
+def take_lease(run):
+    """Takes the lease beside the log (LeaseHeld -> one line, exit 2) and keeps it renewed."""
+    ctx = run.ctx
+    target = {"namespace": ctx.namespace, "bucket": ctx.bucket, "prefix": run.prefix}
+    client = ctx.target if "object" in run.location else None
+    run.lease = Lease(run.location, run.run_id, target, seconds=int(run.p["lease-seconds"]), client=client,
+                      retry_options=ctx.retry_options)
+    run.lease.acquire(break_lease=bool(run.p["break-lease"]))
+    run.lease.start_renewing()
+
+
+def fold_earlier_runs(run):
+    """Holding the lease, folds the task logs a crashed earlier run left into that run's own log (no other run is
+    writing any now)."""
+    ctx = run.ctx
+    client = ctx.target if "object" in run.location else None
+    for folded in fold_crashed_runs(run.location, run.run_id, client=client, retry_options=ctx.retry_options):
+        _say(f"run {folded['runs'][0]} ended before writing its log: its {folded['records']} records are now in "
+             f"{folded['run_log']}")
+
+
+# ---- step 3: the plan (listed here, or read from --plan) ----
+
+def _list_sides(ctx, p, prefix):
     """The source and target listings as the core's entries, with progress every 10 s."""
     started = time.monotonic()
     last = [started]
@@ -4511,34 +6673,140 @@ def _list_sides(ctx, p):
             _say(f"listing {what}: {count:,} entries{' (done)' if done else ''}, {rate:,.0f}/s")
 
     sources = []
-    for e in list_source(ctx.source, p.get("source-path") or None, retry_options=ctx.retry_options):
-        sources.append({"name": e["name"], "size": int(e["size"] or 0), "md5": e.get("md5"),
-                        "isDirectory": bool(e["is_directory"]), "etag": e.get("etag")})
-        if len(sources) % 5000 == 0:
-            progress("source", len(sources))
+    try:
+        for e in list_source(ctx.source, p.get("source-path") or None, retry_options=ctx.retry_options):
+            sources.append({"name": e["name"], "size": int(e["size"] or 0), "md5": e.get("md5"),
+                            "isDirectory": bool(e["is_directory"]), "etag": e.get("etag"), "version": e.get("etag")})
+            if len(sources) % 5000 == 0:
+                progress("source", len(sources))
+    except Exception as error:  # noqa: BLE001
+        problem = store_problem_from_error(error, "source", p)
+        if problem is not None:
+            raise problem from error
+        raise
     progress("source", len(sources), True)
-    prefix = normalize_target_prefix(p.get("target-prefix") or "")
     targets = []
-    for o in list_target(ctx.target, ctx.namespace, ctx.bucket, prefix or None, retry_options=ctx.retry_options):
-        targets.append({"name": o["name"], "size": int(o["size"] or 0), "md5": o.get("md5")})
-        if len(targets) % 1000 == 0:
-            progress("target", len(targets))
+    try:
+        for o in list_target(ctx.target, ctx.namespace, ctx.bucket, prefix or None, retry_options=ctx.retry_options):
+            targets.append({"name": o["name"], "size": int(o["size"] or 0), "md5": o.get("md5")})
+            if len(targets) % 1000 == 0:
+                progress("target", len(targets))
+    except Exception as error:  # noqa: BLE001
+        problem = store_problem_from_error(error, "target", p)
+        if problem is not None:
+            raise problem from error
+        raise
     progress("target", len(targets), True)
-    return sources, targets, prefix
+    return sources, targets
 
 
-def _entry_for_runtime(entry, etags):
-    """A plan entry as the copy runtime takes it (the core's camelCase dict plus the source etag listed)."""
+def _with_version(entry, version):
+    """The plan entry with `sourceVersion` (in its place after sourceMd5, contract C1) when it has none yet."""
+    if not version or entry.get("sourceVersion"):
+        return entry
+    out = {}
+    for key, value in entry.items():
+        if key == "targetName" and "sourceVersion" not in out:
+            out["sourceVersion"] = version
+        out[key] = value
+    out.setdefault("sourceVersion", version)
+    return out
+
+
+def make_plan(run):
+    """Lists both sides and diffs them with the translated core: (entries, errors, summary)."""
+    ctx = run.ctx
+    sources, targets = _list_sides(ctx, run.p, run.prefix)
+    # The equality state kept beside the log (rebuilt from the objects' metadata when missing) gives each object the
+    # source version and MD5 it was copied from: the evidence of `equal` when the listing has no MD5.
+    targets, run.state = prepare_equality_state(ctx, run.location, ctx.namespace, ctx.bucket, run.prefix, sources,
+                                                targets, warn=_say)
+    plan = diff_listings(sources, targets, run.options)
+    versions = {s["name"]: s["etag"] for s in sources if s.get("etag")}
+    entries = [_with_version(e, versions.get(e.get("sourceName"))) for e in plan["entries"]]
+    return entries, plan["errors"], plan["summary"]
+
+
+def _comparable_options(options):
+    """Plan options as the check compares them: an include of everything (["**"], the config's default) is the
+    same as none ([], the job's default)."""
+    out = dict(options)
+    if list(out.get("include") or []) == ["**"]:
+        out["include"] = []
+    return out
+
+
+def _normalised_header(header):
+    """The plan header with its prefixes and source path written as this run writes them."""
+    meta = json.loads(json.dumps(header.get("meta") or {}))
+    if isinstance(meta.get("source"), dict):
+        meta["source"]["path"] = _plain_path(meta["source"].get("path"))
+    if isinstance(meta.get("target"), dict):
+        meta["target"]["prefix"] = normalize_target_prefix(meta["target"].get("prefix") or "")
+    options = _comparable_options(header.get("options") or {})
+    if "targetPrefix" in options:
+        options["targetPrefix"] = normalize_target_prefix(options["targetPrefix"] or "")
+    return dict(header, meta=meta, options=options)
+
+
+def load_plan(run):
+    """Reads the plan given with --plan, checks its header against this run (PlanMismatch / PlanFileError -> one
+    line, exit 2) and returns (entries, errors, summary). The source is not listed."""
+    where = parse_plan_location(run.p["plan"])
+    client = run.ctx.target if "object" in where else None
+    with read_plan(where, client=client, retry_options=run.ctx.retry_options) as plan:
+        check_plan(_normalised_header(plan.header), run.meta(), _comparable_options(run.options), plan.where)
+        entries, errors = plan.entries()
+        _say(f"applying plan {plan.where} ({len(entries):,} entries, made by "
+             f"{(plan.header.get('meta') or {}).get('createdBy') or 'an unknown writer'}); the source is not listed")
+        unversioned = sum(1 for e in entries if e.get("action") == "copy" and not _entry_version(e))
+        if unversioned:
+            _say(f"{unversioned:,} entries of the plan carry no source version: each is checked against its planned "
+                 "size before it is copied (a same-size change since planning cannot be told); plan again with this "
+                 "lake2oci to have versions")
+        # The state is carried forward (not rebuilt: the plan's verdicts were made already).
+        run.state = read_equality_state(run.ctx, run.location, run.ctx.namespace, run.ctx.bucket, run.prefix) or {}
+        return entries, errors, plan.header["summary"]
+
+
+def _entry_version(entry):
+    """The version of the source file the plan saw: its sourceVersion, or the sourceEtag older job plans carry."""
+    return entry.get("sourceVersion") or entry.get("sourceEtag") or None
+
+
+def write_plan_file(run, entries, errors, summary):
+    """The job's plan, beside its run log, in the format of `lake2oci plan` (contract C3)."""
+    where = plan_location_for_log(run_log_location(run.location, run.run_id))
+    client = run.ctx.target if "object" in where else None
+    written = write_plan(where, entries, errors, summary, run.options, run.meta(), client=client,
+                         retry_options=run.ctx.retry_options)
+    _say(f"plan: {written}")
+
+
+def report_invalid_plan(errors):
+    for error in errors[:50]:
+        print(f"plan error ({error['kind']}): {error['message']}", file=sys.stderr)
+    if len(errors) > 50:
+        print(f"... and {len(errors) - 50} more plan errors", file=sys.stderr)
+    _say("the plan is invalid: nothing was written")
+
+
+# ---- step 4: copy (driver + Spark tasks) and commit ----
+
+def _entry_for_runtime(entry):
+    """A plan entry as the copy runtime takes it: the core's camelCase dict, with the version the plan saw as the
+    `sourceEtag` every read is conditional on (If-Match)."""
     e = dict(entry)
-    etag = etags.get(entry.get("sourceName"))
-    if etag:
-        e["sourceEtag"] = etag
+    version = _entry_version(entry)
+    if version:
+        e["sourceEtag"] = version
     return e
 
 
 def _abort_stale_uploads(ctx, names):
-    """Aborts multipart uploads left open (e.g. by a killed run) on objects this plan writes: nothing half-written
-    stays behind, and a stale upload cannot be committed over a newer copy later."""
+    """Aborts multipart uploads left open on objects this plan writes. Called only while this run holds the lease, so
+    no live run owns them: they were left by a run that crashed (nothing half-written stays behind, and a stale
+    upload cannot be committed over a newer copy later)."""
     aborted = 0
     page = None
     while True:
@@ -4557,6 +6825,33 @@ def _abort_stale_uploads(ctx, names):
             return aborted
 
 
+def _complete_record(record, entry):
+    """Adds what the plan entry knows to a copy record: the verdict's evidence and the source version."""
+    if record.get("evidence") is None and entry.get("evidence") is not None:
+        record["evidence"] = entry["evidence"]
+    if record.get("source_version") is None and _entry_version(entry):
+        record["source_version"] = _entry_version(entry)
+    return record
+
+
+def _unversioned_check(ctx, entry):
+    """For a plan entry without a source version: None when the file still has its planned size (its version is
+    then pinned for the copy), else the error saying it changed or is gone."""
+    name = entry["sourceName"]
+    try:
+        props = source_properties(ctx.source, name, ctx.retry_options)
+    except Exception as error:  # noqa: BLE001 - a vanished file is reported in the log's words
+        changed = source_changed_error(name, None, error)
+        if changed is None:
+            raise
+        return str(changed)
+    if props["size"] != int(entry["sourceSize"] or 0):
+        return (f"source {name} changed since it was planned ({entry['sourceSize']} bytes then, {props['size']} now); "
+                "plan again")
+    entry["sourceEtag"] = props["etag"]
+    return None
+
+
 def _run_task(payload, location):
     """One Spark task: copy its whole files (thread pool) and upload its part ranges, logging each file as it
     finishes. Returns the task's records and, per part range, the parts uploaded or the error."""
@@ -4571,8 +6866,24 @@ def _run_task(payload, location):
     except ImportError:
         pass
     ranges = []
+    records = []
+    by_target = {e["targetName"]: e for e in payload["whole"]}
     with TaskLog(location, ctx.run_id, task_id, client=ctx.target) as log:
-        records = copy_files(ctx, payload["whole"], on_record=log.append)
+        def on_record(record):
+            log.append(_complete_record(record, by_target.get(record.get("targe_name")) or {}))
+
+        whole = []
+        for entry in payload["whole"]:
+            problem = None
+            if entry.get("action") == "copy" and not _entry_version(entry) and not ctx.dry_run:
+                problem = _unversioned_check(ctx, entry)
+            if problem is None:
+                whole.append(entry)
+                continue
+            record = _complete_record(_record(ctx, entry, "failed", error=problem, start=_now()), entry)
+            log.append(record)
+            records.append(record)
+        records.extend(copy_files(ctx, whole, on_record=on_record))
         for r in payload["ranges"]:
             tally = AttemptTally()
             try:
@@ -4594,37 +6905,92 @@ def _spark():
     return spark
 
 
-def run_job(argv):
-    defaults, job_file, argv = job_defaults(argv)
-    descriptions = {p["name"]: p["description"] for p in JOB_PARAMETERS}
-    p = parse_params(argv, defaults, descriptions=descriptions, prog="app.py")
-    problems = check_params(p)
-    if problems:
-        raise JobError("bad parameters:\n  " + "\n  ".join(problems))
-    run_date = _now()
-    run_id = make_run_id(run_date)
-    params = copy_params(p, run_id, run_date)
-    _say(f"run {run_id}{' (dry run: nothing is written to the target)' if p['dry-run'] else ''}"
-         f"{f', job file {job_file}' if job_file else ''}")
-    ctx = make_copy_context(params)
-    location = log_location(p, ctx.namespace)
-    where = location.get("path") or f"oci://{location['bucket']}@{location['namespace']}/{location['object']}"
+class DriverLog:
+    """The driver's own records: kept for the summary and appended to its task log as they come."""
 
-    sources, targets, prefix = _list_sides(ctx, p)
-    options = {"targetPrefix": prefix, "include": list(p["include"]), "exclude": list(p["exclude"]),
-               "compare": p["compare"], "mirror": bool(p["mirror"]), "maxDeletions": int(p["max-deletions"])}
-    plan = diff_listings(sources, targets, options)
-    print(format_summary_table(plan["summary"]), flush=True)
-    if plan["errors"]:
-        for error in plan["errors"][:50]:
-            print(f"plan error ({error['kind']}): {error['message']}", file=sys.stderr)
-        if len(plan["errors"]) > 50:
-            print(f"... and {len(plan['errors']) - 50} more plan errors", file=sys.stderr)
-        _say("the plan is invalid: nothing was written")
-        return 1
+    def __init__(self, run, log):
+        self.run = run
+        self.log = log
 
-    etags = {s["name"]: s["etag"] for s in sources if s.get("etag")}
-    entries = [_entry_for_runtime(e, etags) for e in plan["entries"]]
+    def add(self, entry, outcome, **kwargs):
+        record = _complete_record(_record(self.run.ctx, entry, outcome, **kwargs), entry)
+        self.add_record(record)
+
+    def add_record(self, record):
+        self.run.records.append(record)
+        self.log.append(record)
+
+
+def _start_uploads(run, parts, by_target, driver):
+    """Creates the multipart uploads the partitioning asks for; a file whose upload cannot start fails alone."""
+    uploads = {}
+    for u in parts["uploads"]:
+        entry = by_target[u["targetName"]]
+        if run.ctx.dry_run:
+            driver.add(entry, "planned", start=_now())
+            continue
+        try:
+            upload_id = start_multipart(run.ctx, entry, u["partSize"])
+            uploads[u["targetName"]] = {"upload_id": upload_id, "started": _now(), "clock": time.monotonic()}
+        except Exception as error:  # noqa: BLE001 - the file fails, the others go on
+            message = str(source_changed_error(entry["sourceName"], _entry_version(entry), error) or "") \
+                or describe_error(error)
+            driver.add(entry, "failed", error=message, start=_now())
+    return uploads
+
+
+def _task_payloads(run, parts, by_target, uploads):
+    payloads = []
+    for t in parts["tasks"]:
+        whole = []
+        ranges = []
+        for unit in t["units"]:
+            entry = by_target[unit["targetName"]]
+            if unit["kind"] == "whole":
+                whole.append(entry)
+            elif unit["targetName"] in uploads:
+                ranges.append({"entry": entry, "upload_id": uploads[unit["targetName"]]["upload_id"],
+                               "part_size": unit["partSize"], "first_part": unit["firstPart"],
+                               "last_part": unit["lastPart"], "length": unit["length"]})
+        if whole or ranges:
+            payloads.append({"index": t["index"], "copy_params": run.params, "whole": whole, "ranges": ranges})
+    return payloads
+
+
+def _commit_uploads(run, uploads, results, by_target, driver):
+    """Commits each multipart upload whose ranges all arrived; aborts the others (the file fails)."""
+    ctx = run.ctx
+    got = {}
+    for res in results:
+        for r in res["ranges"]:
+            got.setdefault(r["target_name"], []).append(r)
+    for name, up in uploads.items():
+        entry = by_target[name]
+        pieces = got.get(name, [])
+        failed = [r["error"] for r in pieces if r["error"]]
+        # 1 + every retry made for the file, in any task (each range's tally counts 1 + its retries).
+        attempts = 1 + sum(r["attempts"] - 1 for r in pieces)
+        try:
+            if failed:
+                raise RuntimeError(failed[0])
+            all_parts = [part for r in pieces for part in r["parts"]]
+            tally = AttemptTally()
+            result = commit_or_copy_again(ctx, entry, up["upload_id"], all_parts, tally=tally)
+            _say(f"committed {name}: {len(all_parts)} parts uploaded by "
+                 f"{len({r['task'] for r in pieces})} Spark task(s)")
+            driver.add(entry, "copied", result=result, start=up["started"], attempts=attempts + tally.retries,
+                       elapsed=time.monotonic() - up["clock"])
+        except Exception as error:  # noqa: BLE001 - the file fails, the others go on
+            abort_multipart(ctx, entry, up["upload_id"])
+            driver.add(entry, "failed", error=failed[0] if failed else describe_error(error), start=up["started"],
+                       attempts=attempts, elapsed=time.monotonic() - up["clock"])
+
+
+def copy_and_commit(run, entries):
+    """Carries out the plan: equal and deleted files on the driver, copies in Spark tasks (whole files, and part
+    ranges of multipart uploads that the driver starts and commits). Every record goes to this run's task logs."""
+    ctx = run.ctx
+    p = run.p
     spark = _spark()
     sc = spark.sparkContext
     tasks = int(p["tasks"]) or target_task_count(1, sc.defaultParallelism, DEFAULT_TASKS_PER_CORE)
@@ -4635,95 +7001,95 @@ def run_job(argv):
     if parts["errors"]:
         raise JobError("cannot partition the plan: " + "; ".join(parts["errors"]))
     by_target = {e["targetName"]: e for e in entries}
-    driver_records = []
-    done_at_start = _now()
-
-    with TaskLog(location, run_id, "driver", client=ctx.target) as driver_log:
-        # Files not copied: equal (skipped) and, with mirror, target-only objects deleted. Kept target-only objects
-        # have no source file, so no record (the log has one record per source file, as the original).
+    with TaskLog(run.location, run.run_id, "driver", client=ctx.target) as log:
+        driver = DriverLog(run, log)
+        # Done on the driver: equal files (skipped) and, with mirror, the target-only objects deleted. Files to hash
+        # (compare md5) and names that cannot become objects (logged failed with the reason) go to the tasks with the
+        # copies. Kept target-only objects have no source file, so no record (the log has one record per source
+        # file, as the original).
         rest = [e for e in entries if e["action"] in ("skip", "delete")]
-        for record in copy_files(ctx, rest, on_record=driver_log.append):
-            driver_records.append(record)
+        copy_files(ctx, rest, on_record=lambda record: driver.add_record(
+            _complete_record(record, by_target.get(record.get("targe_name")) or {})))
         copying = {e["targetName"] for e in entries if e["action"] == "copy"}
         if copying and not ctx.dry_run:
             aborted = _abort_stale_uploads(ctx, copying)
             if aborted:
                 _say(f"aborted {aborted} multipart upload(s) left open by an earlier run")
-        uploads = {}
-        for u in parts["uploads"]:
-            entry = by_target[u["targetName"]]
-            if ctx.dry_run:
-                continue
-            try:
-                upload_id = start_multipart(ctx, entry, u["partSize"])
-                uploads[u["targetName"]] = {"upload_id": upload_id, "started": _now(), "clock": time.monotonic()}
-            except Exception as error:  # noqa: BLE001 - the file fails, the others go on
-                rec = _record(ctx, entry, "failed", error=describe_error(error), start=_now())
-                driver_records.append(rec)
-                driver_log.append(rec)
-        payloads = []
-        for t in parts["tasks"]:
-            whole = []
-            ranges = []
-            for unit in t["units"]:
-                entry = by_target[unit["targetName"]]
-                if unit["kind"] == "whole":
-                    whole.append(entry)
-                elif unit["targetName"] in uploads:
-                    ranges.append({"entry": entry, "upload_id": uploads[unit["targetName"]]["upload_id"],
-                                   "part_size": unit["partSize"], "first_part": unit["firstPart"],
-                                   "last_part": unit["lastPart"], "length": unit["length"]})
-            if whole or ranges:
-                payloads.append({"index": t["index"], "copy_params": params, "whole": whole, "ranges": ranges})
-        if ctx.dry_run:
-            for u in parts["uploads"]:
-                rec = _record(ctx, by_target[u["targetName"]], "planned", start=_now())
-                driver_records.append(rec)
-                driver_log.append(rec)
+        uploads = _start_uploads(run, parts, by_target, driver)
+        payloads = _task_payloads(run, parts, by_target, uploads)
         _say(f"copying {parts['files']:,} files ({_human(parts['bytes'])}) in {len(payloads)} Spark tasks")
         results = []
         if payloads:
+            location = run.location
             rdd = sc.parallelize(payloads, len(payloads))
             results = rdd.map(lambda payload: _run_task(payload, location)).collect()
-        task_records = [r for res in results for r in res["records"]]
-        # Commit each multipart upload whose ranges all arrived; abort the others.
-        got = {}
-        for res in results:
-            for r in res["ranges"]:
-                got.setdefault(r["target_name"], []).append(r)
-        for name, up in uploads.items():
-            entry = by_target[name]
-            pieces = got.get(name, [])
-            failed = [r["error"] for r in pieces if r["error"]]
-            # 1 + every retry made for the file, in any task (each range's tally counts 1 + its retries).
-            attempts = 1 + sum(r["attempts"] - 1 for r in pieces)
-            try:
-                if failed:
-                    raise RuntimeError(failed[0])
-                all_parts = [part for r in pieces for part in r["parts"]]
-                tally = AttemptTally()
-                result = commit_multipart(ctx, entry, up["upload_id"], all_parts, tally=tally)
-                _say(f"committed {name}: {len(all_parts)} parts uploaded by "
-                     f"{len({r['task'] for r in pieces})} Spark task(s)")
-                rec = _record(ctx, entry, "copied", result=result, start=up["started"],
-                              attempts=attempts + tally.retries, elapsed=time.monotonic() - up["clock"])
-            except Exception as error:  # noqa: BLE001 - the file fails, the others go on
-                abort_multipart(ctx, entry, up["upload_id"])
-                rec = _record(ctx, entry, "failed", error=failed[0] if failed else describe_error(error),
-                              start=up["started"], attempts=attempts, elapsed=time.monotonic() - up["clock"])
-            driver_records.append(rec)
-            driver_log.append(rec)
+        run.records.extend(r for res in results for r in res["records"])
+        run.lease.check()
+        _commit_uploads(run, uploads, results, by_target, driver)
 
-    merged = merge_run_logs(location, run_id, client=ctx.target, retry_options=ctx.retry_options)
-    records = driver_records + task_records
-    print(summary_table(records), flush=True)
-    _say(f"log: {where} ({merged['added']} records added, {merged['records']} in all)"
-         f" in {(_now() - done_at_start).total_seconds():.1f} s")
-    failed = [r for r in records if r["outcome"] == "failed"]
+
+# ---- step 5: logs and summary ----
+
+def write_logs(run):
+    """This run's own log and the configured name (the latest run's log), from this run's task logs only."""
+    run.lease.check()
+    ctx = run.ctx
+    merged = merge_run_logs(run.location, run.run_id, client=ctx.target, retry_options=ctx.retry_options)
+    if merged.get("kept"):
+        _say(f"the log {run.where} held more than one run's log: kept as {merged['kept']}")
+    return merged
+
+
+def write_state(run, entries):
+    """The equality state for the next plan: the previous one updated with this run's outcomes (not on a dry run)."""
+    if run.ctx.dry_run:
+        return
+    ctx = run.ctx
+    where = write_equality_state(ctx, run.location, ctx.namespace, ctx.bucket, run.prefix, run.run_id, entries,
+                                 run.records, run.state)
+    if where:
+        _say(f"equality state: {where['where']} ({where['records']:,} objects)")
+
+
+def print_summary(run, merged):
+    """The summary table and the exit status: 0 all done, 1 some file failed."""
+    print(summary_table(run.records), flush=True)
+    _say(f"log: {merged['run_log']} ({merged['records']} records), also at {run.where}"
+         f" in {(_now() - run.started).total_seconds():.1f} s")
+    failed = [r for r in run.records if r["outcome"] == "failed"]
     if failed:
         _say(f"{len(failed)} file(s) failed; the others were done. Run again to retry them.")
         return 1
     return 0
+
+
+def run_job(argv):
+    """The run, step by step. Exit status: 0 all done; 1 some file failed, or the plan made here is invalid (nothing
+    written then); 2 bad parameters, a store problem, the lease held by another run, a plan that does not fit."""
+    run = read_parameters(argv)
+    open_context(run)
+    preflight_stores(run.ctx, run.p, run.location)
+    take_lease(run)
+    try:
+        fold_earlier_runs(run)
+        if run.p.get("plan"):
+            entries, errors, summary = load_plan(run)
+        else:
+            entries, errors, summary = make_plan(run)
+            write_plan_file(run, entries, errors, summary)
+        failed_names = []
+        collect_failed_names(failed_names, entries)
+        print(format_summary_table(summary, failed_names), flush=True)
+        if errors:
+            report_invalid_plan(errors)
+            return 1
+        run.started = _now()
+        copy_and_commit(run, [_entry_for_runtime(e) for e in entries])
+        merged = write_logs(run)
+        write_state(run, entries)
+        return print_summary(run, merged)
+    finally:
+        run.lease.release()
 
 
 def _human(n):
@@ -4747,15 +7113,36 @@ def _record(ctx, entry, outcome, *, result=None, error=None, start, attempts=0, 
         bytes_copied=result.get("bytes", entry["sourceSize"]) if copied else 0, elapsed_seconds=elapsed)
 
 
+def _wants_debug(argv):
+    return any(a == "--debug" or a.startswith("--debug=") and a.split("=", 1)[1].lower() in ("true", "1", "yes")
+               for a in argv)
+
+
 def main(argv=None):
+    """Runs the job; a problem the person must fix is one `lake2oci:` line on stderr (the stack trace only with
+    --debug), secrets redacted. Exit status as run_job's; an unexpected error is one line too, exit 1."""
+    argv = sys.argv[1:] if argv is None else argv
     try:
-        return run_job(sys.argv[1:] if argv is None else argv)
+        return run_job(argv)
     except ParamsHelp as h:
         print(h.text)
         return 0
-    except (JobError, ParamsError, SecretError, OciAuthError, AdlsAuthError, LogError) as error:
-        print(f"lake2oci: {redact_secrets(str(error))}", file=sys.stderr)
-        return 2
+    except StoreProblem as problem:
+        failure, line, code = problem, str(problem), 2  # the whole line, "lake2oci: " included
+    except (JobError, ParamsError, SecretError, OciAuthError, AdlsAuthError, LogError, LeaseHeld, LeaseLost,
+            PlanFileError, PlanMismatch) as error:
+        failure, line, code = error, f"lake2oci: {error}", 2
+    except Exception as error:  # noqa: BLE001 - one line instead of a traceback; --debug shows it
+        failure, line, code = error, f"lake2oci: the job stopped on an unexpected error: {describe_error(error)}", 1
+    print(redact_secrets(line), file=sys.stderr)
+    if _wants_debug(argv):
+        import traceback
+
+        print(redact_secrets("".join(traceback.format_exception(type(failure), failure, failure.__traceback__))),
+              file=sys.stderr)
+    elif code == 1:
+        print("lake2oci: (run again with --debug for the stack trace)", file=sys.stderr)
+    return code
 
 
 if __name__ == "__main__":

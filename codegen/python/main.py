@@ -167,6 +167,7 @@ class Run:
                         "compare": p["compare"], "mirror": bool(p["mirror"]), "maxDeletions": int(p["max-deletions"]),
                         "strictNames": bool(p.get("strict-names"))}
         self.records = []
+        self.state = {}
         self.started = None
 
     @property
@@ -202,7 +203,13 @@ def read_parameters(argv):
 
 
 def open_context(run):
-    run.ctx = make_copy_context(run.params)
+    try:
+        run.ctx = make_copy_context(run.params)
+    except Exception as error:  # noqa: BLE001 - a store problem becomes one line; anything else goes on
+        problem = store_problem_from_error(error, "target", run.p)
+        if problem is not None:
+            raise problem from error
+        raise
     run.location = log_location(run.p, run.ctx.namespace)
     p = run.p
     _say(f"run {run.run_id}{' (dry run: nothing is written to the target)' if p['dry-run'] else ''}"
@@ -247,17 +254,29 @@ def _list_sides(ctx, p, prefix):
             _say(f"listing {what}: {count:,} entries{' (done)' if done else ''}, {rate:,.0f}/s")
 
     sources = []
-    for e in list_source(ctx.source, p.get("source-path") or None, retry_options=ctx.retry_options):
-        sources.append({"name": e["name"], "size": int(e["size"] or 0), "md5": e.get("md5"),
-                        "isDirectory": bool(e["is_directory"]), "etag": e.get("etag"), "version": e.get("etag")})
-        if len(sources) % 5000 == 0:
-            progress("source", len(sources))
+    try:
+        for e in list_source(ctx.source, p.get("source-path") or None, retry_options=ctx.retry_options):
+            sources.append({"name": e["name"], "size": int(e["size"] or 0), "md5": e.get("md5"),
+                            "isDirectory": bool(e["is_directory"]), "etag": e.get("etag"), "version": e.get("etag")})
+            if len(sources) % 5000 == 0:
+                progress("source", len(sources))
+    except Exception as error:  # noqa: BLE001
+        problem = store_problem_from_error(error, "source", p)
+        if problem is not None:
+            raise problem from error
+        raise
     progress("source", len(sources), True)
     targets = []
-    for o in list_target(ctx.target, ctx.namespace, ctx.bucket, prefix or None, retry_options=ctx.retry_options):
-        targets.append({"name": o["name"], "size": int(o["size"] or 0), "md5": o.get("md5")})
-        if len(targets) % 1000 == 0:
-            progress("target", len(targets))
+    try:
+        for o in list_target(ctx.target, ctx.namespace, ctx.bucket, prefix or None, retry_options=ctx.retry_options):
+            targets.append({"name": o["name"], "size": int(o["size"] or 0), "md5": o.get("md5")})
+            if len(targets) % 1000 == 0:
+                progress("target", len(targets))
+    except Exception as error:  # noqa: BLE001
+        problem = store_problem_from_error(error, "target", p)
+        if problem is not None:
+            raise problem from error
+        raise
     progress("target", len(targets), True)
     return sources, targets
 
@@ -279,8 +298,10 @@ def make_plan(run):
     """Lists both sides and diffs them with the translated core: (entries, errors, summary)."""
     ctx = run.ctx
     sources, targets = _list_sides(ctx, run.p, run.prefix)
-    # wiring: read_equality_state (helper "core") here, before the diff: it fills the targets' sourceVersion /
-    # sourceMd5 from the state kept beside the log (contract C2).
+    # The equality state kept beside the log (rebuilt from the objects' metadata when missing) gives each object the
+    # source version and MD5 it was copied from: the evidence of `equal` when the listing has no MD5.
+    targets, run.state = prepare_equality_state(ctx, run.location, ctx.namespace, ctx.bucket, run.prefix, sources,
+                                                targets, warn=_say)
     plan = diff_listings(sources, targets, run.options)
     versions = {s["name"]: s["etag"] for s in sources if s.get("etag")}
     entries = [_with_version(e, versions.get(e.get("sourceName"))) for e in plan["entries"]]
@@ -324,6 +345,8 @@ def load_plan(run):
             _say(f"{unversioned:,} entries of the plan carry no source version: each is checked against its planned "
                  "size before it is copied (a same-size change since planning cannot be told); plan again with this "
                  "lake2oci to have versions")
+        # The state is carried forward (not rebuilt: the plan's verdicts were made already).
+        run.state = read_equality_state(run.ctx, run.location, run.ctx.namespace, run.ctx.bucket, run.prefix) or {}
         return entries, errors, plan.header["summary"]
 
 
@@ -561,11 +584,11 @@ def copy_and_commit(run, entries):
     by_target = {e["targetName"]: e for e in entries}
     with TaskLog(run.location, run.run_id, "driver", client=ctx.target) as log:
         driver = DriverLog(run, log)
-        # Done on the driver: equal files (skipped), with mirror the target-only objects deleted, names that cannot
-        # become objects (action fail: logged failed with the reason) and, until the partitioning gives them tasks,
-        # the files to hash (action hash). Kept target-only objects have no source file, so no record (the log has
-        # one record per source file, as the original).
-        rest = [e for e in entries if e["action"] in ("skip", "delete", "fail", "hash")]
+        # Done on the driver: equal files (skipped) and, with mirror, the target-only objects deleted. Files to hash
+        # (compare md5) and names that cannot become objects (logged failed with the reason) go to the tasks with the
+        # copies. Kept target-only objects have no source file, so no record (the log has one record per source
+        # file, as the original).
+        rest = [e for e in entries if e["action"] in ("skip", "delete")]
         copy_files(ctx, rest, on_record=lambda record: driver.add_record(
             _complete_record(record, by_target.get(record.get("targe_name")) or {})))
         copying = {e["targetName"] for e in entries if e["action"] == "copy"}
@@ -598,6 +621,17 @@ def write_logs(run):
     return merged
 
 
+def write_state(run, entries):
+    """The equality state for the next plan: the previous one updated with this run's outcomes (not on a dry run)."""
+    if run.ctx.dry_run:
+        return
+    ctx = run.ctx
+    where = write_equality_state(ctx, run.location, ctx.namespace, ctx.bucket, run.prefix, run.run_id, entries,
+                                 run.records, run.state)
+    if where:
+        _say(f"equality state: {where['where']} ({where['records']:,} objects)")
+
+
 def print_summary(run, merged):
     """The summary table and the exit status: 0 all done, 1 some file failed."""
     print(summary_table(run.records), flush=True)
@@ -615,8 +649,7 @@ def run_job(argv):
     written then); 2 bad parameters, a store problem, the lease held by another run, a plan that does not fit."""
     run = read_parameters(argv)
     open_context(run)
-    # wiring: preflight_stores(run.ctx, run.p, run.location) from helper "errors" goes here, before the lease
-    # (StoreProblem -> one line, exit 2: add it to the errors main() prints).
+    preflight_stores(run.ctx, run.p, run.location)
     take_lease(run)
     try:
         fold_earlier_runs(run)
@@ -625,15 +658,16 @@ def run_job(argv):
         else:
             entries, errors, summary = make_plan(run)
             write_plan_file(run, entries, errors, summary)
-        print(format_summary_table(summary), flush=True)
+        failed_names = []
+        collect_failed_names(failed_names, entries)
+        print(format_summary_table(summary, failed_names), flush=True)
         if errors:
             report_invalid_plan(errors)
             return 1
         run.started = _now()
         copy_and_commit(run, [_entry_for_runtime(e) for e in entries])
         merged = write_logs(run)
-        # wiring: write_equality_state (helper "core") here, after the logs: the previous state updated with
-        # run.records (contract C2).
+        write_state(run, entries)
         return print_summary(run, merged)
     finally:
         run.lease.release()
@@ -660,16 +694,36 @@ def _record(ctx, entry, outcome, *, result=None, error=None, start, attempts=0, 
         bytes_copied=result.get("bytes", entry["sourceSize"]) if copied else 0, elapsed_seconds=elapsed)
 
 
+def _wants_debug(argv):
+    return any(a == "--debug" or a.startswith("--debug=") and a.split("=", 1)[1].lower() in ("true", "1", "yes")
+               for a in argv)
+
+
 def main(argv=None):
+    """Runs the job; a problem the person must fix is one `lake2oci:` line on stderr (the stack trace only with
+    --debug), secrets redacted. Exit status as run_job's; an unexpected error is one line too, exit 1."""
+    argv = sys.argv[1:] if argv is None else argv
     try:
-        return run_job(sys.argv[1:] if argv is None else argv)
+        return run_job(argv)
     except ParamsHelp as h:
         print(h.text)
         return 0
+    except StoreProblem as problem:
+        failure, line, code = problem, str(problem), 2  # the whole line, "lake2oci: " included
     except (JobError, ParamsError, SecretError, OciAuthError, AdlsAuthError, LogError, LeaseHeld, LeaseLost,
             PlanFileError, PlanMismatch) as error:
-        print(f"lake2oci: {redact_secrets(str(error))}", file=sys.stderr)
-        return 2
+        failure, line, code = error, f"lake2oci: {error}", 2
+    except Exception as error:  # noqa: BLE001 - one line instead of a traceback; --debug shows it
+        failure, line, code = error, f"lake2oci: the job stopped on an unexpected error: {describe_error(error)}", 1
+    print(redact_secrets(line), file=sys.stderr)
+    if _wants_debug(argv):
+        import traceback
+
+        print(redact_secrets("".join(traceback.format_exception(type(failure), failure, failure.__traceback__))),
+              file=sys.stderr)
+    elif code == 1:
+        print("lake2oci: (run again with --debug for the stack trace)", file=sys.stderr)
+    return code
 
 
 if __name__ == "__main__":
