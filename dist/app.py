@@ -5646,7 +5646,10 @@ def store_problem_from_error(error, side, p, *, bucket=None):
             code = getattr(error, "error_code", None) or ""
             code = getattr(code, "value", code)  # azure-storage gives a StorageErrorCode (a str enum)
             if _AzureClientAuthError is not None and isinstance(error, _AzureClientAuthError) and status is None:
-                code = type(error).__name__
+                # The token endpoint's own words (e.g. "AADSTS7000215: Invalid client secret provided") say what to
+                # fix: keep their first line, cut short.
+                said = next((line.strip() for line in str(error).splitlines() if line.strip()), "")
+                code = type(error).__name__ + (f": {said[:200]}" if said else "")
         else:
             return None
         if status in (401, 403) or (status is None and code):
@@ -6720,7 +6723,7 @@ def make_plan(run):
     # The equality state kept beside the log (rebuilt from the objects' metadata when missing) gives each object the
     # source version and MD5 it was copied from: the evidence of `equal` when the listing has no MD5.
     targets, run.state = prepare_equality_state(ctx, run.location, ctx.namespace, ctx.bucket, run.prefix, sources,
-                                                targets, warn=_say)
+                                                targets, warn=lambda line: print(line, flush=True))
     plan = diff_listings(sources, targets, run.options)
     versions = {s["name"]: s["etag"] for s in sources if s.get("etag")}
     entries = [_with_version(e, versions.get(e.get("sourceName"))) for e in plan["entries"]]
@@ -6788,7 +6791,7 @@ def report_invalid_plan(errors):
         print(f"plan error ({error['kind']}): {error['message']}", file=sys.stderr)
     if len(errors) > 50:
         print(f"... and {len(errors) - 50} more plan errors", file=sys.stderr)
-    _say("the plan is invalid: nothing was written")
+    _say("the plan is invalid: nothing was written to the target")
 
 
 # ---- step 4: copy (driver + Spark tasks) and commit ----

@@ -301,7 +301,7 @@ def make_plan(run):
     # The equality state kept beside the log (rebuilt from the objects' metadata when missing) gives each object the
     # source version and MD5 it was copied from: the evidence of `equal` when the listing has no MD5.
     targets, run.state = prepare_equality_state(ctx, run.location, ctx.namespace, ctx.bucket, run.prefix, sources,
-                                                targets, warn=_say)
+                                                targets, warn=lambda line: print(line, flush=True))
     plan = diff_listings(sources, targets, run.options)
     versions = {s["name"]: s["etag"] for s in sources if s.get("etag")}
     entries = [_with_version(e, versions.get(e.get("sourceName"))) for e in plan["entries"]]
@@ -369,7 +369,7 @@ def report_invalid_plan(errors):
         print(f"plan error ({error['kind']}): {error['message']}", file=sys.stderr)
     if len(errors) > 50:
         print(f"... and {len(errors) - 50} more plan errors", file=sys.stderr)
-    _say("the plan is invalid: nothing was written")
+    _say("the plan is invalid: nothing was written to the target")
 
 
 # ---- step 4: copy (driver + Spark tasks) and commit ----

@@ -135,7 +135,10 @@ def store_problem_from_error(error, side, p, *, bucket=None):
             code = getattr(error, "error_code", None) or ""
             code = getattr(code, "value", code)  # azure-storage gives a StorageErrorCode (a str enum)
             if _AzureClientAuthError is not None and isinstance(error, _AzureClientAuthError) and status is None:
-                code = type(error).__name__
+                # The token endpoint's own words (e.g. "AADSTS7000215: Invalid client secret provided") say what to
+                # fix: keep their first line, cut short.
+                said = next((line.strip() for line in str(error).splitlines() if line.strip()), "")
+                code = type(error).__name__ + (f": {said[:200]}" if said else "")
         else:
             return None
         if status in (401, 403) or (status is None and code):

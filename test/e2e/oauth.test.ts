@@ -121,9 +121,9 @@ describe("the Spark job with key auth and OAuth over TLS", { timeout: 600_000 },
     const run = await submit(await job("wrong", "wrong-secret", oauthParams()), { [SECRET_ENV]: wrong });
     assert.equal(run.code, 2, outputTail(run));
     const { line, output } = refusal(run);
-    assert.match(line, /^lake2oci: ADLS refused the source credentials \(--source-auth oauth\)/);
+    assert.match(line, /^lake2oci: ADLS account "devstoreaccount1" at \S+ refused the credentials \(file system "lake"\)/);
     assert.match(line, /AADSTS7000215: Invalid client secret provided/);
-    assert.match(line, /check --source-tenant-id, --source-client-id, --source-client-secret/);
+    assert.match(line, /fix source\.auth\.tenantId, clientId, clientSecret \(--source-tenant-id, --source-client-id, --source-client-secret\)$/);
     for (const secret of [wrong, oauth.clientSecret]) assert.ok(!output.includes(secret), "no secret in the output");
     assert.ok((oauth.issuer.requestCounts().refused ?? 0) > refusedBefore, "the token endpoint refused the secret");
     assert.equal((await listBucket(b)).size, 0, "nothing was written");
@@ -135,8 +135,8 @@ describe("the Spark job with key auth and OAuth over TLS", { timeout: 600_000 },
     const run = await submit(await job("wrong-key", "wrong-key", {}), { [ADLS_KEY_ENV]: wrong });
     assert.equal(run.code, 2, outputTail(run));
     const { line, output } = refusal(run);
-    assert.match(line, /^lake2oci: ADLS refused the source credentials \(--source-auth key\): Azure 403 .*\(AuthenticationFailed\) Server failed to authenticate/);
-    assert.match(line, /check --source-account and --source-account-key$/);
+    assert.match(line, /^lake2oci: ADLS account "devstoreaccount1" at \S+ refused the credentials \(file system "lake"\): HTTP 403 AuthenticationFailed/);
+    assert.match(line, /fix source\.auth\.accountKey \(--source-account-key\)$/);
     for (const secret of [wrong, cloud.adls.accountKey]) assert.ok(!output.includes(secret), "no key in the output");
     assert.equal((await listBucket(b)).size, 0, "nothing was written");
   });

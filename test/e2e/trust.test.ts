@@ -179,6 +179,37 @@ describe("the job's verdicts can be trusted (spark-submit dist/app.py on the loc
     assert.ok(existsSync(stateDir), "the state is written again");
   });
 
+  it("d2. compare md5 over objects another tool wrote: same bytes are hashed and kept, a same-size change is copied", async () => {
+    // Another tool (the original job, say) put four of the files: three with the source's bytes, one same-size other.
+    const foreign = await createBucket(cloud, "foreign");
+    const small = [...lake.values()].filter((f) => f.size > 100 && f.size < 100_000).slice(0, 4);
+    const fs = azuriteContainer(cloud, "lake");
+    for (const [i, f] of small.entries()) {
+      const bytes = Buffer.from(await fs.getBlockBlobClient(f.name).downloadToBuffer());
+      if (i === 3) bytes[0] ^= 0xff;
+      await foreign.client.putObject({ namespaceName: foreign.namespace, bucketName: foreign.name, objectName: f.name, putObjectBody: bytes, contentLength: bytes.length });
+    }
+    const file = await job("d2", { compare: "md5" }, { bucket: "foreign" });
+    cloud.oci.resetRequests();
+    const run = await submit(file);
+    assert.equal(run.code, 0, outputTail(run));
+    assert.equal(cloud.oci.requestCounts().PutObject, FILES - 3, "every file but the three equal ones is put");
+    await assertBucketMatches(foreign, lake.values());
+    const got = new Map(records().map((r) => [r.source_name, r]));
+    for (const f of small.slice(0, 3)) {
+      const r = got.get(f.name) as Rec;
+      assert.deepEqual([r.status, r.outcome, r.evidence], ["equal", "skipped", "content"], `${f.name}: hashed and found equal`);
+    }
+    const changed = got.get(small[3].name) as Rec;
+    assert.deepEqual([changed.status, changed.outcome, changed.evidence], ["update", "copied", "content"], "the same-size change is copied");
+    // What the hashing proved is kept in the state: the next run (default compare) writes nothing.
+    const again = await job("d2-again", {}, { bucket: "foreign" });
+    cloud.oci.resetRequests();
+    const second = await submit(again);
+    assert.equal(second.code, 0, outputTail(second));
+    assert.deepEqual(writes(), {}, "no write request");
+  });
+
   it("e. a name OCI refuses fails alone: the rest is copied, the run exits 1", async () => {
     const fs = azuriteContainer(cloud, "odd");
     await fs.create();
@@ -192,6 +223,7 @@ describe("the job's verdicts can be trusted (spark-submit dist/app.py on the loc
     const bucket = await createBucket(cloud, "odd-names");
     const run = await submit(await job("e", {}, { fileSystem: "odd", bucket: "odd-names" }));
     assert.equal(run.code, 1, outputTail(run));
+    assert.ok(run.stdout.includes("long/éééé"), `the plan summary lists the refused name\n${outputTail(run)}`);
     await assertBucketMatches(bucket, odd.values());
     const got = records();
     assert.equal(got.length, 7);

@@ -177,18 +177,18 @@ describe("lake2oci plan on the local cloud", { timeout: 600_000 }, () => {
 
   it("says in one line when a store is unreachable, the key is wrong, or the bucket is missing", { timeout: 60_000 }, async () => {
     const cases: [string, Record<string, unknown>, RegExp][] = [
-      ["unreachable.json", { ...config, source: { ...(config.source as object), endpoint: "http://127.0.0.1:9/devstoreaccount1" } }, /cannot connect/],
-      ["wrongkey.json", { ...config, source: { ...(config.source as object), auth: { method: "key", accountKey: "env:WRONG_KEY" } } }, /credentials refused/],
-      ["nobucket.json", { ...config, target: { ...(config.target as object), bucket: "missing-bucket" } }, /missing-bucket.*not found.*check target\.bucket/],
+      ["unreachable.json", { ...config, source: { ...(config.source as object), endpoint: "http://127.0.0.1:9/devstoreaccount1" } }, /ADLS account .* unreachable: connection refused; fix source\.endpoint/],
+      ["wrongkey.json", { ...config, source: { ...(config.source as object), auth: { method: "key", accountKey: "env:WRONG_KEY" } } }, /ADLS account .*refused the credentials.*fix source\.auth\.accountKey/],
+      ["nobucket.json", { ...config, target: { ...(config.target as object), bucket: "missing-bucket" } }, /OCI bucket "missing-bucket" in namespace "\S+" not found.*fix target\.bucket \(--target-bucket\)/],
     ];
     for (const [file, cfg, want] of cases) {
       const r = await runCommand(process.execPath, ["--import", "tsx", join(repoRoot, "src", "cli", "main.ts"), "plan", "--config", await writeConfig(file, cfg), "--out", join(dir, `${file}.jsonl`)], {
         env: { TEST_ADLS_KEY: cloud.adls.accountKey, WRONG_KEY: Buffer.alloc(64, 3).toString("base64") },
       });
-      assert.equal(r.code, 1, `${file}: ${r.stderr}`);
+      assert.equal(r.code, 2, `${file}: ${r.stderr}`);
       assert.match(r.stderr, want, file);
       assert.doesNotMatch(r.stderr, /\n\s+at /, `${file}: no stack trace`);
-      assert.equal(r.stderr.trim().split("\n").filter((l) => l.startsWith("lake2oci plan:")).length, 1, `${file}: ${r.stderr}`);
+      assert.equal(r.stderr.trim().split("\n").filter((l) => l.startsWith("lake2oci")).length, 1, `${file}: ${r.stderr}`);
     }
   });
 });

@@ -86,8 +86,8 @@ def test_help_lists_every_parameter():
     with pytest.raises(rt.ParamsHelp) as caught:
         rt.parse_params(["--threads", "2", "--help"], DEFAULTS, descriptions={"threads": "copies at a time"})
     text = caught.value.text
-    assert text.startswith("usage: app.py [--name value ...]")
-    for option in ("--bucket", "--threads", "--part-size-mib", "--dry-run", "--include", "--account-key", "--help"):
+    assert text.startswith("usage: app.py [--job-file PATH] [--name value ...]")
+    for option in ("--job-file", "--bucket", "--threads", "--part-size-mib", "--dry-run", "--include", "--account-key", "--help"):
         assert option in text
     assert "int, default 8: copies at a time" in text
 

@@ -4,6 +4,7 @@
 // store problem (one line, the job's words: src/core/store-problem.ts).
 import { resolve } from "node:path";
 import { formatConfigErrors, loadConfig } from "../../config/index.ts";
+import { collectFailedNames, FAILED_NAMES_LISTED } from "../../core/plan-summary.ts";
 import { formatSummaryTable } from "../../core/summary-table.ts";
 import { readPlan } from "../../planner/plan-file.ts";
 import { type ListingProgress, planFromConfig } from "../../planner/plan-from-config.ts";
@@ -86,7 +87,15 @@ export async function run(argv: string[]): Promise<number> {
   else {
     console.log(`plan: ${out}`);
     console.log(`from ${result.source}\nto   ${result.target}\n`);
-    console.log(formatSummaryTable(result.summary));
+    // Names that cannot become objects are listed under the table (the first few, read back from the plan).
+    const failed: string[] = [];
+    if (result.summary.failed.files > 0) {
+      for await (const r of plan.records()) {
+        if (r.entry !== undefined && r.entry.action === "fail") collectFailedNames(failed, [r.entry]);
+        if (failed.length >= result.summary.failed.files || failed.length >= FAILED_NAMES_LISTED) break;
+      }
+    }
+    console.log(formatSummaryTable(result.summary, failed));
   }
   if (plan.header.valid) return 0;
   let shown = 0;
