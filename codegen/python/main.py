@@ -4,6 +4,7 @@
 # each); commit the multipart uploads spread over tasks; write this run's log from its task logs; print the summary.
 # Exit status: 0 all done, 1 some file failed or the plan is invalid (nothing written then), 2 bad parameters, a store
 # problem, the lease held by another run, or a plan that does not fit this run.
+import contextlib
 import datetime
 import json
 import os
@@ -202,14 +203,22 @@ def read_parameters(argv):
     return Run(p, job_file, run_date, copy_params(p, run_id, run_date))
 
 
-def open_context(run):
+@contextlib.contextmanager
+def _store_problems(side, p):
+    """Turns an SDK error that is a store problem (missing bucket, file system or path, refused credentials, an
+    unreachable endpoint) into StoreProblem, one line; anything else goes on as it is."""
     try:
-        run.ctx = make_copy_context(run.params)
-    except Exception as error:  # noqa: BLE001 - a store problem becomes one line; anything else goes on
-        problem = store_problem_from_error(error, "target", run.p)
+        yield
+    except Exception as error:  # noqa: BLE001 - re-raised, as a StoreProblem when it is one
+        problem = store_problem_from_error(error, side, p)
         if problem is not None:
             raise problem from error
         raise
+
+
+def open_context(run):
+    with _store_problems("target", run.p):  # the namespace is looked up here
+        run.ctx = make_copy_context(run.params)
     run.location = log_location(run.p, run.ctx.namespace)
     p = run.p
     _say(f"run {run.run_id}{' (dry run: nothing is written to the target)' if p['dry-run'] else ''}"
@@ -254,29 +263,19 @@ def _list_sides(ctx, p, prefix):
             _say(f"listing {what}: {count:,} entries{' (done)' if done else ''}, {rate:,.0f}/s")
 
     sources = []
-    try:
+    with _store_problems("source", p):
         for e in list_source(ctx.source, p.get("source-path") or None, retry_options=ctx.retry_options):
             sources.append({"name": e["name"], "size": int(e["size"] or 0), "md5": e.get("md5"),
                             "isDirectory": bool(e["is_directory"]), "etag": e.get("etag"), "version": e.get("etag")})
             if len(sources) % 5000 == 0:
                 progress("source", len(sources))
-    except Exception as error:  # noqa: BLE001
-        problem = store_problem_from_error(error, "source", p)
-        if problem is not None:
-            raise problem from error
-        raise
     progress("source", len(sources), True)
     targets = []
-    try:
+    with _store_problems("target", p):
         for o in list_target(ctx.target, ctx.namespace, ctx.bucket, prefix or None, retry_options=ctx.retry_options):
             targets.append({"name": o["name"], "size": int(o["size"] or 0), "md5": o.get("md5")})
             if len(targets) % 1000 == 0:
                 progress("target", len(targets))
-    except Exception as error:  # noqa: BLE001
-        problem = store_problem_from_error(error, "target", p)
-        if problem is not None:
-            raise problem from error
-        raise
     progress("target", len(targets), True)
     return sources, targets
 

@@ -284,21 +284,8 @@ def format_equality_state(namespace, bucket, prefix, run_id, records):
 
 
 def _write_state_file(path, text):
-    """Writes text to path atomically (a 0600 temp file beside it, fsync, rename)."""
-    directory = os.path.dirname(path) or "."
-    os.makedirs(directory, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=".lake2oci-state-", suffix=".tmp", dir=directory)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        if os.path.exists(temp):
-            os.remove(temp)
-        raise
+    """Writes text to path atomically, mode 0600 (the log's writer: temp file beside it, fsync, rename)."""
+    _write_private(path, text)  # noqa: F821 - runtime-log.py
 
 
 def write_equality_state(ctx, location, namespace, bucket, prefix, run_id, entries, records, previous):
