@@ -1,11 +1,12 @@
 // Builds dist/app.py, the PySpark job: the generated header, the imports of every part (merged, at the top), the
-// translated core (codegen/inspect-core.ts -> codegen/emit-core.ts), then the hand-written runtime, every
-// codegen/python/*.py in name order with main.py last.
+// translated core (codegen/inspect-core.ts -> codegen/emit-core.ts), then the job's runtime, the Python package
+// src/job flattened: its modules in dependency order, the entry module (driver.py) last.
 //
-// Runtime files are ordinary Python modules: each starts with comments (or a docstring) and its imports, which move
-// to the top of app.py; the rest is copied as it is. They may import the core as `from lake2oci_core import ...`
-// (the module `--core-module` writes, for running them on their own); in app.py that import is dropped, since the
-// core is in the same file.
+// Each module of src/job starts with comments (or a docstring) and its imports; the rest is copied as it is. Imports
+// of other modules of the package (`from .retry import call_with_retry`) give the order and are dropped, as are
+// imports of the translated core (`from lake2oci_core import ...`, the module `--core-module` writes): in app.py
+// both are in the same file. The other imports move to the top of app.py, merged. app.py is one namespace, so a name
+// defined at the top level of two modules (or of a module and the core) fails the build.
 //
 //   tsx codegen/build-app.ts                     write dist/app.py                       (npm run build:app)
 //   tsx codegen/build-app.ts --check             exit 1 when dist/app.py is not what would be written (CI)
@@ -21,17 +22,22 @@ import type { CoreModel } from "./model.ts";
 import { UnsupportedConstructError } from "./unsupported.ts";
 
 export const APP_FILE = "dist/app.py";
-export const RUNTIME_DIR = "codegen/python";
+export const RUNTIME_DIR = "src/job";
+/** The package's entry module: last in app.py, whatever it imports. */
+export const ENTRY_MODULE = "driver.py";
 /** The module name runtime files import the core from when they run on their own. */
 export const CORE_MODULE_NAME = "lake2oci_core";
 
-interface RuntimeFile {
+export interface RuntimeFile {
   name: string;
+  /** The imports that move to the top of app.py (not the package's own, nor the core's). */
   imports: string[];
+  /** The modules of the package this one imports from, as file names (`retry.py`). */
+  uses: string[];
   body: string;
 }
 
-/** Splits a runtime file into its leading comments, its import block and the rest. */
+/** Splits a module of the package into its leading comments, its import block and the rest. */
 export function splitRuntimeFile(name: string, text: string): RuntimeFile {
   const lines = text.replace(/\r\n/g, "\n").split("\n");
   const head: string[] = [];
@@ -83,8 +89,105 @@ export function splitRuntimeFile(name: string, text: string): RuntimeFile {
   const rest = lines.slice(i);
   while (rest.length > 0 && rest[rest.length - 1].trim() === "") rest.pop();
   const body = [...head, ...(head.length > 0 ? ["", ""] : []), ...rest].join("\n");
-  const kept = imports.filter((imp) => !new RegExp(`^(from ${CORE_MODULE_NAME} import|import ${CORE_MODULE_NAME}\\b)`).test(imp));
-  return { name: name, imports: kept, body: body };
+  const uses: string[] = [];
+  const kept: string[] = [];
+  for (const imp of imports) {
+    const own = /^from\s+\.(\w*)\s+import\s/.exec(imp);
+    if (own !== null) {
+      if (own[1] === "") throw new Error(`codegen: ${RUNTIME_DIR}/${name}: \`${imp}\`: import names from a module (from .retry import ...)`);
+      if (!uses.includes(`${own[1]}.py`)) uses.push(`${own[1]}.py`);
+      continue;
+    }
+    if (new RegExp(`^(from ${CORE_MODULE_NAME} import|import ${CORE_MODULE_NAME}\\b)`).test(imp)) continue;
+    kept.push(imp);
+  }
+  // The package's modules are one file in app.py: an import of one of them anywhere else would fail there.
+  const inner = rest.findIndex((l) => /^\s*(from\s+\.|import\s+\.)/.test(l));
+  if (inner >= 0) {
+    throw new Error(
+      `codegen: ${RUNTIME_DIR}/${name}:${i + inner + 1}: an import of the package's own modules below the import block; ` +
+        "import at the top of the module (app.py has no package to import from)",
+    );
+  }
+  return { name: name, imports: kept, uses: uses, body: body };
+}
+
+/** The names a Python text binds at its top level: def, class, assignments (chained too), and what the blocks at the
+ * top level (try/except, if) bind one level in. */
+export function topLevelNames(text: string): string[] {
+  const names = new Set<string>();
+  let inBlock = false;
+  for (const line of text.split("\n")) {
+    if (line.trim() === "" || line.trimStart().startsWith("#")) continue;
+    const indent = line.length - line.trimStart().length;
+    if (indent === 0) inBlock = /^(try|except|else|finally|if|elif|with|for|while)\b.*:\s*(#.*)?$/.test(line);
+    if (indent !== 0 && !(inBlock && indent === 4)) continue;
+    const code = line.trimStart();
+    const def = /^(?:async\s+)?(?:def|class)\s+(\w+)/.exec(code);
+    if (def !== null) {
+      names.add(def[1]);
+      continue;
+    }
+    const assign = /^((?:[A-Za-z_]\w*\s*(?::[^=]+)?=(?!=)\s*)+)/.exec(code);
+    if (assign !== null) {
+      for (const n of assign[1].split("=").slice(0, -1)) names.add(n.split(":")[0].trim());
+      continue;
+    }
+    const as = /^(?:from\s+\S+\s+)?import\s+(.+)$/.exec(code);
+    if (as !== null && indent === 4) {
+      for (const part of as[1].replace(/[()]/g, "").split(",")) {
+        const bound = part.trim().split(/\s+as\s+/).pop()?.split(".")[0];
+        if (bound) names.add(bound);
+      }
+    }
+  }
+  return [...names];
+}
+
+/** The modules in the order app.py holds them: each after the modules it imports (ties by name), the entry last. */
+export function orderModules(files: RuntimeFile[]): RuntimeFile[] {
+  const byName = new Map(files.map((f) => [f.name, f]));
+  for (const f of files) {
+    for (const u of f.uses) {
+      if (!byName.has(u)) throw new Error(`codegen: ${RUNTIME_DIR}/${f.name} imports from .${u.slice(0, -3)}, which is not a module of ${RUNTIME_DIR}`);
+      if (u === ENTRY_MODULE) throw new Error(`codegen: ${RUNTIME_DIR}/${f.name} imports from the entry module ${ENTRY_MODULE}, which comes last in app.py`);
+    }
+  }
+  const done = new Set<string>();
+  const out: RuntimeFile[] = [];
+  const rest = files.filter((f) => f.name !== ENTRY_MODULE).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  while (out.length < rest.length) {
+    const next = rest.find((f) => !done.has(f.name) && f.uses.every((u) => done.has(u)));
+    if (next === undefined) {
+      const left = rest.filter((f) => !done.has(f.name)).map((f) => f.name);
+      throw new Error(
+        `codegen: the modules ${left.join(", ")} of ${RUNTIME_DIR} import each other in a cycle; ` +
+          "move what two of them share into a module of its own",
+      );
+    }
+    out.push(next);
+    done.add(next.name);
+  }
+  const entry = byName.get(ENTRY_MODULE);
+  if (entry !== undefined) out.push(entry);
+  return out;
+}
+
+/** Fails when two modules (or a module and the translated core) define the same top-level name. */
+export function checkNames(files: RuntimeFile[], coreBody: string): void {
+  const owner = new Map<string, string>();
+  for (const n of topLevelNames(coreBody)) owner.set(n, "the translated core");
+  const problems: string[] = [];
+  for (const f of files) {
+    for (const n of topLevelNames(f.body)) {
+      const other = owner.get(n);
+      if (other !== undefined) problems.push(`codegen: ${RUNTIME_DIR}/${f.name} defines ${n}, which ${other} defines too`);
+      else owner.set(n, `${RUNTIME_DIR}/${f.name}`);
+    }
+  }
+  if (problems.length > 0) {
+    throw new Error(`${problems.join("\n")}\n(dist/app.py is one namespace: one would replace the other; rename one)`);
+  }
 }
 
 /** One import block: `from __future__` first, then plain imports, then from-imports, names merged per module. */
@@ -112,13 +215,12 @@ export function mergeImports(statements: string[]): string[] {
   return out;
 }
 
-function runtimeFiles(root: string): RuntimeFile[] {
+/** The modules of the package (not its __init__.py), split, in app.py's order. */
+export function runtimeFiles(root: string): RuntimeFile[] {
   const dir = join(root, RUNTIME_DIR);
   if (!existsSync(dir)) return [];
-  const names = readdirSync(dir)
-    .filter((f) => f.endsWith(".py"))
-    .sort((a, b) => (a === "main.py" ? 1 : b === "main.py" ? -1 : a < b ? -1 : a > b ? 1 : 0));
-  return names.map((n) => splitRuntimeFile(n, readFileSync(join(dir, n), "utf8")));
+  const names = readdirSync(dir).filter((f) => f.endsWith(".py") && f !== "__init__.py");
+  return orderModules(names.map((n) => splitRuntimeFile(n, readFileSync(join(dir, n), "utf8"))));
 }
 
 function banner(text: string): string {
@@ -140,12 +242,13 @@ export function buildApp(options: { root?: string; model?: CoreModel } = {}): st
     }
   }
   const runtime = runtimeFiles(root);
+  checkNames(runtime, core.body);
   const imports = mergeImports([...core.imports, ...runtime.flatMap((r) => r.imports)]);
   const parts = [
     [
       GENERATED_HEADER,
       "# lake2oci's Spark job (OCI Data Flow, or spark-submit locally): the planning core translated from TypeScript,",
-      "# then the Python runtime. Sources: src/core/*.ts, src/config/defaults.ts, codegen/shims, codegen/python/*.py.",
+      "# then the Python runtime. Sources: src/core/*.ts, src/config/defaults.ts, codegen/shims, src/job/*.py.",
       "",
       ...imports,
     ].join("\n"),

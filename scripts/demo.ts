@@ -26,7 +26,7 @@ step("Python environment (.venv with pyspark, oci, azure SDKs)");
 const setup = spawnSync("bash", [join(repoRoot, "scripts", "setup-python.sh")], { stdio: "inherit" });
 if (setup.status !== 0) process.exit(setup.status ?? 1);
 
-step("building dist/app.py from src/core and codegen/python");
+step("building dist/app.py from src/core and src/job");
 {
   const text = buildApp();
   const current = existsSync(appPy) ? readFileSync(appPy, "utf8") : "";

@@ -1,4 +1,4 @@
-// The equality state on the workstation side (contract C2; the job's side is codegen/python/runtime-state.py): where
+// The equality state on the workstation side (contract C2; the job's side is src/job/state.py): where
 // it is for a config, reading it in bulk, and — when it is missing while the target has objects — rebuilding what
 // the diff needs from the objects' metadata with one HEAD request per same-size candidate (16 at once), after one
 // warning line. The records are applied to the target listing with the core's applyState.

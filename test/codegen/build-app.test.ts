@@ -1,12 +1,22 @@
-// dist/app.py: assembled from the header, the translated core and codegen/python; committed, so CI fails here when
+// dist/app.py: assembled from the header, the translated core and the package src/job; committed, so CI fails here when
 // it is stale. Also: it compiles and passes ruff; the translated core alone passes ruff's stricter rule set; the
 // runtime-file assembly; and a change in src/core changes the output.
 import assert from "node:assert/strict";
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { APP_FILE, buildApp, checkApp, mergeImports, splitRuntimeFile } from "../../codegen/build-app.ts";
+import {
+  APP_FILE,
+  type RuntimeFile,
+  buildApp,
+  checkApp,
+  checkNames,
+  mergeImports,
+  orderModules,
+  splitRuntimeFile,
+  topLevelNames,
+} from "../../codegen/build-app.ts";
 import { GENERATED_HEADER, emitCoreModule } from "../../codegen/emit-core.ts";
 import { inspectCore, repoRoot } from "../../codegen/inspect-core.ts";
 import type { CoreModel } from "../../codegen/model.ts";
@@ -60,7 +70,7 @@ describe("dist/app.py", () => {
 
   it("--check names the stale file and the command that fixes it", () => {
     const root = join(scratch, "stale");
-    for (const dir of ["src/core", "src/config", "codegen/shims", "codegen/python"]) {
+    for (const dir of ["src/core", "src/config", "codegen/shims", "src/job"]) {
       cpSync(join(repoRoot, dir), join(root, dir), { recursive: true });
     }
     writeFileSync(join(root, "package.json"), '{ "type": "module" }\n');
@@ -94,7 +104,7 @@ describe("dist/app.py", () => {
   });
 });
 
-describe("runtime files in dist/app.py", () => {
+describe("the package src/job in dist/app.py", () => {
   const cases: { name: string; given: string; want: { imports: string[]; body: string } }[] = [
     {
       name: "comments, imports, code",
@@ -105,6 +115,12 @@ describe("runtime files in dist/app.py", () => {
       name: "a docstring becomes comments",
       given: '"""The module.\n\nMore."""\nimport sys\n\nX = 1\n',
       want: { imports: ["import sys"], body: "# The module.\n#\n# More.\n\n\nX = 1" },
+    },
+    {
+      name: "the package's own imports and the core's are dropped",
+      given:
+        "# Header.\nimport time\n\nfrom lake2oci_core import (\n    diff_listings, partition_plan,\n)\n\nfrom .retry import call_with_retry\nfrom .adls import (\n    list_source,\n)\n\nX = time.time\n",
+      want: { imports: ["import time"], body: "# Header.\n\n\nX = time.time" },
     },
     {
       name: "imports inside functions stay",
@@ -118,6 +134,97 @@ describe("runtime files in dist/app.py", () => {
       assert.deepEqual({ imports: got.imports, body: got.body }, c.want);
     });
   }
+
+  it("records the modules a module imports from", () => {
+    const got = splitRuntimeFile("copy.py", "import os\nfrom .retry import a\nfrom .adls import (\n    b,\n)\nfrom .retry import c\n\nX = 1\n");
+    assert.deepEqual(got.uses, ["retry.py", "adls.py"]);
+  });
+
+  it("refuses an import of the package's own modules below the import block, and `from . import`", () => {
+    assert.throws(
+      () => splitRuntimeFile("copy.py", "import os\n\n\ndef f():\n    from .retry import a\n    return a\n"),
+      { message: /^codegen: src\/job\/copy\.py:5: an import of the package's own modules below the import block/ },
+    );
+    assert.throws(() => splitRuntimeFile("copy.py", "from . import retry\n"), {
+      message: "codegen: src/job/copy.py: `from . import retry`: import names from a module (from .retry import ...)",
+    });
+  });
+
+  const mod = (name: string, uses: string[], body = ""): RuntimeFile => ({ name, imports: [], uses, body });
+  const names = (files: RuntimeFile[]) => files.map((f) => f.name);
+
+  it("orders the modules by what they import, ties by name, the entry module last", () => {
+    const cases: { given: RuntimeFile[]; want: string[] }[] = [
+      { given: [mod("b.py", []), mod("a.py", [])], want: ["a.py", "b.py"] },
+      { given: [mod("a.py", ["c.py"]), mod("b.py", []), mod("c.py", [])], want: ["b.py", "c.py", "a.py"] },
+      {
+        given: [mod("driver.py", ["a.py"]), mod("z.py", []), mod("a.py", ["z.py"]), mod("m.py", [])],
+        want: ["m.py", "z.py", "a.py", "driver.py"],
+      },
+      { given: [mod("driver.py", []), mod("a.py", [])], want: ["a.py", "driver.py"] },
+    ];
+    for (const c of cases) assert.deepEqual(names(orderModules(c.given)), c.want);
+  });
+
+  it("refuses a cycle, an unknown module and an import of the entry module", () => {
+    assert.throws(() => orderModules([mod("a.py", ["b.py"]), mod("b.py", ["a.py"]), mod("c.py", [])]), {
+      message: "codegen: the modules a.py, b.py of src/job import each other in a cycle; move what two of them share into a module of its own",
+    });
+    assert.throws(() => orderModules([mod("a.py", ["gone.py"])]), {
+      message: "codegen: src/job/a.py imports from .gone, which is not a module of src/job",
+    });
+    assert.throws(() => orderModules([mod("a.py", ["driver.py"]), mod("driver.py", [])]), {
+      message: "codegen: src/job/a.py imports from the entry module driver.py, which comes last in app.py",
+    });
+  });
+
+  it("finds the names a module binds at its top level", () => {
+    const text = [
+      "X = 1",
+      "A = B = None",
+      "T: int = 3",
+      "def f(a=1):",
+      "    inner = 2",
+      "class K(Exception):",
+      "    field = 1",
+      "try:",
+      "    from azure.core.exceptions import (HttpResponseError as _Http, ServiceRequestError)",
+      "    import requests.exceptions as _req",
+      "    _OK = True",
+      "except ImportError:",
+      "    _Http = None",
+      "x == 2",
+      'if __name__ == "__main__":',
+      "    sys.exit(main())",
+    ].join("\n");
+    assert.deepEqual(topLevelNames(text).sort(), ["A", "B", "K", "T", "X", "_Http", "_OK", "_req", "ServiceRequestError", "f"].sort());
+  });
+
+  it("fails when two modules, or a module and the core, define the same name (app.py is one namespace)", () => {
+    assert.doesNotThrow(() => checkNames([mod("a.py", [], "def f():\n    pass"), mod("b.py", [], "def g():\n    pass")], "def core():\n    pass"));
+    assert.throws(() => checkNames([mod("a.py", [], "def f():\n    pass"), mod("b.py", [], "f = 1")], ""), {
+      message: "codegen: src/job/b.py defines f, which src/job/a.py defines too\n(dist/app.py is one namespace: one would replace the other; rename one)",
+    });
+    assert.throws(() => checkNames([mod("a.py", [], "def diff_listings(a):\n    pass")], "def diff_listings(s, t, o):\n    pass"), {
+      message: /^codegen: src\/job\/a\.py defines diff_listings, which the translated core defines too\n/,
+    });
+  });
+
+  it("puts every module of src/job into dist/app.py, driver.py last", () => {
+    const text = readFileSync(join(repoRoot, APP_FILE), "utf8");
+    const banners = [...text.matchAll(/^# ---- (src\/job\/\S+) -+$/gm)].map((m) => m[1]);
+    const files = readdirSync(join(repoRoot, "src/job")).filter((f) => f.endsWith(".py") && f !== "__init__.py");
+    assert.deepEqual([...banners].sort(), files.map((f) => `src/job/${f}`).sort());
+    assert.equal(banners.at(-1), "src/job/driver.py");
+    assert.ok(banners.indexOf("src/job/retry.py") < banners.indexOf("src/job/copy.py"));
+    assert.doesNotMatch(text, /^\s*from \.|^from lake2oci_core /m);
+  });
+
+  it("every module of src/job names what it uses: ruff's undefined-name and unused-import checks (convention 8)", async () => {
+    const python = requireVenv();
+    const lint = await runCommand(python, ["-m", "ruff", "check", "--no-cache", "--select", "F821,F401", join(repoRoot, "src/job")]);
+    assert.equal(lint.code, 0, lint.stdout + lint.stderr);
+  });
 
   it("imports are merged, __future__ first", () => {
     assert.deepEqual(

@@ -228,7 +228,7 @@ describe("native blocks that do not fit give clear errors", () => {
 
   it("dist/app.py is not built while a native's file is not translated (renamed or removed)", () => {
     const copy = join(root, "repo");
-    for (const dir of ["src/core", "src/config", "codegen/shims", "codegen/python"]) {
+    for (const dir of ["src/core", "src/config", "codegen/shims", "src/job"]) {
       cpSync(join(repoRoot, dir), join(copy, dir), { recursive: true });
     }
     writeFileSync(join(copy, "package.json"), '{ "type": "module" }\n');

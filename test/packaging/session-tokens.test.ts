@@ -98,7 +98,7 @@ describe("resource-principal session tokens at the OCI emulator", { timeout: 300
       "import sys",
       `sys.path.insert(0, ${JSON.stringify(join(repoRoot, "test", "python"))})`,
       "from runtime_loader import load_runtime",
-      "rt = load_runtime()",
+      "rt = load_runtime('oci_store')",
       "c = rt.oci_client('DATAFLOW', endpoint=sys.argv[1], search_paths=[])",
       "ns = rt.object_storage_namespace(c)",
       "c.put_object(ns, sys.argv[2], 'runtime/one.txt', b'1')",

@@ -1,5 +1,5 @@
 // One plan format in both languages: a plan written by writePlan (what `lake2oci plan` writes) is read by the job's
-// reader (codegen/python/runtime-plan.py, through the .venv python), and a plan written by the job's writer is read by
+// reader (src/job/plan_file.py, through the .venv python), and a plan written by the job's writer is read by
 // readPlan, entries, errors and header alike.
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -37,7 +37,7 @@ const PY = `
 import json, sys
 sys.path.insert(0, ${JSON.stringify(join(repoRoot, "test", "python"))})
 from runtime_loader import load_runtime
-rt = load_runtime()
+rt = load_runtime("plan_file")
 mode, path = sys.argv[1], sys.argv[2]
 if mode == "read":
     with rt.read_plan(rt.parse_plan_location(path)) as plan:

@@ -1,48 +1,74 @@
-"""Builds an importable module from the hand-written runtime, codegen/python/runtime-*.py concatenated in sorted
-file-name order (as the generator assembles dist/app.py, without the translated core), so the runtime can be tested
-without the generator. load_runtime() returns the module; it is built once per process."""
+"""Imports the job's runtime, the Python package src/job, for the tests: each test file names the modules it tests
+(load_runtime("retry"), load_runtime("copy", "oci_store")) and gets them as they are, each importing what it uses.
+The modules that use the translated core import it as the module lake2oci_core; load_core() writes that module once
+per process (codegen/emit-core.ts emitCoreModule, through tsx) into a temporary directory on sys.path, and is called
+when a module asks for it."""
 import atexit
-import glob
-import importlib.util
+import importlib
+import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-RUNTIME_GLOB = os.path.join(REPO, "codegen", "python", "runtime-*.py")
-MODULE_NAME = "lake2oci_runtime"
+PACKAGE_DIR = os.path.join(REPO, "src", "job")
+PACKAGE = "job"
+CORE_MODULE = "lake2oci_core"
 
 
-def runtime_files():
-    files = sorted(glob.glob(RUNTIME_GLOB), key=os.path.basename)
-    if not files:
-        raise RuntimeError(f"no runtime files match {RUNTIME_GLOB}")
-    return files
-
-
-def build_source():
-    parts = []
-    for path in runtime_files():
-        with open(path, encoding="utf-8") as handle:
-            parts.append(f"# ---- {os.path.basename(path)} ----\n" + handle.read())
-    return "\n\n".join(parts)
-
-
-def load_runtime():
-    if MODULE_NAME in sys.modules:
-        return sys.modules[MODULE_NAME]
-    directory = tempfile.mkdtemp(prefix="lake2oci-runtime-")
+def load_core():
+    """The translated core as a module (what `tsx codegen/build-app.ts --core-module FILE` writes)."""
+    if CORE_MODULE in sys.modules:
+        return sys.modules[CORE_MODULE]
+    directory = tempfile.mkdtemp(prefix="lake2oci-core-")
     # Kept while the process runs (tracebacks show its lines), removed at exit.
     atexit.register(shutil.rmtree, directory, True)
-    path = os.path.join(directory, MODULE_NAME + ".py")
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.write(build_source())
-    spec = importlib.util.spec_from_file_location(MODULE_NAME, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[MODULE_NAME] = module
-    spec.loader.exec_module(module)
-    return module
+    path = os.path.join(directory, CORE_MODULE + ".py")
+    script = ("import { inspectCore } from './codegen/inspect-core.ts';"
+              "import { emitCoreModule } from './codegen/emit-core.ts';"
+              f"import {{ writeFileSync }} from 'node:fs'; writeFileSync({json.dumps(path)}, emitCoreModule(inspectCore()));")
+    subprocess.run([os.path.join(REPO, "node_modules", ".bin", "tsx"), "--eval", script], cwd=REPO, check=True,
+                   timeout=300)
+    sys.path.insert(0, directory)
+    return importlib.import_module(CORE_MODULE)
+
+
+def load_module(name):
+    """The module src/job/<name>.py, imported as job.<name> (with the translated core when it uses it)."""
+    src = os.path.dirname(PACKAGE_DIR)
+    if src not in sys.path:
+        sys.path.insert(0, src)
+    try:
+        return importlib.import_module(f"{PACKAGE}.{name}")
+    except ModuleNotFoundError as error:
+        if error.name != CORE_MODULE:
+            raise
+    load_core()
+    return importlib.import_module(f"{PACKAGE}.{name}")
+
+
+class Runtime:
+    """Several modules of the package as one namespace for a test: a name is looked up in each, in the order given
+    (a name one module imports from another is the same object in both)."""
+
+    def __init__(self, modules):
+        self._modules = modules
+
+    def __getattr__(self, name):
+        for module in self._modules:
+            if hasattr(module, name):
+                return getattr(module, name)
+        raise AttributeError(f"none of {', '.join(m.__name__ for m in self._modules)} has {name}")
+
+
+def load_runtime(*names):
+    """The named modules of src/job: the module itself for one name, a Runtime over them for several."""
+    if not names:
+        raise ValueError("name the modules of src/job the test uses, e.g. load_runtime(\"retry\")")
+    modules = [load_module(n) for n in names]
+    return modules[0] if len(modules) == 1 else Runtime(modules)
 
 
 # ---- the local cloud, for the integration tests (test/python-sdk.test.ts starts it and passes these variables) ----
@@ -68,7 +94,7 @@ class LocalCloud:
         from azure.storage.filedatalake import DataLakeServiceClient
 
         self._uuid = uuid
-        self.rt = load_runtime()
+        self.rt = load_runtime("copy", "oci_store")
         env = os.environ
         self.endpoint = env["LAKE2OCI_OCI_ENDPOINT"].rstrip("/")
         self.config_file = env["LAKE2OCI_OCI_CONFIG"]

@@ -1,4 +1,4 @@
-"""The ADLS side of the runtime (codegen/python/runtime-adls.py) without a network: credentials per auth kind, and the
+"""The ADLS side of the runtime (src/job/adls.py) without a network: credentials per auth kind, and the
 range reader's resuming, bounds and conditions, with a fake file system client."""
 import os
 import types
@@ -11,7 +11,7 @@ from azure.identity import ClientSecretCredential
 
 from runtime_loader import load_runtime
 
-rt = load_runtime()
+rt = load_runtime("adls", "retry")
 
 
 def test_key_auth():

@@ -1,4 +1,4 @@
-"""The copy task (codegen/python/runtime-copy.py) against the local cloud: ADLS Gen2 (Azurite behind the DFS gateway)
+"""The copy task (src/job/copy.py) against the local cloud: ADLS Gen2 (Azurite behind the DFS gateway)
 to the OCI Object Storage emulator, with the real SDKs. Needs the LAKE2OCI_* variables (test/python-sdk.test.ts)."""
 import base64
 import hashlib
@@ -10,7 +10,7 @@ import pytest
 
 from runtime_loader import LocalCloud, load_runtime
 
-rt = load_runtime()
+rt = load_runtime("copy", "oci_store", "adls", "retry", "log")
 MIB = 1024 * 1024
 
 

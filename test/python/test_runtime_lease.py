@@ -1,4 +1,4 @@
-"""The lease (codegen/python/runtime-lease.py): one run at a time per log. On a local directory and, when the local
+"""The lease (src/job/lease.py): one run at a time per log. On a local directory and, when the local
 cloud is running (test/python-sdk.test.ts), on the OCI emulator: a second run refuses with the one line naming the
 holder, an expired lease is taken over, --break-lease takes a live one, renewal keeps it ours, release frees it, and
 of two runs taking a lease at once exactly one wins."""
@@ -12,7 +12,7 @@ import pytest
 
 from runtime_loader import LocalCloud, load_runtime
 
-rt = load_runtime()
+rt = load_runtime("lease", "oci_store")
 
 TARGET = {"namespace": "ns", "bucket": "b", "prefix": "p/"}
 LINE = re.compile(r"another run \((R\d) on (\S+), pid (\d+)\) holds the lease (\S+) until "

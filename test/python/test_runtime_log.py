@@ -1,4 +1,4 @@
-"""The migration log (codegen/python/runtime-log.py): records compatible with the original job's, per-task JSON lines,
+"""The migration log (src/job/log.py): records compatible with the original job's, per-task JSON lines,
 one log per run (the configured name holding the latest), merging without losing or duplicating records, the
 summary table. LOCAL logs on a temp dir; the OCI
 variant of TaskLog with a fake client (the OCI merge runs against the emulator in test_runtime_oci_log.py)."""
@@ -11,7 +11,7 @@ import pytest
 
 from runtime_loader import load_runtime
 
-rt = load_runtime()
+rt = load_runtime("log")
 
 ORIGINAL_FIELDS = ["source_name", "source_size", "targe_name", "targe_size", "start_date", "end_date", "run_time",
                    "run_date", "run_id", "status"]

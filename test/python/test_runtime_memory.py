@@ -1,4 +1,4 @@
-"""Memory stays flat while copying (codegen/python/runtime-copy.py): a ~300 MiB file is copied, once as one streamed
+"""Memory stays flat while copying (src/job/copy.py): a ~300 MiB file is copied, once as one streamed
 put_object and once as a multipart upload with parallel parts, each in a fresh Python process whose peak RSS growth
 during the copy (VmHWM reset before it, or resource.getrusage) must stay far below the file size. Needs the local
 cloud (test/python-sdk.test.ts)."""
@@ -13,7 +13,7 @@ import pytest
 
 from runtime_loader import LocalCloud, load_runtime
 
-rt = load_runtime()
+rt = load_runtime("copy")
 MIB = 1024 * 1024
 SIZE = 300 * MIB + 12345
 # Far below the file size: a few chunks and part buffers in flight, plus the SDKs' own buffers.
@@ -23,7 +23,7 @@ COPY_SCRIPT = r"""
 import json, resource, sys
 sys.path.insert(0, sys.argv[1])
 from runtime_loader import LocalCloud, load_runtime
-rt = load_runtime()
+rt = load_runtime("copy")
 args = json.loads(sys.argv[2])
 cloud = LocalCloud()
 ctx = cloud.context(args["bucket"], args["fs"], **args["copy"])

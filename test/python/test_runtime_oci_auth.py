@@ -1,4 +1,4 @@
-"""OCI authentication of the job (codegen/python/runtime-oci.py) without a network: the LOCAL config file, and for
+"""OCI authentication of the job (src/job/oci_store.py) without a network: the LOCAL config file, and for
 DATAFLOW resource principal, the config file shipped in the archive (found under any sys.path entry, with the key
 file of the original python3.6 path found beside it) and the delegation token, in that order."""
 import oci
@@ -8,7 +8,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from runtime_loader import load_runtime
 
-rt = load_runtime()
+rt = load_runtime("oci_store")
 
 USER = "ocid1.user.oc1..aaaaaaaaexampleuserexampleuserexampleuserexampleuser"
 TENANCY = "ocid1.tenancy.oc1..aaaaaaaaexampletenancyexampletenancyexampletenancy"

@@ -9,7 +9,7 @@ import pytest
 
 from runtime_loader import LocalCloud, load_runtime
 
-rt = load_runtime()
+rt = load_runtime("log", "oci_store")
 T0 = datetime.datetime(2024, 5, 6, 7, 8, 9, 123456)
 
 

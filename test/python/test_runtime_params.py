@@ -1,9 +1,9 @@
-"""parse_params (codegen/python/runtime-params.py): defaults overridden by Data Flow style `--name value` arguments."""
+"""parse_params (src/job/params.py): defaults overridden by Data Flow style `--name value` arguments."""
 import pytest
 
 from runtime_loader import load_runtime
 
-rt = load_runtime()
+rt = load_runtime("params")
 
 DEFAULTS = {
     "bucket": "target-azure",

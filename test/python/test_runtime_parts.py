@@ -1,4 +1,4 @@
-"""Pure pieces of the copy (codegen/python/runtime-copy.py): part sizes and ranges, the multipart MD5, the hashing
+"""Pure pieces of the copy (src/job/copy.py): part sizes and ranges, the multipart MD5, the hashing
 request body, and copy_files' bookkeeping (dry run, skip, failure isolation) with fake clients."""
 import base64
 import datetime
@@ -10,7 +10,7 @@ import pytest
 
 from runtime_loader import load_runtime
 
-rt = load_runtime()
+rt = load_runtime("copy")
 MIB = 1024 * 1024
 GIB = 1024 * MIB
 TIB = 1024 * GIB

@@ -1,4 +1,4 @@
-"""Plan files in the job (codegen/python/runtime-plan.py), the format of src/planner/plan-file.ts: written whole or not
+"""Plan files in the job (src/job/plan_file.py), the format of src/planner/plan-file.ts: written whole or not
 at all with a padded header, read back streamed, a truncated or altered file refused, the header checked against the
 run (one line naming the field). Local files, and objects on the OCI emulator when the local cloud runs
 (test/python-sdk.test.ts). The cross-language round trip is test/planner/plan-file-python.test.ts."""
@@ -9,7 +9,7 @@ import pytest
 
 from runtime_loader import LocalCloud, load_runtime
 
-rt = load_runtime()
+rt = load_runtime("plan_file")
 
 OPTIONS = {"targetPrefix": "lake/", "include": [], "exclude": ["*.tmp"], "compare": "size-md5", "mirror": False,
            "maxDeletions": 1000}

@@ -1,4 +1,4 @@
-"""Store problems of the job (codegen/python/runtime-preflight.py) against the local cloud: a missing bucket, file
+"""Store problems of the job (src/job/preflight.py) against the local cloud: a missing bucket, file
 system or path, a wrong OCI key, a closed port on either side, a wrong ADLS key. Each gives StoreProblem whose line is
 exactly the wording of the matching case of test/vectors/store-problems.json (worded by the translated core, with the
 live endpoint, namespace and names put in). Needs the local cloud (test/python-sdk.test.ts)."""
@@ -6,38 +6,17 @@ import base64
 import json
 import os
 import socket
-import subprocess
-import sys
-import tempfile
 
 import pytest
 
-from runtime_loader import ADLS_KEY_REF, REPO, LocalCloud, load_runtime
+from runtime_loader import ADLS_KEY_REF, REPO, LocalCloud, load_core, load_runtime
 
-rt = load_runtime()
+rt = load_runtime("preflight", "copy")
 VECTORS = os.path.join(REPO, "test", "vectors", "store-problems.json")
 WRONG_KEY_VAR = "LAKE2OCI_TEST_WRONG_ADLS_KEY"
 
 
-def _core():
-    """The translated core as a module (codegen/emit-core.ts emitCoreModule), for store_problem_message."""
-    directory = tempfile.mkdtemp(prefix="lake2oci-core-")
-    path = os.path.join(directory, "lake2oci_core.py")
-    script = ("import { inspectCore } from './codegen/inspect-core.ts';"
-              "import { emitCoreModule } from './codegen/emit-core.ts';"
-              f"import {{ writeFileSync }} from 'node:fs'; writeFileSync({json.dumps(path)}, emitCoreModule(inspectCore()));")
-    subprocess.run([os.path.join(REPO, "node_modules", ".bin", "tsx"), "--eval", script], cwd=REPO, check=True,
-                   timeout=300)
-    sys.path.insert(0, directory)
-    import lake2oci_core
-
-    return lake2oci_core
-
-
-core = _core()
-# In dist/app.py the core is in the same file; here the runtime module gets its two functions.
-rt.store_problem_info = core.store_problem_info
-rt.store_problem_message = core.store_problem_message
+core = load_core()
 
 
 def vector(name):

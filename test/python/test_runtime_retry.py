@@ -1,4 +1,4 @@
-"""call_with_retry and its error classification (codegen/python/runtime-retry.py), with fake errors and a fake sleep."""
+"""call_with_retry and its error classification (src/job/retry.py), with fake errors and a fake sleep."""
 import email.utils
 import http.client
 import time
@@ -11,7 +11,7 @@ from azure.core.exceptions import HttpResponseError, IncompleteReadError, Servic
 
 from runtime_loader import load_runtime
 
-rt = load_runtime()
+rt = load_runtime("retry", "secrets")
 
 
 class FakeAzureResponse:

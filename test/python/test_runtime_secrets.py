@@ -1,4 +1,4 @@
-"""resolve_secret (codegen/python/runtime-secrets.py): env:, file:, vault: references; errors name the field and never
+"""resolve_secret (src/job/secrets.py): env:, file:, vault: references; errors name the field and never
 contain the secret."""
 import base64
 import types
@@ -8,7 +8,7 @@ import pytest
 
 from runtime_loader import load_runtime
 
-rt = load_runtime()
+rt = load_runtime("secrets", "redact", "oci_store")
 
 SECRET = "Zm9vYmFyLXNlY3JldC12YWx1ZQ-not-for-eyes"
 

@@ -1,45 +1,21 @@
-"""The equality state of the job (codegen/python/runtime-state.py, contract C2) and the copy task's `hash` and
-`fail` actions (codegen/python/runtime-copy.py): reading and writing the state as a local file and as an object,
+"""The equality state of the job (src/job/state.py, contract C2) and the copy task's `hash` and
+`fail` actions (src/job/copy.py): reading and writing the state as a local file and as an object,
 rebuilding it from the objects' metadata by HEAD requests, applying it to a listing, and what a run leaves in it.
-The runtime gets the translated core's functions as dist/app.py has them. The copies and the object store run
+The copies and the object store run
 against the local cloud (test/python-sdk.test.ts)."""
 import base64
 import hashlib
 import json
 import os
 import stat
-import subprocess
-import sys
-import tempfile
 
 import pytest
 
-from runtime_loader import CLOUD_VARS, REPO, LocalCloud, load_runtime
+from runtime_loader import CLOUD_VARS, LocalCloud, load_core, load_runtime
 
-rt = load_runtime()
+rt = load_runtime("state", "copy", "oci_store")
 MIB = 1024 * 1024
-CORE_NAMES = ("state_name", "apply_state", "compare_names", "normalize_target_prefix", "target_name_for",
-              "STATE_KIND", "STATE_VERSION")
-
-
-def _core():
-    """The translated core as a module (codegen/emit-core.ts emitCoreModule)."""
-    directory = tempfile.mkdtemp(prefix="lake2oci-core-")
-    path = os.path.join(directory, "lake2oci_core.py")
-    script = ("import { inspectCore } from './codegen/inspect-core.ts';"
-              "import { emitCoreModule } from './codegen/emit-core.ts';"
-              f"import {{ writeFileSync }} from 'node:fs'; writeFileSync({json.dumps(path)}, emitCoreModule(inspectCore()));")
-    subprocess.run([os.path.join(REPO, "node_modules", ".bin", "tsx"), "--eval", script], cwd=REPO, check=True,
-                   timeout=300)
-    sys.path.insert(0, directory)
-    import lake2oci_core
-
-    return lake2oci_core
-
-
-core = _core()
-for _name in CORE_NAMES:
-    setattr(rt, _name, getattr(core, _name))
+core = load_core()
 
 NEEDS_CLOUD = pytest.mark.skipif(any(not os.environ.get(v) for v in CLOUD_VARS),
                                  reason="needs the local cloud (run through test/python-sdk.test.ts)")

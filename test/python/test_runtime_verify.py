@@ -1,5 +1,5 @@
 """Every check behind "verified", against the local cloud with the real SDKs and the real runtime
-(codegen/python/runtime-copy.py), no fake clients: the OCI emulator corrupts a body in transit (`corrupt-body`) or
+(src/job/copy.py), no fake clients: the OCI emulator corrupts a body in transit (`corrupt-body`) or
 answers a wrong MD5 (`wrong-md5`, docs/emulators.md) on a whole-file copy (streamed, and small enough to be sent with
 Content-MD5), on the parts of a multipart upload, and at its commit. A fault that happens once is detected, retried,
 and the object ends byte-identical; a fault on every attempt ends the file `failed`, `verified` false, with an error
@@ -14,7 +14,7 @@ import pytest
 
 from runtime_loader import LocalCloud, load_runtime
 
-rt = load_runtime()
+rt = load_runtime("copy", "oci_store", "adls", "retry")
 MIB = 1024 * 1024
 # Three attempts, tiny delays: a fault on every attempt fails fast.
 RETRY = {"max_attempts": 3, "base_delay": 0.001, "max_delay": 0.005}

@@ -10,13 +10,11 @@ import re
 
 import oci
 
+from .redact import remember_secret
+from .retry import call_with_retry
+
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _VAULT_OCID = re.compile(r"^ocid1\.vaultsecret\.[a-z0-9]+(?:\.[a-z0-9-]*)*\.[a-z0-9]+$")
-
-# Values resolved by this process (shortest first is not needed: each is replaced whole). Values shorter than this
-# are not redacted: they would blank ordinary words out of messages, and are no secrets worth the name.
-_KNOWN_SECRETS = set()
-_MIN_REDACT_LENGTH = 6
 
 
 class SecretError(Exception):
@@ -24,26 +22,10 @@ class SecretError(Exception):
     value."""
 
 
-def redact_secrets(text):
-    """`text` with every secret resolved so far replaced by ***."""
-    if not isinstance(text, str):
-        text = str(text)
-    for secret in sorted(_KNOWN_SECRETS, key=len, reverse=True):
-        if secret in text:
-            text = text.replace(secret, "***")
-    return text
-
-
-def _remember(value):
-    if len(value) >= _MIN_REDACT_LENGTH:
-        _KNOWN_SECRETS.add(value)
-    return value
-
-
 def _checked(value, field, where):
     if value == "":
         raise SecretError(f"{field}: {where} is empty; put the secret there, or point {field} at another reference")
-    return _remember(value)
+    return remember_secret(value)
 
 
 def _resolve_env(name, field, environ):

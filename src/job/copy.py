@@ -13,7 +13,7 @@
 #   part_chunk_size (a quarter of the part size, from chunk_size to 16 MiB: big parts are read in fewer, longer
 #   requests, each of which costs the service a round trip and its own work).
 # - A file's failure is recorded (outcome failed) and the other files go on. Records are the migration log's
-#   (make_record, runtime-log.py); `attempts` = 1 + every retry made for that file.
+#   (make_record, log.py); `attempts` = 1 + every retry made for that file.
 import base64
 import concurrent.futures
 import datetime
@@ -23,6 +23,14 @@ import threading
 import time
 
 import oci
+
+from .adls import DEFAULT_CHUNK_SIZE, SourceRange, adls_client, source_properties
+from .log import make_record
+from .oci_store import head_target, object_storage_namespace, oci_auth, oci_client
+from .retry import (
+    AttemptTally, ChecksumMismatch, TransientError, attempts_of, backoff_delay, call_with_retry, describe_error,
+)
+from .secrets import resolve_secret
 
 # OCI's multipart limits and our defaults. Private names: the translated core (src/core/partition.ts) has public
 # constants of the same meaning, and app.py is one namespace.

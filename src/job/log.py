@@ -19,6 +19,9 @@ import time
 
 import oci
 
+from .oci_store import list_target
+from .retry import call_with_retry
+
 RECORD_FIELDS = (
     "source_name", "source_size", "targe_name", "targe_size", "start_date", "end_date", "run_time", "run_date",
     "run_id", "status", "outcome", "source_md5", "source_version", "target_md5", "verified", "evidence", "attempts",

@@ -1,5 +1,5 @@
 # ADLS Gen2 side of the Spark job: the file system client (account key, OAuth client secret or SAS; SDK retries off:
-# retries are ours, runtime-retry.py), the source listing, and a streaming range reader that never holds more than one
+# retries are ours, retry.py), the source listing, and a streaming range reader that never holds more than one
 # download chunk of a file.
 import base64
 import os
@@ -14,6 +14,8 @@ from azure.core.exceptions import ClientAuthenticationError
 from azure.core.pipeline.transport import RequestsTransport
 from azure.identity import ClientSecretCredential
 from azure.storage.filedatalake import FileSystemClient
+
+from .retry import SourceChanged, TransientError, backoff_delay, call_with_retry, describe_error, is_retryable
 
 # Bytes per download request and per chunk handed to the uploader: the memory one open stream holds.
 DEFAULT_CHUNK_SIZE = 4 * 1024 * 1024
@@ -175,11 +177,6 @@ def source_properties(fs_client, name, retry_options=None, tally=None):
     props, _ = call_with_retry(file_client.get_file_properties, what=f"get_file_properties {name}", tally=tally,
                                **(retry_options or {}))
     return {"size": int(props.size or 0), "etag": props.etag, "md5": _base64_md5(props.content_settings.content_md5)}
-
-
-class SourceChanged(Exception):
-    """The source file is no longer the version the plan saw (412 on the etag condition) or is gone (404): copying
-    it now would copy something the plan did not judge. Not retryable; the message says what to do."""
 
 
 def _source_status(error):

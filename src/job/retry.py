@@ -1,5 +1,5 @@
 # Retries of the Spark job: which errors are worth another try, how long to wait, and how many tries a call took.
-# The SDKs' own retries are turned off where the clients are made (runtime-oci.py, runtime-adls.py), so every attempt
+# The SDKs' own retries are turned off where the clients are made (oci_store.py, adls.py), so every attempt
 # is made here and counted: the count goes into the migration log's `attempts` field.
 # Contract of call_with_retry: returns (result, attempts); on failure it raises the last error unchanged (callers can
 # still tell a 404 from a 412), after setting `error.lake2oci_attempts` (read it with attempts_of) and
@@ -12,6 +12,8 @@ import threading
 import time
 
 import oci
+
+from .redact import redact_secrets
 
 try:
     from azure.core.exceptions import (
@@ -60,6 +62,11 @@ class TransientError(Exception):
 
 class ChecksumMismatch(TransientError):
     """The MD5 the service computed differs from the MD5 of the bytes sent (or the source's own MD5)."""
+
+
+class SourceChanged(Exception):
+    """The source file is no longer the version the plan saw (412 on the etag condition) or is gone (404): copying
+    it now would copy something the plan did not judge. Not retryable; the message says what to do."""
 
 
 class AttemptTally:
@@ -183,7 +190,7 @@ def describe_error(error):
         first = str(getattr(error, "message", "") or "").strip().split("\n")[0]
         text = f"Azure {error.status_code} {code}: {first}"
     elif isinstance(error, SourceChanged):
-        text = str(error)  # already in the words the log shows (runtime-adls.py)
+        text = str(error)  # already in the words the log shows (adls.py)
     else:
         text = f"{type(error).__name__}: {error}"
     text = " ".join(text.split())

@@ -1,5 +1,5 @@
 # OCI Object Storage side of the Spark job: authentication, the client (SDK retries and circuit breaker off: retries
-# are ours, runtime-retry.py), the namespace, and the target listing.
+# are ours, retry.py), the namespace, and the target listing.
 # Authentication by profile:
 # - LOCAL: an OCI config file and API key (`oci.config.from_file`), the config file's section `config_profile`
 #   (default: DEFAULT, the OCI SDKs' default and the section `lake2oci plan` reads; the original job read [LOCAL]:
@@ -13,6 +13,9 @@ import os
 import sys
 
 import oci
+
+from .adls import http_environment, size_pools
+from .retry import call_with_retry
 
 DELEGATION_TOKEN_CONF = "spark.hadoop.fs.oci.client.auth.delegationTokenPath"
 ARCHIVE_CONFIG_PATH = os.path.join("src", ".oci", "config")

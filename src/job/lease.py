@@ -13,6 +13,8 @@ import threading
 
 import oci
 
+from .retry import call_with_retry
+
 LEASE_SUFFIX = ".lease"
 DEFAULT_LEASE_SECONDS = 600
 _EXPIRES_FORMAT = "%Y-%m-%dT%H:%M:%SZ"

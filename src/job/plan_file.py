@@ -11,6 +11,8 @@ import tempfile
 
 import oci
 
+from .retry import call_with_retry
+
 PLAN_KIND = "lake2oci-plan"
 PLAN_VERSION = 1
 _BIGGEST = 9007199254740991  # Number.MAX_SAFE_INTEGER: the widest total the header may need

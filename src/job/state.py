@@ -12,18 +12,21 @@ scope, the caller prints missing_state_warning(...) and rebuild_equality_state H
 (state_candidates) for their opc-meta-lake2oci-source-etag / -md5. targets_with_state applies the records to the
 listing (the translated apply_state decides whether a record still describes the object), and write_equality_state
 writes the state updated with the run's outcomes as the run finishes.
-
-Uses the translated core (globals of dist/app.py): state_name, apply_state, compare_names, normalize_target_prefix,
-target_name_for, STATE_KIND, STATE_VERSION.
 """
 import concurrent.futures
 import functools
 import json
-import os
 import sys
-import tempfile
 
 import oci
+
+from lake2oci_core import (
+    STATE_KIND, STATE_VERSION, apply_state, compare_names, normalize_target_prefix, state_name, target_name_for,
+)
+
+from .log import _write_private
+from .oci_store import head_target
+from .retry import call_with_retry
 
 STATE_HEAD_CONCURRENCY = 16
 _STATE_SOURCE_ETAG_META = "lake2oci-source-etag"
@@ -42,9 +45,9 @@ def equality_state_location(location, namespace, bucket, prefix):
     """Where the state of target namespace/bucket/prefix lives for a log `location` ({"path"} or
     {"namespace","bucket","object"}): {"path": P} or {"namespace","bucket","object"} (the log's bucket)."""
     if _state_is_oci(location):
-        name = state_name(location["object"], namespace, bucket, prefix)  # noqa: F821 - the translated core
+        name = state_name(location["object"], namespace, bucket, prefix)
         return {"namespace": location["namespace"], "bucket": location["bucket"], "object": name}
-    return {"path": state_name(location["path"], namespace, bucket, prefix)}  # noqa: F821 - the translated core
+    return {"path": state_name(location["path"], namespace, bucket, prefix)}
 
 
 def describe_state_location(state_location):
@@ -68,8 +71,8 @@ def parse_equality_state(text, where, namespace, bucket, prefix):
         header = json.loads(lines[0])
     except ValueError as error:
         raise StateError(f"{where} line 1 is not JSON: {error}") from None
-    kind = STATE_KIND  # noqa: F821 - the translated core
-    version = STATE_VERSION  # noqa: F821 - the translated core
+    kind = STATE_KIND
+    version = STATE_VERSION
     if not isinstance(header, dict) or header.get("kind") != kind or header.get("version") != version:
         raise StateError(f"{where} is not a lake2oci equality state (kind {kind}, version {version})")
     for field, want in (("namespace", namespace), ("bucket", bucket), ("prefix", prefix)):
@@ -114,7 +117,7 @@ def read_equality_state(ctx, location, namespace, bucket, prefix):
             return client.get_object(where_location["namespace"], where_location["bucket"], where_location["object"])
 
         try:
-            response, _ = call_with_retry(fetch, what=f"get_object {where_location['object']}", **options)  # noqa: F821
+            response, _ = call_with_retry(fetch, what=f"get_object {where_location['object']}", **options)
         except oci.exceptions.ServiceError as error:
             if error.status == 404:
                 return None
@@ -137,12 +140,12 @@ def state_candidates(sources, targets, target_prefix):
     """The listed target objects worth a HEAD request when the state is missing: those a selected source file maps
     to with the same size (everything else is decided by size alone, or has no object). `sources` are SourceEntry
     dicts, `targets` TargetEntry dicts; target_prefix as configured (normalised here)."""
-    prefix = normalize_target_prefix(target_prefix or "")  # noqa: F821 - the translated core
+    prefix = normalize_target_prefix(target_prefix or "")
     sizes = {}
     for source in sources:
         if source.get("isDirectory"):
             continue
-        sizes[target_name_for(prefix, source["name"])] = source.get("size")  # noqa: F821 - the translated core
+        sizes[target_name_for(prefix, source["name"])] = source.get("size")
     return [t for t in targets if t["name"] in sizes and sizes[t["name"]] == t.get("size")]
 
 
@@ -154,7 +157,7 @@ def rebuild_equality_state(ctx, candidates, concurrency=STATE_HEAD_CONCURRENCY):
     options = dict(getattr(ctx, "retry_options", None) or {})
 
     def head(target):
-        info = head_target(ctx.target, ctx.namespace, ctx.bucket, target["name"], options)  # noqa: F821
+        info = head_target(ctx.target, ctx.namespace, ctx.bucket, target["name"], options)
         if info is None:
             return None
         listed = target.get("md5") or ""
@@ -184,7 +187,7 @@ def targets_with_state(targets, state):
     describes the object); the listing as given when there is no state."""
     if not state:
         return list(targets)
-    return [apply_state(t, state.get(t["name"])) for t in targets]  # noqa: F821 - the translated core
+    return [apply_state(t, state.get(t["name"])) for t in targets]
 
 
 def prepare_equality_state(ctx, location, namespace, bucket, prefix, sources, targets, *, target_prefix=None,
@@ -268,12 +271,12 @@ def updated_state_records(entries, records, previous):
         out[name] = dict(old) if applies else None
     # Objects this run copied that the plan did not list (new names) are in the entries too (targetName); nothing else.
     kept = [r for r in out.values() if r is not None]
-    return sorted(kept, key=functools.cmp_to_key(lambda a, b: compare_names(a["name"], b["name"])))  # noqa: F821
+    return sorted(kept, key=functools.cmp_to_key(lambda a, b: compare_names(a["name"], b["name"])))
 
 
 def format_equality_state(namespace, bucket, prefix, run_id, records):
     """The state's text: the header line, then one line per record (in the order given)."""
-    header = {"kind": STATE_KIND, "version": STATE_VERSION, "namespace": namespace,  # noqa: F821
+    header = {"kind": STATE_KIND, "version": STATE_VERSION, "namespace": namespace,
               "bucket": bucket, "prefix": prefix, "runId": run_id}
     lines = [json.dumps(header, ensure_ascii=False, separators=(",", ":"))]
     for r in records:
@@ -285,7 +288,7 @@ def format_equality_state(namespace, bucket, prefix, run_id, records):
 
 def _write_state_file(path, text):
     """Writes text to path atomically, mode 0600 (the log's writer: temp file beside it, fsync, rename)."""
-    _write_private(path, text)  # noqa: F821 - runtime-log.py
+    _write_private(path, text)
 
 
 def write_equality_state(ctx, location, namespace, bucket, prefix, run_id, entries, records, previous):
@@ -304,7 +307,7 @@ def write_equality_state(ctx, location, namespace, bucket, prefix, run_id, entri
             return client.put_object(state_location["namespace"], state_location["bucket"], state_location["object"],
                                      body, content_length=len(body), content_type="application/x-ndjson")
 
-        call_with_retry(put, what=f"put_object {state_location['object']}", **options)  # noqa: F821
+        call_with_retry(put, what=f"put_object {state_location['object']}", **options)
     else:
         _write_state_file(state_location["path"], text)
     return {"where": describe_state_location(state_location), "records": len(kept)}

@@ -3,10 +3,11 @@
 # source path), and turns what an SDK raises for a missing bucket, namespace, file system or path, an endpoint that
 # cannot be reached, or refused credentials into StoreProblem: one line worded by the translated core
 # (store_problem_message, src/core/store-problem.ts; the same words `lake2oci plan` prints), exit status 2.
-#
-# The core's functions are globals of dist/app.py; run on their own (test/python/test_runtime_preflight.py), the
-# caller puts store_problem_info and store_problem_message into this module first.
 import oci
+
+from lake2oci_core import store_problem_info, store_problem_message
+
+from .retry import call_with_retry
 
 try:  # the SDKs' error classes, when installed (the job always has both)
     from azure.core.exceptions import ClientAuthenticationError as _AzureClientAuthError
@@ -28,7 +29,7 @@ class StoreProblem(Exception):
     print it as it is (to stderr) and exit 2. `info` is the core's StoreProblemInfo (kind, side, names, detail)."""
 
     def __init__(self, info):
-        super().__init__(store_problem_message(info))  # noqa: F821 - the translated core, a global of app.py
+        super().__init__(store_problem_message(info))
         self.info = info
         self.kind = info["kind"]
 
@@ -79,7 +80,7 @@ def network_failure(error):
 
 
 def _source_info(kind, p):
-    info = store_problem_info(kind, "source")  # noqa: F821 - the translated core
+    info = store_problem_info(kind, "source")
     account = p.get("source-account") or ""
     info["account"] = account
     info["fileSystem"] = p.get("source-file-system") or ""
@@ -91,7 +92,7 @@ def _source_info(kind, p):
 
 
 def _target_info(kind, side, p, bucket):
-    info = store_problem_info(kind, side)  # noqa: F821 - the translated core
+    info = store_problem_info(kind, side)
     info["endpointSet"] = bool(p.get("target-endpoint"))
     region = p.get("target-region") or ""
     # As configured (`lake2oci plan` words it the same way): the endpoint, else the region's (else none named).
@@ -115,7 +116,7 @@ def store_problem_from_error(error, side, p, *, bucket=None):
     (the bucket of a migration log object). p: the job parameters. endpoint / bucket: what the caller knows better
     than p (the OCI client's endpoint `client.base_client.endpoint`, the log's bucket).
 
-    Wiring in main.py (run_job), each site `except Exception as error:` then
+    Wiring in the driver (run.py open_context, planning.py _list_sides), each site `except Exception as error:` then
     `problem = store_problem_from_error(error, side, p, ...)`, `if problem is not None: raise problem from error`,
     else `raise`:
       - around `ctx = make_copy_context(params)` with side "target" (the namespace lookup happens there; an ADLS
@@ -179,7 +180,7 @@ def store_problem_from_error(error, side, p, *, bucket=None):
 def _attempt(fn, what, ctx):
     options = dict(getattr(ctx, "retry_options", None) or {})
     options["max_attempts"] = min(int(options.get("max_attempts") or _PREFLIGHT_ATTEMPTS), _PREFLIGHT_ATTEMPTS)
-    return call_with_retry(fn, what=what, **options)  # noqa: F821 - runtime-retry.py
+    return call_with_retry(fn, what=what, **options)
 
 
 def preflight_stores(ctx, p, location):
@@ -194,7 +195,7 @@ def preflight_stores(ctx, p, location):
        empty), the call `lake2oci plan`'s lister makes: no file system: file-system-not-found; no such directory:
        path-not-found (naming it); 401/403: auth-refused; no connection: unreachable.
 
-    Wiring in main.py (run_job): right after `location = log_location(p, ctx.namespace)` and before _list_sides,
+    Wiring in driver.py (run_job): right after `location = log_location(p, ctx.namespace)` and before _list_sides,
     `preflight_stores(ctx, p, location)`; and in main(), before the JobError clause:
         except StoreProblem as problem:
             print(redact_secrets(str(problem)), file=sys.stderr)   # the line already starts with "lake2oci: "

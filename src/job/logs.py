@@ -1,0 +1,49 @@
+# The run's logs and what follows them, on the driver: earlier crashed runs' task logs folded into their own logs,
+# this run's task logs merged into its log, the equality state for the next plan, and the summary with the exit
+# status.
+from .log import fold_crashed_runs, merge_run_logs, summary_table
+from .run import _now, _say
+from .state import write_equality_state
+
+
+def fold_earlier_runs(run):
+    """Holding the lease, folds the task logs a crashed earlier run left into that run's own log (no other run is
+    writing any now)."""
+    ctx = run.ctx
+    client = ctx.target if "object" in run.location else None
+    for folded in fold_crashed_runs(run.location, run.run_id, client=client, retry_options=ctx.retry_options):
+        _say(f"run {folded['runs'][0]} ended before writing its log: its {folded['records']} records are now in "
+             f"{folded['run_log']}")
+
+
+def write_logs(run):
+    """This run's own log and the configured name (the latest run's log), from this run's task logs only."""
+    run.lease.check()
+    ctx = run.ctx
+    merged = merge_run_logs(run.location, run.run_id, client=ctx.target, retry_options=ctx.retry_options)
+    if merged.get("kept"):
+        _say(f"the log {run.where} held more than one run's log: kept as {merged['kept']}")
+    return merged
+
+
+def write_state(run, entries):
+    """The equality state for the next plan: the previous one updated with this run's outcomes (not on a dry run)."""
+    if run.ctx.dry_run:
+        return
+    ctx = run.ctx
+    where = write_equality_state(ctx, run.location, ctx.namespace, ctx.bucket, run.prefix, run.run_id, entries,
+                                 run.records, run.state)
+    if where:
+        _say(f"equality state: {where['where']} ({where['records']:,} objects)")
+
+
+def print_summary(run, merged):
+    """The summary table and the exit status: 0 all done, 1 some file failed."""
+    print(summary_table(run.records), flush=True)
+    _say(f"log: {merged['run_log']} ({merged['records']} records), also at {run.where}"
+         f" in {(_now() - run.started).total_seconds():.1f} s")
+    failed = [r for r in run.records if r["outcome"] == "failed"]
+    if failed:
+        _say(f"{len(failed)} file(s) failed; the others were done. Run again to retry them.")
+        return 1
+    return 0

@@ -1,0 +1,114 @@
+"""The driver's modules on their own, without Spark or a network (src/job/run.py, planning.py, tasks.py, driver.py):
+the parameters checked all at once, the job file, the picklable copy parameters, plan entries given their source
+version, plan headers compared as this run writes them, the Spark task payloads. The steps that list, copy and commit
+run end to end in test/e2e (spark-submit dist/app.py against the local cloud)."""
+import json
+
+import pytest
+
+from runtime_loader import load_runtime
+
+run = load_runtime("run")
+planning = load_runtime("planning")
+tasks = load_runtime("tasks")
+driver = load_runtime("driver")
+
+GOOD = ["--source-account", "acct", "--source-file-system", "fs", "--source-auth", "key", "--source-account-key",
+        "env:KEY", "--target-bucket", "b", "--target-profile", "LOCAL", "--log-path", "/tmp/log.json"]
+
+
+def params(argv, job_file=None):
+    defaults, used, rest = run.job_defaults(argv + ([] if job_file is None else ["--job-file", job_file]))
+    return run.parse_params(rest, defaults), used
+
+
+def test_good_parameters_have_no_problem():
+    p, used = params(GOOD)
+    assert used is None or used.endswith("lake2oci-job.json")
+    assert run.check_params(p) == []
+
+
+@pytest.mark.parametrize("given, want", [
+    (["--source-auth", "sas"], "--source-sas-token is required with --source-auth sas"),
+    (["--target-profile", "CLOUD"], "--target-profile must be LOCAL or DATAFLOW, got 'CLOUD'"),
+    (["--log-bucket", "l", "--log-object", "o"],
+     "--log-path and --log-bucket/--log-object are exclusive: the log is a local file or an object"),
+    (["--threads", "0"], "--threads must be at least 1"),
+    (["--tasks", "-1"], "--tasks must be 0 (automatic) or more"),
+    (["--lease-seconds", "4"], "--lease-seconds must be at least 8 (the lease is renewed every quarter of it)"),
+])
+def test_each_problem_names_its_argument(given, want):
+    p, _ = params(GOOD + given)
+    assert want in run.check_params(p)
+
+
+def test_a_job_file_sets_defaults_and_refuses_unknown_names(tmp_path):
+    good = tmp_path / "job.json"
+    good.write_text(json.dumps({"threads": 3}))
+    p, used = params(GOOD, str(good))
+    assert (used, p["threads"]) == (str(good), 3)
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"no-such": 1}))
+    with pytest.raises(run.JobError, match=r"unknown parameter 'no-such'; rebuild it with lake2oci build"):
+        params(GOOD, str(bad))
+
+
+def test_copy_params_are_plain_and_keep_secrets_as_references():
+    p, _ = params(GOOD + ["--part-size-mib", "16"])
+    got = run.copy_params(p, "20240101000000000000", None)
+    assert got["source"]["auth"] == {"kind": "key", "account_key": "env:KEY"}
+    assert got["target"] == {"profile": "LOCAL", "bucket": "b"}
+    assert got["copy"]["part_size"] == 16 * 1024 * 1024
+    assert got["run"]["run_id"] == "20240101000000000000"
+    assert json.loads(json.dumps(got)) == got
+
+
+def test_a_plan_entry_gets_its_source_version_after_its_md5():
+    entry = {"sourceName": "a", "sourceMd5": None, "targetName": "a", "action": "copy"}
+    assert list(planning._with_version(entry, "0x1")) == ["sourceName", "sourceMd5", "sourceVersion", "targetName",
+                                                          "action"]
+    assert planning._with_version(dict(entry, sourceVersion="0x2"), "0x1")["sourceVersion"] == "0x2"
+    assert planning._with_version(entry, None) is entry
+
+
+def test_plan_headers_compare_as_this_run_writes_them():
+    header = {"meta": {"source": {"path": "/data/"}, "target": {"prefix": "backup"}},
+              "options": {"include": ["**"], "targetPrefix": "backup"}}
+    got = planning._normalised_header(header)
+    assert got["meta"]["source"]["path"] == "data"
+    assert got["meta"]["target"]["prefix"] == "backup/"
+    assert got["options"] == {"include": [], "targetPrefix": "backup/"}
+
+
+def test_the_runtime_entry_reads_on_the_planned_version():
+    assert planning._entry_for_runtime({"sourceVersion": "0x9"})["sourceEtag"] == "0x9"
+    assert planning._entry_version({"sourceEtag": "0x8"}) == "0x8"
+
+
+def test_task_payloads_carry_whole_files_and_the_ranges_of_started_uploads():
+    class Run:
+        params = {"run": {"run_id": "r"}}
+
+    by_target = {"a": {"targetName": "a"}, "big": {"targetName": "big"}, "gone": {"targetName": "gone"}}
+    parts = {"tasks": [
+        {"index": 0, "units": [{"kind": "whole", "targetName": "a"},
+                               {"kind": "range", "targetName": "big", "partSize": 8, "firstPart": 1, "lastPart": 2,
+                                "length": 16}]},
+        {"index": 1, "units": [{"kind": "range", "targetName": "gone", "partSize": 8, "firstPart": 1,
+                                "lastPart": 1, "length": 8}]},
+    ]}
+    got = tasks._task_payloads(Run(), parts, by_target, {"big": {"upload_id": "u1"}})
+    assert got == [{"index": 0, "copy_params": Run.params, "whole": [by_target["a"]],
+                    "ranges": [{"entry": by_target["big"], "upload_id": "u1", "part_size": 8, "first_part": 1,
+                                "last_part": 2, "length": 16}]}]
+
+
+@pytest.mark.parametrize("given, want", [(0, "0 B"), (1536, "1.5 KiB"), (5 * 1024 ** 4, "5.0 TiB")])
+def test_sizes_in_the_progress_lines(given, want):
+    assert driver._human(given) == want
+
+
+@pytest.mark.parametrize("given, want", [(["--debug"], True), (["--debug=true"], True), (["--debug=no"], False),
+                                         (["--dry-run"], False)])
+def test_debug_flag(given, want):
+    assert driver._wants_debug(given) is want
