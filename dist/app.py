@@ -2433,6 +2433,14 @@ JOB_PARAMETERS: list[JobParameter] = [
         "description": "how long the run lease lasts without renewal (renewed while the run goes)",
     },
     {
+        "name": "max-minutes",
+        "type": "integer",
+        "defaultValue": 0,
+        "required": False,
+        "secret": False,
+        "description": "after this many minutes from the run's start no new file or part starts; what is left is logged stopped, the run exits 3 and the next run continues (0 = automatic: DATAFLOW 1410, half an hour under the 24-hour limit of a run signing with its delegation token, or 43170 with a resource principal; LOCAL none)",
+    },
+    {
         "name": "debug",
         "type": "boolean",
         "defaultValue": False,
@@ -4258,7 +4266,10 @@ RECORD_FIELDS = (
     "run_id", "status", "outcome", "source_md5", "source_version", "target_md5", "verified", "evidence", "attempts",
     "error", "bytes_per_second",
 )
-OUTCOMES = ("copied", "skipped", "failed", "deleted", "planned")
+# stopped: a file the run did not do because it reached its deadline (--max-minutes): not started, or a multipart copy
+# cut short and aborted. Nothing of it was written; the next run copies it. Not `failed` (nothing went wrong with the
+# file), not `planned` (a dry run's word), not `held` (table metadata held back until its data is verified).
+OUTCOMES = ("copied", "skipped", "failed", "deleted", "planned", "stopped")
 DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
 RUN_ID_FORMAT = "%Y%m%d%H%M%S%f"
 RUNS_SUFFIX = ".runs"
@@ -5484,6 +5495,9 @@ def resolve_secret(ref, field, *, config_dir=None, oci_signer_factory=None, envi
 # - Memory: at most one chunk per stream in flight: threads whole copies of chunk_size, part_threads parts of
 #   part_chunk_size (a quarter of the part size, from chunk_size to 16 MiB: big parts are read in fewer, longer
 #   requests, each of which costs the service a round trip and its own work).
+# - The deadline (--max-minutes, ctx.deadline in epoch seconds): after it no new file and no new part starts; work in
+#   flight finishes; a file not started is recorded `stopped`, and a multipart copy left incomplete is aborted and
+#   recorded `stopped` too (DeadlineReached), so nothing is half-written and the next run copies them.
 # - A file's failure is recorded (outcome failed) and the other files go on. Records are the migration log's
 #   (make_record, log.py); `attempts` = 1 + every retry made for that file.
 
@@ -5508,6 +5522,20 @@ SOURCE_MD5_META = "lake2oci-source-md5"
 SOURCE_ETAG_META = "lake2oci-source-etag"
 # The config fields of source.auth that hold secret references (resolved in each executor, never shipped resolved).
 SECRET_AUTH_FIELDS = {"account_key": "accountKey", "client_secret": "clientSecret", "sas_token": "sasToken"}
+
+
+class DeadlineReached(Exception):
+    """The run reached its deadline (--max-minutes) before this work started or was complete: not a failure. `parts`
+    are the parts uploaded before it (upload_parts), by part number."""
+
+    def __init__(self, message, parts=()):
+        super().__init__(message)
+        self.parts = list(parts)
+
+
+def deadline_words(ctx):
+    """`the run reached --max-minutes N` (the limit in force, for the log and the summary)."""
+    return f"the run reached --max-minutes {ctx.max_minutes}" if ctx.max_minutes else "the run reached its deadline"
 
 
 def choose_part_size(size, min_part=_MIN_PART_SIZE):
@@ -5559,7 +5587,7 @@ class CopyContext:
                  part_threads=DEFAULT_PART_THREADS, part_size=None,
                  multipart_threshold=_DEFAULT_MULTIPART_THRESHOLD, chunk_size=None, dry_run=False,
                  check_source_etag=True, retry_options=None, run_id="", run_date=None, clock=None,
-                 part_source=None):
+                 part_source=None, deadline=None, max_minutes=0, now=None):
         self.source = source
         self.part_source = part_source if part_source is not None else source
         self.target = target
@@ -5576,6 +5604,14 @@ class CopyContext:
         self.run_id = run_id
         self.clock = clock or datetime.datetime.now
         self.run_date = run_date if run_date is not None else self.clock()
+        # The run's deadline in epoch seconds (None: no limit) and the clock it is read on (time.time by default).
+        self.deadline = float(deadline) if deadline else None
+        self.max_minutes = int(max_minutes or 0)
+        self.now = now or time.time
+
+    def past_deadline(self):
+        """True once the run's deadline has passed: no new file or part may start (never on a dry run)."""
+        return self.deadline is not None and not self.dry_run and self.now() >= self.deadline
 
 
 def make_copy_context(params, *, environ=None, secrets_client=None):
@@ -5583,7 +5619,7 @@ def make_copy_context(params, *, environ=None, secrets_client=None):
     {"source": {"account_name", "file_system", "endpoint"?, "auth": {"kind", ...}},
      "target": {"profile", "config_file"?, "config_profile"?, "endpoint"?, "region"?, "namespace"?, "bucket"},
      "copy": {"threads"?, "part_threads"?, "part_size"?, "multipart_threshold"?, "chunk_size"?, "dry_run"?,
-              "check_source_etag"?},
+              "check_source_etag"?, "deadline"? (epoch seconds), "max_minutes"?},
      "retry": {"max_attempts"?, "base_delay"?, "max_delay"?}, "run": {"run_id", "run_date"?}, "config_dir"?}
     source.auth holds secret references (env:/file:/vault:) in account_key, client_secret, sas_token; they are
     resolved here, in the process that uses them."""
@@ -5636,6 +5672,8 @@ def make_copy_context(params, *, environ=None, secrets_client=None):
         run_id=run.get("run_id", ""),
         run_date=run.get("run_date"),
         part_source=part_fs_client,
+        deadline=options.get("deadline"),
+        max_minutes=options.get("max_minutes") or 0,
     )
 
 
@@ -5777,7 +5815,9 @@ def start_multipart(ctx, entry, part_size, tally=None):
 def upload_parts(ctx, entry, upload_id, part_size, first_part, last_part, tally=None):
     """Uploads parts first_part..last_part (inclusive, 1-based) of one file, part_threads at a time, each streamed from
     its own source range and retried on its own. Returns [{part_num, etag, md5, attempts}] by part number. When a
-    part fails for good, parts not yet started are skipped and the error is raised (the caller aborts the upload)."""
+    part fails for good, parts not yet started are skipped and the error is raised (the caller aborts the upload).
+    After the run's deadline no part starts (parts in flight finish): DeadlineReached is raised with the parts
+    uploaded when any part was left out."""
     tally = tally if tally is not None else AttemptTally()
     name = _field(entry, "source_name")
     target = _field(entry, "target_name") or name
@@ -5787,9 +5827,13 @@ def upload_parts(ctx, entry, upload_id, part_size, first_part, last_part, tally=
     if not 1 <= first_part <= last_part <= total:
         raise ValueError(f"{name}: parts {first_part}..{last_part} are outside 1..{total}")
     stop = threading.Event()
+    left_out = []
 
     def one(part_num):
         if stop.is_set():
+            return None
+        if ctx.past_deadline():
+            left_out.append(part_num)
             return None
         offset, length = part_range(size, part_size, part_num)
 
@@ -5832,7 +5876,11 @@ def upload_parts(ctx, entry, upload_id, part_size, first_part, last_part, tally=
                 parts.append(part)
     if failure is not None:
         raise failure
-    return sorted(parts, key=lambda p: p["part_num"])
+    parts.sort(key=lambda p: p["part_num"])
+    if left_out:
+        raise DeadlineReached(f"stopped with {len(parts)} of {last_part - first_part + 1} parts uploaded: "
+                              f"{deadline_words(ctx)}", parts)
+    return parts
 
 
 def multipart_md5(part_md5s):
@@ -5903,6 +5951,8 @@ def copy_multipart(ctx, entry, part_size=None, tally=None, commits_made=0):
     attempt = commits_made
     while True:
         attempt += 1
+        if ctx.past_deadline():
+            raise DeadlineReached(f"stopped before its upload was made again: {deadline_words(ctx)}")
         upload_id = start_multipart(ctx, entry, part_size, tally)
         committing = False
         try:
@@ -6000,7 +6050,9 @@ def copy_entry(ctx, entry):
     record; never raises for a failure of that file (outcome failed, with the error).
     - hash: the source is read and hashed; equal to the target's comparable MD5 -> status equal, outcome skipped;
       otherwise it is copied with status update; evidence `content` either way.
-    - fail: outcome failed with the entry's reason (a name that cannot become an object); no request."""
+    - fail: outcome failed with the entry's reason (a name that cannot become an object); no request.
+    - a copy, hash or delete not started by the run's deadline: outcome stopped (`not started: the run reached
+      --max-minutes N`), no request; a multipart copy the deadline cut short is aborted and stopped too."""
     action = _field(entry, "action") or "copy"
     size = _field(entry, "source_size")
     start = ctx.clock()
@@ -6016,6 +6068,9 @@ def copy_entry(ctx, entry):
     version = _field(entry, "source_version") or None
     if action in ("copy", "delete", "hash") and ctx.dry_run:
         outcome = "planned"
+    elif action in ("copy", "delete", "hash") and ctx.past_deadline():
+        outcome = "stopped"
+        error_text = f"not started: {deadline_words(ctx)}"
     elif action == "hash":
         evidence = "content"
         try:
@@ -6035,6 +6090,9 @@ def copy_entry(ctx, entry):
                     result = copy_multipart(ctx, copying, tally=tally)
                 else:
                     result = copy_whole(ctx, copying, tally)
+        except DeadlineReached as error:
+            outcome = "stopped"
+            error_text = str(error)
         except Exception as error:  # noqa: BLE001 - recorded; the other files go on
             status = "update"
             outcome = "failed"
@@ -6046,6 +6104,9 @@ def copy_entry(ctx, entry):
                 result = copy_multipart(ctx, entry, tally=tally)
             else:
                 result = copy_whole(ctx, entry, tally)
+        except DeadlineReached as error:
+            outcome = "stopped"
+            error_text = str(error)
         except Exception as error:  # noqa: BLE001 - recorded; the other files go on
             outcome = "failed"
             error_text = describe_error(error)
@@ -6088,7 +6149,8 @@ def copy_files(ctx, entries, threads=None, on_record=None):
     """Carries out plan entries and returns their records in the order of `entries`. Files below the multipart
     threshold go through a pool of `threads` (default ctx.threads); larger ones are copied one at a time in the
     calling thread meanwhile, each with part_threads parallel parts. on_record(record) is called as each file finishes
-    (serialized: one call at a time), e.g. TaskLog.append."""
+    (serialized: one call at a time), e.g. TaskLog.append. After the run's deadline (ctx.deadline) no file starts:
+    each is recorded `stopped` without a request (copy_entry)."""
     entries = list(entries)
     records = [None] * len(entries)
     lock = threading.Lock()
@@ -6120,6 +6182,19 @@ def copy_files(ctx, entries, threads=None, on_record=None):
 # The run of the Spark job and its first steps: the parameters (the table's defaults, then a job file's, then the
 # arguments; every problem listed at once), the copy context and where the log goes, and the lease beside the log.
 # Run holds what the driver's steps share; tasks get only its plain `params`.
+
+
+
+
+# --max-minutes 0 (automatic) on Data Flow: its runs are stopped without notice after 24 hours when they sign with
+# their delegation token (the default), after 30 days with a resource principal (dataflow.auth=resource_principal).
+# The job stops starting work half an hour before either limit, so what is in flight finishes and the log is written.
+
+
+DATAFLOW_TOKEN_MAX_MINUTES = 24 * 60 - 30
+DATAFLOW_RESOURCE_PRINCIPAL_MAX_MINUTES = 30 * 24 * 60 - 30
+# Set in a Data Flow run that has a resource principal (what oci_auth tries first, oci_store.py).
+RESOURCE_PRINCIPAL_ENV = "OCI_RESOURCE_PRINCIPAL_VERSION"
 
 
 class JobError(Exception):
@@ -6210,13 +6285,32 @@ def check_params(p):
             problems.append(f"--{name} must be at least 1")
     if int(p.get("tasks") or 0) < 0:
         problems.append("--tasks must be 0 (automatic) or more")
+    if int(p.get("max-minutes") or 0) < 0:
+        problems.append("--max-minutes must be 0 (automatic) or more")
     if int(p.get("lease-seconds") or 0) < 8:
         problems.append("--lease-seconds must be at least 8 (the lease is renewed every quarter of it)")
     return problems
 
 
-def copy_params(p, run_id, run_date):
-    """The plain, picklable parameters each task rebuilds its CopyContext from (secrets stay references)."""
+def max_minutes(p, environ=None):
+    """The run's limit in minutes, 0 for none: --max-minutes when positive; automatic (0) gives, on DATAFLOW, 1410
+    (23.5 h) for a run that signs with its delegation token and 43170 (30 days minus 30 minutes) for one with a
+    resource principal (OCI_RESOURCE_PRINCIPAL_VERSION set: dataflow.auth=resource_principal); none on LOCAL."""
+    given = int(p.get("max-minutes") or 0)
+    if given > 0:
+        return given
+    if p.get("target-profile") != "DATAFLOW":
+        return 0
+    environ = os.environ if environ is None else environ
+    if environ.get(RESOURCE_PRINCIPAL_ENV):
+        return DATAFLOW_RESOURCE_PRINCIPAL_MAX_MINUTES
+    return DATAFLOW_TOKEN_MAX_MINUTES
+
+
+def copy_params(p, run_id, run_date, *, started=None, environ=None):
+    """The plain, picklable parameters each task rebuilds its CopyContext from (secrets stay references). With the
+    run's start (epoch seconds, the driver's clock) and a limit (max_minutes), copy.deadline is the absolute time
+    after which no file or part starts, in every task."""
     auth = {"kind": p["source-auth"]}
     if p["source-auth"] == "key":
         auth["account_key"] = p["source-account-key"]
@@ -6240,10 +6334,18 @@ def copy_params(p, run_id, run_date):
         "target": target,
         "copy": {"threads": int(p["threads"]), "part_threads": int(p["part-threads"]),
                  "part_size": int(p["part-size-mib"]) * mib,
-                 "multipart_threshold": int(p["multipart-threshold-mib"]) * mib, "dry_run": bool(p["dry-run"])},
+                 "multipart_threshold": int(p["multipart-threshold-mib"]) * mib, "dry_run": bool(p["dry-run"]),
+                 **_deadline(p, started, environ)},
         "retry": {"max_attempts": int(p["max-attempts"])},
         "run": {"run_id": run_id, "run_date": run_date},
     }
+
+
+def _deadline(p, started, environ):
+    minutes = max_minutes(p, environ)
+    if not minutes or started is None:
+        return {}
+    return {"deadline": started + minutes * 60, "max_minutes": minutes}
 
 
 def log_location(p, namespace):
@@ -6308,7 +6410,7 @@ def read_parameters(argv):
         raise JobError("bad parameters:\n  " + "\n  ".join(problems))
     run_date = _now()
     run_id = make_run_id(run_date)
-    return Run(p, job_file, run_date, copy_params(p, run_id, run_date))
+    return Run(p, job_file, run_date, copy_params(p, run_id, run_date, started=time.time()))
 
 
 @contextlib.contextmanager
@@ -6331,6 +6433,11 @@ def open_context(run):
     p = run.p
     _say(f"run {run.run_id}{' (dry run: nothing is written to the target)' if p['dry-run'] else ''}"
          f"{f', job file {run.job_file}' if run.job_file else ''}")
+    deadline = run.params["copy"].get("deadline")
+    if deadline and not p["dry-run"]:
+        at = datetime.datetime.fromtimestamp(deadline).strftime("%Y-%m-%d %H:%M:%S")
+        _say(f"no new file or part starts after {at} (--max-minutes {run.params['copy']['max_minutes']}); "
+             "what is left then is for the next run")
 
 
 def take_lease(run):
@@ -6649,7 +6756,7 @@ def write_equality_state(ctx, location, namespace, bucket, prefix, run_id, entri
 # ---- src/job/logs.py ---------------------------------------------------------------------------------------
 # The run's logs and what follows them, on the driver: earlier crashed runs' task logs folded into their own logs,
 # this run's task logs merged into its log, the equality state for the next plan, and the summary with the exit
-# status.
+# status (0 all done, 1 some file failed, 3 the run reached --max-minutes and left files for the next run).
 
 
 def fold_earlier_runs(run):
@@ -6684,15 +6791,22 @@ def write_state(run, entries):
 
 
 def print_summary(run, merged):
-    """The summary table and the exit status: 0 all done, 1 some file failed."""
+    """The summary table and the exit status: 0 all done; 1 some file failed; 3 the run reached its deadline
+    (--max-minutes) and left files for the next run (logged `stopped`), whether or not some file also failed: run
+    again to continue (the files copied are then equal, so only the rest is copied, and failed ones are retried)."""
     print(summary_table(run.records), flush=True)
     _say(f"log: {merged['run_log']} ({merged['records']} records), also at {run.where}"
          f" in {(_now() - run.started).total_seconds():.1f} s")
     failed = [r for r in run.records if r["outcome"] == "failed"]
+    stopped = [r for r in run.records if r["outcome"] == "stopped"]
     if failed:
-        _say(f"{len(failed)} file(s) failed; the others were done. Run again to retry them.")
-        return 1
-    return 0
+        others = "the others were done" if not stopped else "the others were done or left for the next run"
+        _say(f"{len(failed)} file(s) failed; {others}. Run again to retry them.")
+    if stopped:
+        left = sum(int(r.get("source_size") or 0) for r in stopped)
+        _say(f"{len(stopped):,} file(s) ({left:,} bytes) left for the next run: run again to continue")
+        return 3
+    return 1 if failed else 0
 
 
 # ---- src/job/planning.py -----------------------------------------------------------------------------------
@@ -6835,7 +6949,9 @@ def _entry_for_runtime(entry):
 # ---- src/job/tasks.py --------------------------------------------------------------------------------------
 # The Spark tasks: each task's payload (its whole files and its part ranges of uploads the driver started) and the
 # task itself (_run_task, one Spark partition), which copies, uploads and logs each file as it finishes in its own
-# task log. _record and _complete_record make a file's log record (also for the driver's records).
+# task log. _record and _complete_record make a file's log record (also for the driver's records). After the run's
+# deadline (copy params' deadline, --max-minutes) no file and no part starts: files are logged `stopped`, and a part
+# range cut short is reported stopped to the driver (which aborts that upload).
 
 
 def _record(ctx, entry, outcome, *, result=None, error=None, start, attempts=0, elapsed=None):
@@ -6880,7 +6996,8 @@ def _unversioned_check(ctx, entry):
 
 def _run_task(payload, location):
     """One Spark task: copy its whole files (thread pool) and upload its part ranges, logging each file as it
-    finishes. Returns the task's records and, per part range, the parts uploaded or the error."""
+    finishes. Returns the task's records and, per part range, the parts uploaded or the error (`stopped` true when
+    the run's deadline cut it short: not a failure)."""
     ctx = make_copy_context(payload["copy_params"])
     task_id = f"{payload['index']:05d}"
     try:
@@ -6901,7 +7018,8 @@ def _run_task(payload, location):
         whole = []
         for entry in payload["whole"]:
             problem = None
-            if entry.get("action") == "copy" and not _entry_version(entry) and not ctx.dry_run:
+            if entry.get("action") == "copy" and not _entry_version(entry) and not ctx.dry_run \
+                    and not ctx.past_deadline():
                 problem = _unversioned_check(ctx, entry)
             if problem is None:
                 whole.append(entry)
@@ -6917,6 +7035,9 @@ def _run_task(payload, location):
                                      r["last_part"], tally=tally)
                 ranges.append({"target_name": r["entry"]["targetName"], "parts": parts, "error": None,
                                "attempts": tally.attempts, "bytes": r["length"], "task": payload["index"]})
+            except DeadlineReached as stopped:
+                ranges.append({"target_name": r["entry"]["targetName"], "parts": stopped.parts, "error": str(stopped),
+                               "stopped": True, "attempts": tally.attempts, "bytes": 0, "task": payload["index"]})
             except Exception as error:  # noqa: BLE001 - reported to the driver, which aborts the upload
                 ranges.append({"target_name": r["entry"]["targetName"], "parts": [], "error": describe_error(error),
                                "attempts": tally.attempts, "bytes": 0, "task": payload["index"]})
@@ -6944,7 +7065,8 @@ def _task_payloads(run, parts, by_target, uploads):
 # ---- src/job/commit.py -------------------------------------------------------------------------------------
 # The multipart uploads that span tasks, on the driver: those left open by a crashed run are aborted (the lease is
 # held, so no live run owns them), the ones the partitioning asks for are started before the tasks run, and each whose
-# ranges all arrived is committed after them (else aborted: the file fails alone). DriverLog: the driver's records.
+# ranges all arrived is committed after them, even past the run's deadline (else aborted: the file fails alone, or is
+# logged `stopped` when the deadline cut a range short). DriverLog: the driver's records.
 
 
 class DriverLog:
@@ -6986,12 +7108,16 @@ def _abort_stale_uploads(ctx, names):
 
 
 def _start_uploads(run, parts, by_target, driver):
-    """Creates the multipart uploads the partitioning asks for; a file whose upload cannot start fails alone."""
+    """Creates the multipart uploads the partitioning asks for; a file whose upload cannot start fails alone. Past the
+    run's deadline none is created: the file is logged `stopped` (its ranges are then left out of the tasks)."""
     uploads = {}
     for u in parts["uploads"]:
         entry = by_target[u["targetName"]]
         if run.ctx.dry_run:
             driver.add(entry, "planned", start=_now())
+            continue
+        if run.ctx.past_deadline():
+            driver.add(entry, "stopped", error=f"not started: {deadline_words(run.ctx)}", start=_now())
             continue
         try:
             upload_id = start_multipart(run.ctx, entry, u["partSize"])
@@ -7004,7 +7130,8 @@ def _start_uploads(run, parts, by_target, driver):
 
 
 def _commit_uploads(run, uploads, results, by_target, driver):
-    """Commits each multipart upload whose ranges all arrived; aborts the others (the file fails)."""
+    """Commits each multipart upload whose ranges all arrived; aborts the others: the file fails, or is logged
+    `stopped` when the run's deadline cut a range short and none failed."""
     ctx = run.ctx
     got = {}
     for res in results:
@@ -7013,18 +7140,27 @@ def _commit_uploads(run, uploads, results, by_target, driver):
     for name, up in uploads.items():
         entry = by_target[name]
         pieces = got.get(name, [])
-        failed = [r["error"] for r in pieces if r["error"]]
+        failed = [r["error"] for r in pieces if r["error"] and not r.get("stopped")]
+        stopped = [r["error"] for r in pieces if r.get("stopped")]
         # 1 + every retry made for the file, in any task (each range's tally counts 1 + its retries).
         attempts = 1 + sum(r["attempts"] - 1 for r in pieces)
         try:
             if failed:
                 raise RuntimeError(failed[0])
+            if stopped:
+                uploaded = sum(len(r["parts"]) for r in pieces)
+                raise DeadlineReached(f"stopped with {uploaded} parts uploaded by {len(pieces)} Spark task(s), the "
+                                      f"upload aborted: {deadline_words(ctx)}")
             all_parts = [part for r in pieces for part in r["parts"]]
             tally = AttemptTally()
             result = commit_or_copy_again(ctx, entry, up["upload_id"], all_parts, tally=tally)
             _say(f"committed {name}: {len(all_parts)} parts uploaded by "
                  f"{len({r['task'] for r in pieces})} Spark task(s)")
             driver.add(entry, "copied", result=result, start=up["started"], attempts=attempts + tally.retries,
+                       elapsed=time.monotonic() - up["clock"])
+        except DeadlineReached as error:
+            abort_multipart(ctx, entry, up["upload_id"])
+            driver.add(entry, "stopped", error=str(error), start=up["started"], attempts=attempts,
                        elapsed=time.monotonic() - up["clock"])
         except Exception as error:  # noqa: BLE001 - the file fails, the others go on
             abort_multipart(ctx, entry, up["upload_id"])
@@ -7038,7 +7174,9 @@ def _commit_uploads(run, uploads, results, by_target, driver):
 # beside the run log; partition the copy into Spark tasks with the translated core and run them (one Spark partition
 # each); commit the multipart uploads spread over tasks; write this run's log from its task logs; print the summary.
 # Exit status: 0 all done, 1 some file failed or the plan is invalid (nothing written then), 2 bad parameters, a store
-# problem, the lease held by another run, or a plan that does not fit this run.
+# problem, the lease held by another run, or a plan that does not fit this run, 3 the run reached --max-minutes: no new
+# file or part started after it, complete uploads were committed, the rest is logged `stopped` and the next run
+# continues (run again).
 
 
 def copy_and_commit(run, entries):
@@ -7101,7 +7239,8 @@ def _human(n):
 
 def run_job(argv):
     """The run, step by step. Exit status: 0 all done; 1 some file failed, or the plan made here is invalid (nothing
-    written then); 2 bad parameters, a store problem, the lease held by another run, a plan that does not fit."""
+    written then); 2 bad parameters, a store problem, the lease held by another run, a plan that does not fit; 3 the
+    run reached --max-minutes and left files for the next run (logged `stopped`; run again to continue)."""
     run = read_parameters(argv)
     open_context(run)
     preflight_stores(run.ctx, run.p, run.location)
@@ -7135,7 +7274,8 @@ def _wants_debug(argv):
 
 def main(argv=None):
     """Runs the job; a problem the person must fix is one `lake2oci:` line on stderr (the stack trace only with
-    --debug), secrets redacted. Exit status as run_job's; an unexpected error is one line too, exit 1."""
+    --debug), secrets redacted. Exit status as run_job's (0 done, 1 failed files, 2 a problem to fix first, 3 stopped
+    at --max-minutes: run again to continue); an unexpected error is one line too, exit 1."""
     argv = sys.argv[1:] if argv is None else argv
     try:
         return run_job(argv)

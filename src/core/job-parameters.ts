@@ -59,6 +59,7 @@ export const JOB_PARAMETERS: JobParameter[] = [
   { name: "plan", type: "string", defaultValue: "", required: false, secret: false, description: "apply this plan (a local path or oci://bucket@namespace/object, written by lake2oci plan or an earlier run) instead of listing the source" },
   { name: "break-lease", type: "boolean", defaultValue: false, required: false, secret: false, description: "take over the run lease of a run that crashed (refused runs name the holder)" },
   { name: "lease-seconds", type: "integer", defaultValue: 300, required: false, secret: false, description: "how long the run lease lasts without renewal (renewed while the run goes)" },
+  { name: "max-minutes", type: "integer", defaultValue: 0, required: false, secret: false, description: "after this many minutes from the run's start no new file or part starts; what is left is logged stopped, the run exits 3 and the next run continues (0 = automatic: DATAFLOW 1410, half an hour under the 24-hour limit of a run signing with its delegation token, or 43170 with a resource principal; LOCAL none)" },
   { name: "debug", type: "boolean", defaultValue: false, required: false, secret: false, description: "print the stack trace of an error (secrets stay redacted)" },
   { name: "dry-run", type: "boolean", defaultValue: false, required: false, secret: false, description: "plan and log (outcome planned) without writing to the target" },
 ];

@@ -1,10 +1,11 @@
 # The multipart uploads that span tasks, on the driver: those left open by a crashed run are aborted (the lease is
 # held, so no live run owns them), the ones the partitioning asks for are started before the tasks run, and each whose
-# ranges all arrived is committed after them (else aborted: the file fails alone). DriverLog: the driver's records.
+# ranges all arrived is committed after them, even past the run's deadline (else aborted: the file fails alone, or is
+# logged `stopped` when the deadline cut a range short). DriverLog: the driver's records.
 import time
 
 from .adls import source_changed_error
-from .copy import abort_multipart, commit_or_copy_again, start_multipart
+from .copy import DeadlineReached, abort_multipart, commit_or_copy_again, deadline_words, start_multipart
 from .planning import _entry_version
 from .retry import AttemptTally, call_with_retry, describe_error
 from .run import _now, _say
@@ -50,12 +51,16 @@ def _abort_stale_uploads(ctx, names):
 
 
 def _start_uploads(run, parts, by_target, driver):
-    """Creates the multipart uploads the partitioning asks for; a file whose upload cannot start fails alone."""
+    """Creates the multipart uploads the partitioning asks for; a file whose upload cannot start fails alone. Past the
+    run's deadline none is created: the file is logged `stopped` (its ranges are then left out of the tasks)."""
     uploads = {}
     for u in parts["uploads"]:
         entry = by_target[u["targetName"]]
         if run.ctx.dry_run:
             driver.add(entry, "planned", start=_now())
+            continue
+        if run.ctx.past_deadline():
+            driver.add(entry, "stopped", error=f"not started: {deadline_words(run.ctx)}", start=_now())
             continue
         try:
             upload_id = start_multipart(run.ctx, entry, u["partSize"])
@@ -68,7 +73,8 @@ def _start_uploads(run, parts, by_target, driver):
 
 
 def _commit_uploads(run, uploads, results, by_target, driver):
-    """Commits each multipart upload whose ranges all arrived; aborts the others (the file fails)."""
+    """Commits each multipart upload whose ranges all arrived; aborts the others: the file fails, or is logged
+    `stopped` when the run's deadline cut a range short and none failed."""
     ctx = run.ctx
     got = {}
     for res in results:
@@ -77,18 +83,27 @@ def _commit_uploads(run, uploads, results, by_target, driver):
     for name, up in uploads.items():
         entry = by_target[name]
         pieces = got.get(name, [])
-        failed = [r["error"] for r in pieces if r["error"]]
+        failed = [r["error"] for r in pieces if r["error"] and not r.get("stopped")]
+        stopped = [r["error"] for r in pieces if r.get("stopped")]
         # 1 + every retry made for the file, in any task (each range's tally counts 1 + its retries).
         attempts = 1 + sum(r["attempts"] - 1 for r in pieces)
         try:
             if failed:
                 raise RuntimeError(failed[0])
+            if stopped:
+                uploaded = sum(len(r["parts"]) for r in pieces)
+                raise DeadlineReached(f"stopped with {uploaded} parts uploaded by {len(pieces)} Spark task(s), the "
+                                      f"upload aborted: {deadline_words(ctx)}")
             all_parts = [part for r in pieces for part in r["parts"]]
             tally = AttemptTally()
             result = commit_or_copy_again(ctx, entry, up["upload_id"], all_parts, tally=tally)
             _say(f"committed {name}: {len(all_parts)} parts uploaded by "
                  f"{len({r['task'] for r in pieces})} Spark task(s)")
             driver.add(entry, "copied", result=result, start=up["started"], attempts=attempts + tally.retries,
+                       elapsed=time.monotonic() - up["clock"])
+        except DeadlineReached as error:
+            abort_multipart(ctx, entry, up["upload_id"])
+            driver.add(entry, "stopped", error=str(error), start=up["started"], attempts=attempts,
                        elapsed=time.monotonic() - up["clock"])
         except Exception as error:  # noqa: BLE001 - the file fails, the others go on
             abort_multipart(ctx, entry, up["upload_id"])

@@ -12,6 +12,9 @@
 # - Memory: at most one chunk per stream in flight: threads whole copies of chunk_size, part_threads parts of
 #   part_chunk_size (a quarter of the part size, from chunk_size to 16 MiB: big parts are read in fewer, longer
 #   requests, each of which costs the service a round trip and its own work).
+# - The deadline (--max-minutes, ctx.deadline in epoch seconds): after it no new file and no new part starts; work in
+#   flight finishes; a file not started is recorded `stopped`, and a multipart copy left incomplete is aborted and
+#   recorded `stopped` too (DeadlineReached), so nothing is half-written and the next run copies them.
 # - A file's failure is recorded (outcome failed) and the other files go on. Records are the migration log's
 #   (make_record, log.py); `attempts` = 1 + every retry made for that file.
 import base64
@@ -49,6 +52,20 @@ SOURCE_MD5_META = "lake2oci-source-md5"
 SOURCE_ETAG_META = "lake2oci-source-etag"
 # The config fields of source.auth that hold secret references (resolved in each executor, never shipped resolved).
 SECRET_AUTH_FIELDS = {"account_key": "accountKey", "client_secret": "clientSecret", "sas_token": "sasToken"}
+
+
+class DeadlineReached(Exception):
+    """The run reached its deadline (--max-minutes) before this work started or was complete: not a failure. `parts`
+    are the parts uploaded before it (upload_parts), by part number."""
+
+    def __init__(self, message, parts=()):
+        super().__init__(message)
+        self.parts = list(parts)
+
+
+def deadline_words(ctx):
+    """`the run reached --max-minutes N` (the limit in force, for the log and the summary)."""
+    return f"the run reached --max-minutes {ctx.max_minutes}" if ctx.max_minutes else "the run reached its deadline"
 
 
 def choose_part_size(size, min_part=_MIN_PART_SIZE):
@@ -100,7 +117,7 @@ class CopyContext:
                  part_threads=DEFAULT_PART_THREADS, part_size=None,
                  multipart_threshold=_DEFAULT_MULTIPART_THRESHOLD, chunk_size=None, dry_run=False,
                  check_source_etag=True, retry_options=None, run_id="", run_date=None, clock=None,
-                 part_source=None):
+                 part_source=None, deadline=None, max_minutes=0, now=None):
         self.source = source
         self.part_source = part_source if part_source is not None else source
         self.target = target
@@ -117,6 +134,14 @@ class CopyContext:
         self.run_id = run_id
         self.clock = clock or datetime.datetime.now
         self.run_date = run_date if run_date is not None else self.clock()
+        # The run's deadline in epoch seconds (None: no limit) and the clock it is read on (time.time by default).
+        self.deadline = float(deadline) if deadline else None
+        self.max_minutes = int(max_minutes or 0)
+        self.now = now or time.time
+
+    def past_deadline(self):
+        """True once the run's deadline has passed: no new file or part may start (never on a dry run)."""
+        return self.deadline is not None and not self.dry_run and self.now() >= self.deadline
 
 
 def make_copy_context(params, *, environ=None, secrets_client=None):
@@ -124,7 +149,7 @@ def make_copy_context(params, *, environ=None, secrets_client=None):
     {"source": {"account_name", "file_system", "endpoint"?, "auth": {"kind", ...}},
      "target": {"profile", "config_file"?, "config_profile"?, "endpoint"?, "region"?, "namespace"?, "bucket"},
      "copy": {"threads"?, "part_threads"?, "part_size"?, "multipart_threshold"?, "chunk_size"?, "dry_run"?,
-              "check_source_etag"?},
+              "check_source_etag"?, "deadline"? (epoch seconds), "max_minutes"?},
      "retry": {"max_attempts"?, "base_delay"?, "max_delay"?}, "run": {"run_id", "run_date"?}, "config_dir"?}
     source.auth holds secret references (env:/file:/vault:) in account_key, client_secret, sas_token; they are
     resolved here, in the process that uses them."""
@@ -177,6 +202,8 @@ def make_copy_context(params, *, environ=None, secrets_client=None):
         run_id=run.get("run_id", ""),
         run_date=run.get("run_date"),
         part_source=part_fs_client,
+        deadline=options.get("deadline"),
+        max_minutes=options.get("max_minutes") or 0,
     )
 
 
@@ -318,7 +345,9 @@ def start_multipart(ctx, entry, part_size, tally=None):
 def upload_parts(ctx, entry, upload_id, part_size, first_part, last_part, tally=None):
     """Uploads parts first_part..last_part (inclusive, 1-based) of one file, part_threads at a time, each streamed from
     its own source range and retried on its own. Returns [{part_num, etag, md5, attempts}] by part number. When a
-    part fails for good, parts not yet started are skipped and the error is raised (the caller aborts the upload)."""
+    part fails for good, parts not yet started are skipped and the error is raised (the caller aborts the upload).
+    After the run's deadline no part starts (parts in flight finish): DeadlineReached is raised with the parts
+    uploaded when any part was left out."""
     tally = tally if tally is not None else AttemptTally()
     name = _field(entry, "source_name")
     target = _field(entry, "target_name") or name
@@ -328,9 +357,13 @@ def upload_parts(ctx, entry, upload_id, part_size, first_part, last_part, tally=
     if not 1 <= first_part <= last_part <= total:
         raise ValueError(f"{name}: parts {first_part}..{last_part} are outside 1..{total}")
     stop = threading.Event()
+    left_out = []
 
     def one(part_num):
         if stop.is_set():
+            return None
+        if ctx.past_deadline():
+            left_out.append(part_num)
             return None
         offset, length = part_range(size, part_size, part_num)
 
@@ -373,7 +406,11 @@ def upload_parts(ctx, entry, upload_id, part_size, first_part, last_part, tally=
                 parts.append(part)
     if failure is not None:
         raise failure
-    return sorted(parts, key=lambda p: p["part_num"])
+    parts.sort(key=lambda p: p["part_num"])
+    if left_out:
+        raise DeadlineReached(f"stopped with {len(parts)} of {last_part - first_part + 1} parts uploaded: "
+                              f"{deadline_words(ctx)}", parts)
+    return parts
 
 
 def multipart_md5(part_md5s):
@@ -444,6 +481,8 @@ def copy_multipart(ctx, entry, part_size=None, tally=None, commits_made=0):
     attempt = commits_made
     while True:
         attempt += 1
+        if ctx.past_deadline():
+            raise DeadlineReached(f"stopped before its upload was made again: {deadline_words(ctx)}")
         upload_id = start_multipart(ctx, entry, part_size, tally)
         committing = False
         try:
@@ -541,7 +580,9 @@ def copy_entry(ctx, entry):
     record; never raises for a failure of that file (outcome failed, with the error).
     - hash: the source is read and hashed; equal to the target's comparable MD5 -> status equal, outcome skipped;
       otherwise it is copied with status update; evidence `content` either way.
-    - fail: outcome failed with the entry's reason (a name that cannot become an object); no request."""
+    - fail: outcome failed with the entry's reason (a name that cannot become an object); no request.
+    - a copy, hash or delete not started by the run's deadline: outcome stopped (`not started: the run reached
+      --max-minutes N`), no request; a multipart copy the deadline cut short is aborted and stopped too."""
     action = _field(entry, "action") or "copy"
     size = _field(entry, "source_size")
     start = ctx.clock()
@@ -557,6 +598,9 @@ def copy_entry(ctx, entry):
     version = _field(entry, "source_version") or None
     if action in ("copy", "delete", "hash") and ctx.dry_run:
         outcome = "planned"
+    elif action in ("copy", "delete", "hash") and ctx.past_deadline():
+        outcome = "stopped"
+        error_text = f"not started: {deadline_words(ctx)}"
     elif action == "hash":
         evidence = "content"
         try:
@@ -576,6 +620,9 @@ def copy_entry(ctx, entry):
                     result = copy_multipart(ctx, copying, tally=tally)
                 else:
                     result = copy_whole(ctx, copying, tally)
+        except DeadlineReached as error:
+            outcome = "stopped"
+            error_text = str(error)
         except Exception as error:  # noqa: BLE001 - recorded; the other files go on
             status = "update"
             outcome = "failed"
@@ -587,6 +634,9 @@ def copy_entry(ctx, entry):
                 result = copy_multipart(ctx, entry, tally=tally)
             else:
                 result = copy_whole(ctx, entry, tally)
+        except DeadlineReached as error:
+            outcome = "stopped"
+            error_text = str(error)
         except Exception as error:  # noqa: BLE001 - recorded; the other files go on
             outcome = "failed"
             error_text = describe_error(error)
@@ -629,7 +679,8 @@ def copy_files(ctx, entries, threads=None, on_record=None):
     """Carries out plan entries and returns their records in the order of `entries`. Files below the multipart
     threshold go through a pool of `threads` (default ctx.threads); larger ones are copied one at a time in the
     calling thread meanwhile, each with part_threads parallel parts. on_record(record) is called as each file finishes
-    (serialized: one call at a time), e.g. TaskLog.append."""
+    (serialized: one call at a time), e.g. TaskLog.append. After the run's deadline (ctx.deadline) no file starts:
+    each is recorded `stopped` without a request (copy_entry)."""
     entries = list(entries)
     records = [None] * len(entries)
     lock = threading.Lock()

@@ -3,7 +3,9 @@
 # beside the run log; partition the copy into Spark tasks with the translated core and run them (one Spark partition
 # each); commit the multipart uploads spread over tasks; write this run's log from its task logs; print the summary.
 # Exit status: 0 all done, 1 some file failed or the plan is invalid (nothing written then), 2 bad parameters, a store
-# problem, the lease held by another run, or a plan that does not fit this run.
+# problem, the lease held by another run, or a plan that does not fit this run, 3 the run reached --max-minutes: no new
+# file or part started after it, complete uploads were committed, the rest is logged `stopped` and the next run
+# continues (run again).
 import sys
 
 from lake2oci_core import (
@@ -89,7 +91,8 @@ def _human(n):
 
 def run_job(argv):
     """The run, step by step. Exit status: 0 all done; 1 some file failed, or the plan made here is invalid (nothing
-    written then); 2 bad parameters, a store problem, the lease held by another run, a plan that does not fit."""
+    written then); 2 bad parameters, a store problem, the lease held by another run, a plan that does not fit; 3 the
+    run reached --max-minutes and left files for the next run (logged `stopped`; run again to continue)."""
     run = read_parameters(argv)
     open_context(run)
     preflight_stores(run.ctx, run.p, run.location)
@@ -123,7 +126,8 @@ def _wants_debug(argv):
 
 def main(argv=None):
     """Runs the job; a problem the person must fix is one `lake2oci:` line on stderr (the stack trace only with
-    --debug), secrets redacted. Exit status as run_job's; an unexpected error is one line too, exit 1."""
+    --debug), secrets redacted. Exit status as run_job's (0 done, 1 failed files, 2 a problem to fix first, 3 stopped
+    at --max-minutes: run again to continue); an unexpected error is one line too, exit 1."""
     argv = sys.argv[1:] if argv is None else argv
     try:
         return run_job(argv)

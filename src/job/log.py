@@ -27,7 +27,10 @@ RECORD_FIELDS = (
     "run_id", "status", "outcome", "source_md5", "source_version", "target_md5", "verified", "evidence", "attempts",
     "error", "bytes_per_second",
 )
-OUTCOMES = ("copied", "skipped", "failed", "deleted", "planned")
+# stopped: a file the run did not do because it reached its deadline (--max-minutes): not started, or a multipart copy
+# cut short and aborted. Nothing of it was written; the next run copies it. Not `failed` (nothing went wrong with the
+# file), not `planned` (a dry run's word), not `held` (table metadata held back until its data is verified).
+OUTCOMES = ("copied", "skipped", "failed", "deleted", "planned", "stopped")
 DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
 RUN_ID_FORMAT = "%Y%m%d%H%M%S%f"
 RUNS_SUFFIX = ".runs"

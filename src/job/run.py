@@ -6,6 +6,7 @@ import datetime
 import json
 import os
 import sys
+import time
 
 from lake2oci_core import JOB_FILE_NAME, JOB_PARAMETERS, normalize_target_prefix
 
@@ -14,6 +15,15 @@ from .lease import Lease
 from .log import describe_location, make_run_id
 from .params import parse_params
 from .preflight import store_problem_from_error
+
+
+# --max-minutes 0 (automatic) on Data Flow: its runs are stopped without notice after 24 hours when they sign with
+# their delegation token (the default), after 30 days with a resource principal (dataflow.auth=resource_principal).
+# The job stops starting work half an hour before either limit, so what is in flight finishes and the log is written.
+DATAFLOW_TOKEN_MAX_MINUTES = 24 * 60 - 30
+DATAFLOW_RESOURCE_PRINCIPAL_MAX_MINUTES = 30 * 24 * 60 - 30
+# Set in a Data Flow run that has a resource principal (what oci_auth tries first, oci_store.py).
+RESOURCE_PRINCIPAL_ENV = "OCI_RESOURCE_PRINCIPAL_VERSION"
 
 
 class JobError(Exception):
@@ -104,13 +114,32 @@ def check_params(p):
             problems.append(f"--{name} must be at least 1")
     if int(p.get("tasks") or 0) < 0:
         problems.append("--tasks must be 0 (automatic) or more")
+    if int(p.get("max-minutes") or 0) < 0:
+        problems.append("--max-minutes must be 0 (automatic) or more")
     if int(p.get("lease-seconds") or 0) < 8:
         problems.append("--lease-seconds must be at least 8 (the lease is renewed every quarter of it)")
     return problems
 
 
-def copy_params(p, run_id, run_date):
-    """The plain, picklable parameters each task rebuilds its CopyContext from (secrets stay references)."""
+def max_minutes(p, environ=None):
+    """The run's limit in minutes, 0 for none: --max-minutes when positive; automatic (0) gives, on DATAFLOW, 1410
+    (23.5 h) for a run that signs with its delegation token and 43170 (30 days minus 30 minutes) for one with a
+    resource principal (OCI_RESOURCE_PRINCIPAL_VERSION set: dataflow.auth=resource_principal); none on LOCAL."""
+    given = int(p.get("max-minutes") or 0)
+    if given > 0:
+        return given
+    if p.get("target-profile") != "DATAFLOW":
+        return 0
+    environ = os.environ if environ is None else environ
+    if environ.get(RESOURCE_PRINCIPAL_ENV):
+        return DATAFLOW_RESOURCE_PRINCIPAL_MAX_MINUTES
+    return DATAFLOW_TOKEN_MAX_MINUTES
+
+
+def copy_params(p, run_id, run_date, *, started=None, environ=None):
+    """The plain, picklable parameters each task rebuilds its CopyContext from (secrets stay references). With the
+    run's start (epoch seconds, the driver's clock) and a limit (max_minutes), copy.deadline is the absolute time
+    after which no file or part starts, in every task."""
     auth = {"kind": p["source-auth"]}
     if p["source-auth"] == "key":
         auth["account_key"] = p["source-account-key"]
@@ -134,10 +163,18 @@ def copy_params(p, run_id, run_date):
         "target": target,
         "copy": {"threads": int(p["threads"]), "part_threads": int(p["part-threads"]),
                  "part_size": int(p["part-size-mib"]) * mib,
-                 "multipart_threshold": int(p["multipart-threshold-mib"]) * mib, "dry_run": bool(p["dry-run"])},
+                 "multipart_threshold": int(p["multipart-threshold-mib"]) * mib, "dry_run": bool(p["dry-run"]),
+                 **_deadline(p, started, environ)},
         "retry": {"max_attempts": int(p["max-attempts"])},
         "run": {"run_id": run_id, "run_date": run_date},
     }
+
+
+def _deadline(p, started, environ):
+    minutes = max_minutes(p, environ)
+    if not minutes or started is None:
+        return {}
+    return {"deadline": started + minutes * 60, "max_minutes": minutes}
 
 
 def log_location(p, namespace):
@@ -202,7 +239,7 @@ def read_parameters(argv):
         raise JobError("bad parameters:\n  " + "\n  ".join(problems))
     run_date = _now()
     run_id = make_run_id(run_date)
-    return Run(p, job_file, run_date, copy_params(p, run_id, run_date))
+    return Run(p, job_file, run_date, copy_params(p, run_id, run_date, started=time.time()))
 
 
 @contextlib.contextmanager
@@ -225,6 +262,11 @@ def open_context(run):
     p = run.p
     _say(f"run {run.run_id}{' (dry run: nothing is written to the target)' if p['dry-run'] else ''}"
          f"{f', job file {run.job_file}' if run.job_file else ''}")
+    deadline = run.params["copy"].get("deadline")
+    if deadline and not p["dry-run"]:
+        at = datetime.datetime.fromtimestamp(deadline).strftime("%Y-%m-%d %H:%M:%S")
+        _say(f"no new file or part starts after {at} (--max-minutes {run.params['copy']['max_minutes']}); "
+             "what is left then is for the next run")
 
 
 def take_lease(run):

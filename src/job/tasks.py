@@ -1,8 +1,10 @@
 # The Spark tasks: each task's payload (its whole files and its part ranges of uploads the driver started) and the
 # task itself (_run_task, one Spark partition), which copies, uploads and logs each file as it finishes in its own
-# task log. _record and _complete_record make a file's log record (also for the driver's records).
+# task log. _record and _complete_record make a file's log record (also for the driver's records). After the run's
+# deadline (copy params' deadline, --max-minutes) no file and no part starts: files are logged `stopped`, and a part
+# range cut short is reported stopped to the driver (which aborts that upload).
 from .adls import source_changed_error, source_properties
-from .copy import copy_files, make_copy_context, upload_parts
+from .copy import DeadlineReached, copy_files, make_copy_context, upload_parts
 from .log import TaskLog, make_record
 from .planning import _entry_version
 from .retry import AttemptTally, describe_error
@@ -51,7 +53,8 @@ def _unversioned_check(ctx, entry):
 
 def _run_task(payload, location):
     """One Spark task: copy its whole files (thread pool) and upload its part ranges, logging each file as it
-    finishes. Returns the task's records and, per part range, the parts uploaded or the error."""
+    finishes. Returns the task's records and, per part range, the parts uploaded or the error (`stopped` true when
+    the run's deadline cut it short: not a failure)."""
     ctx = make_copy_context(payload["copy_params"])
     task_id = f"{payload['index']:05d}"
     try:
@@ -72,7 +75,8 @@ def _run_task(payload, location):
         whole = []
         for entry in payload["whole"]:
             problem = None
-            if entry.get("action") == "copy" and not _entry_version(entry) and not ctx.dry_run:
+            if entry.get("action") == "copy" and not _entry_version(entry) and not ctx.dry_run \
+                    and not ctx.past_deadline():
                 problem = _unversioned_check(ctx, entry)
             if problem is None:
                 whole.append(entry)
@@ -88,6 +92,9 @@ def _run_task(payload, location):
                                      r["last_part"], tally=tally)
                 ranges.append({"target_name": r["entry"]["targetName"], "parts": parts, "error": None,
                                "attempts": tally.attempts, "bytes": r["length"], "task": payload["index"]})
+            except DeadlineReached as stopped:
+                ranges.append({"target_name": r["entry"]["targetName"], "parts": stopped.parts, "error": str(stopped),
+                               "stopped": True, "attempts": tally.attempts, "bytes": 0, "task": payload["index"]})
             except Exception as error:  # noqa: BLE001 - reported to the driver, which aborts the upload
                 ranges.append({"target_name": r["entry"]["targetName"], "parts": [], "error": describe_error(error),
                                "attempts": tally.attempts, "bytes": 0, "task": payload["index"]})

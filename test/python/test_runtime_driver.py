@@ -112,3 +112,60 @@ def test_sizes_in_the_progress_lines(given, want):
                                          (["--dry-run"], False)])
 def test_debug_flag(given, want):
     assert driver._wants_debug(given) is want
+
+
+@pytest.mark.parametrize("given, environ, want", [
+    ([], {}, 0),  # LOCAL: no limit
+    (["--max-minutes", "90"], {}, 90),
+    (["--target-profile", "DATAFLOW", "--log-path", "", "--log-object", "o"], {}, 1410),
+    (["--target-profile", "DATAFLOW", "--log-path", "", "--log-object", "o"],
+     {"OCI_RESOURCE_PRINCIPAL_VERSION": "2.2"}, 30 * 24 * 60 - 30),
+    (["--target-profile", "DATAFLOW", "--log-path", "", "--log-object", "o", "--max-minutes", "5"],
+     {"OCI_RESOURCE_PRINCIPAL_VERSION": "2.2"}, 5),
+])
+def test_max_minutes_automatic_and_given(given, environ, want):
+    p, _ = params(GOOD + given)
+    assert run.check_params(p) == []
+    assert run.max_minutes(p, environ) == want
+
+
+def test_the_deadline_goes_to_the_tasks_as_epoch_seconds_from_the_run_start():
+    p, _ = params(GOOD + ["--max-minutes", "2"])
+    got = run.copy_params(p, "r", None, started=1000.0, environ={})
+    assert (got["copy"]["deadline"], got["copy"]["max_minutes"]) == (1120.0, 2)
+    unlimited = run.copy_params(p | {"max-minutes": 0}, "r", None, started=1000.0, environ={})
+    assert "deadline" not in unlimited["copy"]
+    p, _ = params(GOOD + ["--max-minutes", "-1"])
+    assert "--max-minutes must be 0 (automatic) or more" in run.check_params(p)
+
+
+def test_the_summary_counts_what_is_left_and_exits_3():
+    import datetime
+    import types
+
+    logs = load_runtime("logs")
+
+    def rec(name, outcome, size):
+        return {"source_name": name, "targe_name": name, "outcome": outcome, "status": "new", "source_size": size,
+                "targe_size": None, "error": None, "attempts": 0}
+
+    def summary(records):
+        r = types.SimpleNamespace(records=records, where="log.json", started=datetime.datetime.now())
+        return logs.print_summary(r, {"run_log": "log.R.json", "records": len(records)})
+
+    assert summary([rec("a", "copied", 1)]) == 0
+    assert summary([rec("a", "copied", 1), rec("b", "failed", 2)]) == 1
+    assert summary([rec("a", "stopped", 1000), rec("b", "stopped", 234), rec("c", "failed", 2)]) == 3
+
+
+def test_the_summary_line_of_what_is_left(capsys):
+    import datetime
+    import types
+
+    logs = load_runtime("logs")
+    records = [{"source_name": n, "targe_name": n, "outcome": "stopped", "status": "new", "source_size": 1_500_000,
+                "targe_size": None, "error": None, "attempts": 0} for n in ("a", "b")]
+    r = types.SimpleNamespace(records=records, where="log.json", started=datetime.datetime.now())
+    assert logs.print_summary(r, {"run_log": "log.R.json", "records": 2}) == 3
+    out = capsys.readouterr().out
+    assert "lake2oci: 2 file(s) (3,000,000 bytes) left for the next run: run again to continue" in out

@@ -196,3 +196,138 @@ def test_files_of_at_least_the_threshold_go_in_parts_like_the_core_partitioning(
     ctx = rt.CopyContext(None, None, "ns", "b")
     assert ctx.multipart_threshold == 128 * MIB
     assert rt._is_multipart(ctx, size) is want
+
+
+# ---- the run's deadline (--max-minutes): no new file or part after it, a multipart copy cut short is aborted ----
+
+class Clock:
+    """Epoch seconds for ctx.now: moves only when told (advance), so a test decides when the deadline passes."""
+
+    def __init__(self, t=1000.0):
+        self.t = t
+
+    def __call__(self):
+        return self.t
+
+
+class PartsTarget(FakeTarget):
+    """FakeTarget with multipart uploads; `on_part(part_num)` is called as each part arrives."""
+
+    def __init__(self, on_part=None, **kwargs):
+        super().__init__(**kwargs)
+        self.on_part = on_part
+
+    def create_multipart_upload(self, namespace, bucket, details, **kwargs):
+        self.calls.append(("create_multipart_upload", details.object))
+        return types.SimpleNamespace(data=types.SimpleNamespace(upload_id="U1"), headers={})
+
+    def upload_part(self, namespace, bucket, name, upload_id, part_num, body, **kwargs):
+        data = b"".join(iter(lambda: body.read(5), b""))
+        self.calls.append(("upload_part", part_num))
+        if self.on_part is not None:
+            self.on_part(part_num)
+        md5 = base64.b64encode(hashlib.md5(data).digest()).decode()
+        return types.SimpleNamespace(headers={"opc-content-md5": md5, "etag": f"p{part_num}"})
+
+    def commit_multipart_upload(self, *args, **kwargs):
+        self.calls.append(("commit_multipart_upload",))
+        raise AssertionError("nothing may be committed")
+
+    def abort_multipart_upload(self, namespace, bucket, name, upload_id, **kwargs):
+        self.calls.append(("abort_multipart_upload", name, upload_id))
+        return types.SimpleNamespace(headers={})
+
+
+def deadline_context(target, files, clock, **kwargs):
+    return context(target, files, deadline=clock.t + 60, max_minutes=1, now=clock, **kwargs)
+
+
+def test_past_the_deadline_no_file_starts_and_each_is_logged_stopped_without_a_request():
+    clock = Clock()
+    target = FakeTarget()
+    ctx = deadline_context(target, {"a": b"abc", "b": b"defg"}, clock)
+    clock.t += 60
+    records = rt.copy_files(ctx, [entry("a", 3), entry("b", 4, status="update", target_size=9),
+                                  entry("c", 5, action="skip", status="equal"),
+                                  {"source_name": None, "target_name": "old", "source_size": None, "target_size": 1,
+                                   "action": "delete", "status": "target-only"}])
+    assert [(r["source_name"] or r["targe_name"], r["outcome"]) for r in records] == [
+        ("a", "stopped"), ("b", "stopped"), ("c", "skipped"), ("old", "stopped")]
+    assert records[0]["error"] == "not started: the run reached --max-minutes 1"
+    assert (records[1]["targe_size"], records[1]["verified"], records[1]["attempts"]) == (9, False, 0)
+    assert target.calls == []
+
+
+def test_files_started_before_the_deadline_finish_and_the_rest_is_stopped():
+    clock = Clock()
+
+    class Slow(FakeTarget):
+        def put_object(self, *args, **kwargs):
+            response = super().put_object(*args, **kwargs)
+            clock.t += 40  # each copy takes 40 s: the deadline (60 s) passes during the second one
+            return response
+
+    target = Slow()
+    files = {n: n.encode() * 3 for n in ("a", "b", "c", "d")}
+    ctx = deadline_context(target, files, clock)
+    records = rt.copy_files(ctx, [entry(n, 3) for n in files], threads=1)
+    assert [r["outcome"] for r in records] == ["copied", "copied", "stopped", "stopped"]
+    assert all(r["verified"] for r in records[:2])
+    assert target.calls == [("put_object", "a"), ("put_object", "b")]
+
+
+def test_a_dry_run_ignores_the_deadline():
+    clock = Clock()
+    ctx = deadline_context(FakeTarget(), {"a": b"abc"}, clock, dry_run=True)
+    clock.t += 3600
+    assert [r["outcome"] for r in rt.copy_files(ctx, [entry("a", 3)])] == ["planned"]
+
+
+def big_entry(name, data):
+    return entry(name, len(data), source_etag='"0xE"', source_md5=base64.b64encode(hashlib.md5(data).digest()).decode())
+
+
+def test_upload_parts_starts_no_part_after_the_deadline_and_gives_the_parts_uploaded():
+    clock = Clock()
+    data = bytes(range(256)) * 4  # 1024 bytes, 8 parts of 128
+
+    def on_part(num):
+        if num == 3:
+            clock.t += 61
+
+    target = PartsTarget(on_part=on_part)
+    ctx = deadline_context(target, {"big": data}, clock, part_threads=1)
+    with pytest.raises(rt.DeadlineReached, match=r"^stopped with 3 of 8 parts uploaded: the run reached "
+                                                 r"--max-minutes 1$") as stopped:
+        rt.upload_parts(ctx, big_entry("big", data), "U1", 128, 1, 8)
+    assert [p["part_num"] for p in stopped.value.parts] == [1, 2, 3]
+    assert [c for c in target.calls if c[0] == "upload_part"] == [("upload_part", 1), ("upload_part", 2),
+                                                                   ("upload_part", 3)]
+
+
+def test_upload_parts_before_the_deadline_uploads_every_part():
+    clock = Clock()
+    data = bytes(range(256)) * 4
+    target = PartsTarget()
+    ctx = deadline_context(target, {"big": data}, clock, part_threads=3)
+    parts = rt.upload_parts(ctx, big_entry("big", data), "U1", 128, 1, 8)
+    assert [p["part_num"] for p in parts] == list(range(1, 9))
+
+
+def test_a_multipart_copy_cut_short_by_the_deadline_is_aborted_and_logged_stopped():
+    clock = Clock()
+    data = bytes(range(256)) * 4
+
+    def on_part(num):
+        if num == 2:
+            clock.t += 61
+
+    target = PartsTarget(on_part=on_part)
+    ctx = deadline_context(target, {"big": data}, clock, part_threads=1, part_size=128, multipart_threshold=512)
+    records = rt.copy_files(ctx, [big_entry("big", data)])
+    record = records[0]
+    assert (record["outcome"], record["verified"], record["attempts"]) == ("stopped", False, 1)
+    assert record["error"] == "stopped with 2 of 8 parts uploaded: the run reached --max-minutes 1"
+    assert target.calls[0] == ("create_multipart_upload", "big")
+    assert target.calls[-1] == ("abort_multipart_upload", "big", "U1")
+    assert ("commit_multipart_upload",) not in target.calls

@@ -2,7 +2,8 @@
 // it, derives the job parameter values from it (any profile: the values `lake2oci build` writes), writes them to a job
 // file (0600, in a private temporary directory, removed afterwards), runs dist/app.py under the project's spark-submit
 // (.venv) with the project's Python for the driver and the workers, streams its output, says where the log is, and
-// exits with the job's status (0 all done, 1 some file failed, 2 a problem to fix first).
+// exits with the job's status (0 all done, 1 some file failed, 2 a problem to fix first, 3 stopped at --max-minutes:
+// run again to continue).
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -20,7 +21,8 @@ const help = `usage: lake2oci run --config FILE [--dry-run] [--master URL] [--de
 
 Runs the Spark job (dist/app.py) for a config under the project's spark-submit (.venv): the config's values go to
 the job in a job file (${JOB_FILE_NAME}), secrets as references. Prints the job's output and where its log is; exits
-with the job's status (0 all done, 1 some file failed, 2 a problem to fix first).
+with the job's status (0 all done, 1 some file failed, 2 a problem to fix first, 3 the run reached --max-minutes:
+run again to continue).
 
   --config FILE    the lake2oci config (see src/config/README.md), any profile
   --dry-run        plan and log without writing to the target
