@@ -7,64 +7,42 @@ import time
 
 from lake2oci_core import diff_listings, normalize_target_prefix
 
-from .listing import (
-    list_on_spark, plan_source_units, plan_target_units, run_source_unit, run_target_unit, unit_runner, units_wanted,
-)
+from .adls import list_source
 from .log import run_log_location
+from .oci_store import list_target
 from .plan_file import check_plan, parse_plan_location, plan_location_for_log, read_plan, write_plan
 from .run import _plain_path, _say, _store_problems
 from .state import prepare_equality_state, read_equality_state
 
 
-def _listing_spark():
-    from pyspark.sql import SparkSession
-
-    spark = SparkSession.builder.appName("lake2oci").getOrCreate()
-    spark.sparkContext.setLogLevel("WARN")
-    return spark.sparkContext
-
-
-def _list_sides(ctx, p, prefix, params=None):
-    """The source and target listings as the core's entries. Each side is split into units on the driver and listed
-    by the executors (listing.py); the two RDDs are collected here for the diff, the targets in name order."""
+def _list_sides(ctx, p, prefix):
+    """The source and target listings as the core's entries, with progress every 10 s."""
     started = time.monotonic()
+    last = [started]
 
-    def progress(what, count, units, rounds):
-        rate = count / max(time.monotonic() - started, 0.001)
-        _say(f"listing {what}: {count:,} entries (done), {rate:,.0f}/s, {units:,} units in {rounds} round(s)")
+    def progress(what, count, done=False):
+        now = time.monotonic()
+        if done or now - last[0] >= 10:
+            last[0] = now
+            rate = count / max(now - started, 0.001)
+            _say(f"listing {what}: {count:,} entries{' (done)' if done else ''}, {rate:,.0f}/s")
 
-    sc = _listing_spark()
-    want = units_wanted(p.get("list-parallelism"), sc.defaultParallelism)
-    params = dict(params or {})
-    params["target"] = dict(params.get("target") or {}, namespace=ctx.namespace)
+    sources = []
     with _store_problems("source", p):
-        # The first listing (one level of the source path) is the driver's: a missing file system or path is one line.
-        upper, units = plan_source_units(ctx.source, p.get("source-path") or None, want, ctx.retry_options)
-        run_unit = unit_runner("source", params, None, want)
-
-        def again(unit):
-            return run_source_unit(ctx.source, unit, want=want, retry_options=ctx.retry_options)
-
-        rdd, rounds = list_on_spark(sc, units, run_unit, again) if units else (None, 0)
-        sources = upper + (rdd.collect() if rdd is not None else [])
-    progress("source", len(sources), len(units), rounds)
-    started = time.monotonic()
+        for e in list_source(ctx.source, p.get("source-path") or None, retry_options=ctx.retry_options):
+            sources.append({"name": e["name"], "size": int(e["size"] or 0), "md5": e.get("md5"),
+                            "isDirectory": bool(e["is_directory"]), "etag": e.get("etag"), "version": e.get("etag")})
+            if len(sources) % 5000 == 0:
+                progress("source", len(sources))
+    progress("source", len(sources), True)
+    targets = []
     with _store_problems("target", p):
-        units = plan_target_units(ctx.target, ctx.namespace, ctx.bucket, prefix or None, want, ctx.retry_options)
-        run_unit = unit_runner("target", params, prefix or None, want)
-
-        def again_target(unit):
-            return run_target_unit(ctx.target, ctx.namespace, ctx.bucket, prefix or None, unit, want=want,
-                                   retry_options=ctx.retry_options)
-
-        rdd, rounds = list_on_spark(sc, units, run_unit, again_target)
-        targets = sorted(rdd.collect(), key=_target_name)
-    progress("target", len(targets), len(units), rounds)
+        for o in list_target(ctx.target, ctx.namespace, ctx.bucket, prefix or None, retry_options=ctx.retry_options):
+            targets.append({"name": o["name"], "size": int(o["size"] or 0), "md5": o.get("md5")})
+            if len(targets) % 1000 == 0:
+                progress("target", len(targets))
+    progress("target", len(targets), True)
     return sources, targets
-
-
-def _target_name(entry):
-    return entry["name"]
 
 
 def _with_version(entry, version):
@@ -83,7 +61,7 @@ def _with_version(entry, version):
 def make_plan(run):
     """Lists both sides and diffs them with the translated core: (entries, errors, summary)."""
     ctx = run.ctx
-    sources, targets = _list_sides(ctx, run.p, run.prefix, run.params)
+    sources, targets = _list_sides(ctx, run.p, run.prefix)
     # The equality state kept beside the log (rebuilt from the objects' metadata when missing) gives each object the
     # source version and MD5 it was copied from: the evidence of `equal` when the listing has no MD5.
     targets, run.state = prepare_equality_state(ctx, run.location, ctx.namespace, ctx.bucket, run.prefix, sources,
