@@ -4,6 +4,7 @@ import type { Lake2ociConfig } from "../config/index.ts";
 import type { PlanOptions, PlanSummary, SourceEntry, TargetEntry } from "../core/plan-types.ts";
 import { preparePlan } from "../core/plan-options.ts";
 import { openSource, openTarget } from "../stores/from-config.ts";
+import { classifyOciError } from "../stores/oci/oci-errors.ts";
 import type { StoreEntry } from "../stores/store.ts";
 import { type EngineStats, type EngineTuning, diffStreams } from "./diff-streams.ts";
 import { type StateStats, describeStateLocation, readState, stateJoin, stateLocationFor } from "./equality-state.ts";
@@ -68,6 +69,13 @@ export async function planFromConfig(
   const planOptions = planOptionsFromConfig(config);
   const source = await openSource(config, baseDir);
   const target = await openTarget(config, baseDir);
+  // A missing bucket or refused credentials are found before the source is listed (one request; the job's preflight
+  // makes the same check), not after a listing that may take hours.
+  try {
+    await target.client.getBucket({ namespaceName: target.namespace, bucketName: config.target.bucket });
+  } catch (err) {
+    throw classifyOciError(err, target.lister.description);
+  }
   const prefix = preparePlan(planOptions).plan.prefix;
   // The equality state beside the log (C2): read in bulk, or rebuilt by HEAD requests when missing.
   const warn = options.onWarning ?? ((line: string) => process.stderr.write(`${line}\n`));

@@ -187,6 +187,7 @@ describe("lake2oci plan on the local cloud", { timeout: 600_000 }, () => {
       });
       assert.equal(r.code, 2, `${file}: ${r.stderr}`);
       assert.match(r.stderr, want, file);
+      if (file === "nobucket.json") assert.doesNotMatch(r.stdout + r.stderr, /listing: source [1-9]/, "a missing bucket is found before the source is listed");
       assert.doesNotMatch(r.stderr, /\n\s+at /, `${file}: no stack trace`);
       assert.equal(r.stderr.trim().split("\n").filter((l) => l.startsWith("lake2oci")).length, 1, `${file}: ${r.stderr}`);
     }
