@@ -6006,6 +6006,13 @@ def _is_multipart(ctx, size):
     return size > 0 and size >= ctx.multipart_threshold
 
 
+def _copy_by_size(ctx, entry, size, tally):
+    """One file's copy: in parts at or above the multipart threshold, else one streamed put."""
+    if _is_multipart(ctx, size):
+        return copy_multipart(ctx, entry, tally=tally)
+    return copy_whole(ctx, entry, tally)
+
+
 def _comparable_target_md5(ctx, entry, tally):
     """The target's MD5 comparable with the source's: its listed md5 when single-part, else the source MD5 it was
     copied from (opc-meta-lake2oci-source-md5, one HEAD request), or None."""
@@ -6086,10 +6093,7 @@ def copy_entry(ctx, entry):
                 copying["source_md5"] = hashed_md5
                 if version:
                     copying["source_version"] = version
-                if _is_multipart(ctx, size):
-                    result = copy_multipart(ctx, copying, tally=tally)
-                else:
-                    result = copy_whole(ctx, copying, tally)
+                result = _copy_by_size(ctx, copying, size, tally)
         except DeadlineReached as error:
             outcome = "stopped"
             error_text = str(error)
@@ -6100,10 +6104,7 @@ def copy_entry(ctx, entry):
         attempts = tally.attempts
     elif action == "copy":
         try:
-            if _is_multipart(ctx, size):
-                result = copy_multipart(ctx, entry, tally=tally)
-            else:
-                result = copy_whole(ctx, entry, tally)
+            result = _copy_by_size(ctx, entry, size, tally)
         except DeadlineReached as error:
             outcome = "stopped"
             error_text = str(error)
@@ -7210,7 +7211,7 @@ def copy_and_commit(run, entries):
                 _say(f"aborted {aborted} multipart upload(s) left open by an earlier run")
         uploads = _start_uploads(run, parts, by_target, driver)
         payloads = _task_payloads(run, parts, by_target, uploads)
-        _say(f"copying {parts['files']:,} files ({_human(parts['bytes'])}) in {len(payloads)} Spark tasks")
+        _say(f"copying {parts['files']:,} files ({_human_bytes(parts['bytes'])}) in {len(payloads)} Spark tasks")
         results = []
         if payloads:
             location = run.location
@@ -7227,14 +7228,6 @@ def _spark():
     spark = SparkSession.builder.appName("lake2oci").getOrCreate()
     spark.sparkContext.setLogLevel("WARN")
     return spark
-
-
-def _human(n):
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if n < 1024 or unit == "TiB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n} B"
 
 
 def run_job(argv):

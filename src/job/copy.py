@@ -536,6 +536,13 @@ def _is_multipart(ctx, size):
     return size > 0 and size >= ctx.multipart_threshold
 
 
+def _copy_by_size(ctx, entry, size, tally):
+    """One file's copy: in parts at or above the multipart threshold, else one streamed put."""
+    if _is_multipart(ctx, size):
+        return copy_multipart(ctx, entry, tally=tally)
+    return copy_whole(ctx, entry, tally)
+
+
 def _comparable_target_md5(ctx, entry, tally):
     """The target's MD5 comparable with the source's: its listed md5 when single-part, else the source MD5 it was
     copied from (opc-meta-lake2oci-source-md5, one HEAD request), or None."""
@@ -616,10 +623,7 @@ def copy_entry(ctx, entry):
                 copying["source_md5"] = hashed_md5
                 if version:
                     copying["source_version"] = version
-                if _is_multipart(ctx, size):
-                    result = copy_multipart(ctx, copying, tally=tally)
-                else:
-                    result = copy_whole(ctx, copying, tally)
+                result = _copy_by_size(ctx, copying, size, tally)
         except DeadlineReached as error:
             outcome = "stopped"
             error_text = str(error)
@@ -630,10 +634,7 @@ def copy_entry(ctx, entry):
         attempts = tally.attempts
     elif action == "copy":
         try:
-            if _is_multipart(ctx, size):
-                result = copy_multipart(ctx, entry, tally=tally)
-            else:
-                result = copy_whole(ctx, entry, tally)
+            result = _copy_by_size(ctx, entry, size, tally)
         except DeadlineReached as error:
             outcome = "stopped"
             error_text = str(error)

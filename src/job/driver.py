@@ -17,7 +17,7 @@ from .adls import AdlsAuthError
 from .commit import DriverLog, _abort_stale_uploads, _commit_uploads, _start_uploads
 from .copy import copy_files
 from .lease import LeaseHeld, LeaseLost
-from .log import LogError, TaskLog
+from .log import LogError, TaskLog, _human_bytes
 from .logs import fold_earlier_runs, print_summary, write_logs, write_state
 from .oci_store import OciAuthError
 from .params import ParamsError, ParamsHelp
@@ -62,7 +62,7 @@ def copy_and_commit(run, entries):
                 _say(f"aborted {aborted} multipart upload(s) left open by an earlier run")
         uploads = _start_uploads(run, parts, by_target, driver)
         payloads = _task_payloads(run, parts, by_target, uploads)
-        _say(f"copying {parts['files']:,} files ({_human(parts['bytes'])}) in {len(payloads)} Spark tasks")
+        _say(f"copying {parts['files']:,} files ({_human_bytes(parts['bytes'])}) in {len(payloads)} Spark tasks")
         results = []
         if payloads:
             location = run.location
@@ -79,14 +79,6 @@ def _spark():
     spark = SparkSession.builder.appName("lake2oci").getOrCreate()
     spark.sparkContext.setLogLevel("WARN")
     return spark
-
-
-def _human(n):
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if n < 1024 or unit == "TiB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n} B"
 
 
 def run_job(argv):

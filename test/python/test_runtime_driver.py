@@ -105,7 +105,7 @@ def test_task_payloads_carry_whole_files_and_the_ranges_of_started_uploads():
 
 @pytest.mark.parametrize("given, want", [(0, "0 B"), (1536, "1.5 KiB"), (5 * 1024 ** 4, "5.0 TiB")])
 def test_sizes_in_the_progress_lines(given, want):
-    assert driver._human(given) == want
+    assert driver._human_bytes(given) == want
 
 
 @pytest.mark.parametrize("given, want", [(["--debug"], True), (["--debug=true"], True), (["--debug=no"], False),
