@@ -63,9 +63,11 @@ export interface SparkRunOptions {
   timeoutMs?: number;
   /** Called with each stdout chunk; may kill the run (e.g. to test a crash midway). */
   onStdout?: (chunk: string, kill: () => void) => void;
+  /** The Python file to run instead of dist/app.py (a test's own driver of the job's runtime). */
+  script?: string;
 }
 
-/** `spark-submit --master local[N] dist/app.py ARGS`, with the project's Python for driver and workers. */
+/** `spark-submit --master local[N] dist/app.py ARGS` (or options.script), with the project's Python for driver and workers. */
 export function sparkSubmit(args: string[], options: SparkRunOptions = {}): Promise<SparkRun> {
   return new Promise((resolve, reject) => {
     const python = join(venvBin, "python");
@@ -86,7 +88,7 @@ export function sparkSubmit(args: string[], options: SparkRunOptions = {}): Prom
         "spark.python.worker.reuse=true",
         "--conf",
         "spark.task.maxFailures=1",
-        appPy,
+        options.script ?? appPy,
         ...args,
       ],
       {

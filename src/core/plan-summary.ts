@@ -126,3 +126,24 @@ export function deletionGuard(summary: PlanSummary, plan: PreparedPlan): PlanErr
     message: `mirror would delete ${summary.delete.files} ${objects} (${summary.delete.bytes} B), more than maxDeletions ${plan.maxDeletions}; check the target prefix, then raise maxDeletions or turn mirror off`,
   };
 }
+
+function addTally(into: Tally, other: Tally): void {
+  into.files += other.files;
+  into.bytes += other.bytes;
+}
+
+/** Adds every total of `other` into `into`: the summaries of parts of a plan (Spark partitions) make the plan's. */
+export function addSummary(into: PlanSummary, other: PlanSummary): void {
+  addTally(into.new, other.new);
+  addTally(into.update, other.update);
+  addTally(into.equal, other.equal);
+  addTally(into.targetOnly, other.targetOnly);
+  addTally(into.copy, other.copy);
+  addTally(into.hash, other.hash);
+  addTally(into.delete, other.delete);
+  addTally(into.failed, other.failed);
+  into.errors += other.errors;
+  into.directories += other.directories;
+  into.excluded += other.excluded;
+  into.outOfScope += other.outOfScope;
+}

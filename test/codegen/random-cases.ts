@@ -328,3 +328,11 @@ export async function shrink(value: unknown, fails: (v: unknown) => Promise<bool
   }
   return current;
 }
+
+/** `count` random diff cases for `seed` (the diffCase driver's input), for the parity test of the diff on Spark. */
+export function randomDiffCases(seed: number, count: number): unknown[] {
+  const random = seededRandom(seed);
+  const out: unknown[] = [];
+  for (let i = 0; i < count; i++) out.push(diff(random));
+  return out;
+}

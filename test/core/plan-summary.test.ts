@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { defaultPlanOptions, preparePlan } from "../../src/core/plan-options.ts";
-import { deletionGuard, emptySummary, tallyEntry, tallyIntake } from "../../src/core/plan-summary.ts";
+import { addSummary, deletionGuard, emptySummary, tallyEntry, tallyError, tallyIntake } from "../../src/core/plan-summary.ts";
 import type { PlanEntry } from "../../src/core/plan-types.ts";
 
 const entry = (status: PlanEntry["status"], action: PlanEntry["action"], sourceSize: number | null, targetSize: number | null): PlanEntry => ({
@@ -16,6 +16,36 @@ const entry = (status: PlanEntry["status"], action: PlanEntry["action"], sourceS
 });
 
 describe("plan summary", () => {
+  it("adds the summaries of parts of a plan into the summary of the whole, every total", () => {
+    const entries = [entry("new", "copy", 10, null), entry("update", "hash", 20, 5), entry("equal", "skip", 30, 30), entry("new", "fail", 7, null)];
+    const more = [entry("target-only", "delete", null, 40), entry("target-only", "keep", null, 50), entry("new", "copy", 3, null)];
+    const whole = emptySummary();
+    const a = emptySummary();
+    const b = emptySummary();
+    for (const e of entries) {
+      tallyEntry(whole, e);
+      tallyEntry(a, e);
+    }
+    for (const e of more) {
+      tallyEntry(whole, e);
+      tallyEntry(b, e);
+    }
+    for (const kind of ["directory", "excluded"] as const) {
+      tallyIntake(whole, kind);
+      tallyIntake(b, kind);
+    }
+    tallyError(whole);
+    tallyError(a);
+    whole.outOfScope += 2;
+    b.outOfScope += 2;
+    const sum = emptySummary();
+    addSummary(sum, a);
+    addSummary(sum, b);
+    assert.deepEqual(sum, whole);
+    assert.equal(sum.copy.files, 2);
+    assert.equal(sum.targetOnly.bytes, 90);
+  });
+
   it("tallies files and bytes per status, copy and delete", () => {
     const summary = emptySummary();
     tallyEntry(summary, entry("new", "copy", 10, null));
