@@ -6473,6 +6473,15 @@ def take_lease(run):
     run.lease.start_renewing()
 
 
+def spark_session():
+    """The job's Spark session (Spark's own log at WARN)."""
+    from pyspark.sql import SparkSession
+
+    spark = SparkSession.builder.appName("lake2oci").getOrCreate()
+    spark.sparkContext.setLogLevel("WARN")
+    return spark
+
+
 # ---- src/job/spark_plan.py ---------------------------------------------------------------------------------
 # The diff as Spark computations (issue 11, deliverable 2): the source and target listings (and the equality state)
 # are RDDs, joined by object name; every name is judged by the translated core's own steps (intake_source for each
@@ -7088,9 +7097,10 @@ def print_summary(run, merged):
 
 
 # ---- src/job/planning.py -----------------------------------------------------------------------------------
-# The plan of a run, on the driver: list both stores and diff them with the translated core (make_plan), or read the
-# plan given with --plan and check that it fits this run (load_plan); the plan is written beside the run log in the
-# format of `lake2oci plan`. An invalid plan made here stops the run before the target is touched.
+# The plan of a run: list both stores (on the driver, one page at a time) and diff them on Spark with the translated
+# core (make_plan: spark_plan.diff_on_spark), or read the plan given with --plan and check that it fits this run
+# (load_plan); the plan is written beside the run log in the format of `lake2oci plan`. An invalid plan made here
+# stops the run before the target is touched.
 
 
 def _list_sides(ctx, p, prefix):
@@ -7123,31 +7133,34 @@ def _list_sides(ctx, p, prefix):
     return sources, targets
 
 
-def _with_version(entry, version):
-    """The plan entry with `sourceVersion` (in its place after sourceMd5, contract C1) when it has none yet."""
-    if not version or entry.get("sourceVersion"):
-        return entry
-    out = {}
-    for key, value in entry.items():
-        if key == "targetName" and "sourceVersion" not in out:
-            out["sourceVersion"] = version
-        out[key] = value
-    out.setdefault("sourceVersion", version)
-    return out
+# Listing entries per Spark partition of the plan (at least the default parallelism).
+PLAN_PARTITION_ENTRIES = 50000
+
+
+def _partitions(sc, count):
+    return max(sc.defaultParallelism, -(-count // PLAN_PARTITION_ENTRIES))
 
 
 def make_plan(run):
-    """Lists both sides and diffs them with the translated core: (entries, errors, summary)."""
+    """Lists both sides and diffs them on Spark (diff_on_spark: the translated core's steps per object name, the
+    same entries, errors and summary as diff_listings): (entries, errors, summary)."""
     ctx = run.ctx
     sources, targets = _list_sides(ctx, run.p, run.prefix)
     # The equality state kept beside the log (rebuilt from the objects' metadata when missing) gives each object the
     # source version and MD5 it was copied from: the evidence of `equal` when the listing has no MD5.
     targets, run.state = prepare_equality_state(ctx, run.location, ctx.namespace, ctx.bucket, run.prefix, sources,
                                                 targets, warn=lambda line: print(line, flush=True))
-    plan = diff_listings(sources, targets, run.options)
-    versions = {s["name"]: s["etag"] for s in sources if s.get("etag")}
-    entries = [_with_version(e, versions.get(e.get("sourceName"))) for e in plan["entries"]]
-    return entries, plan["errors"], plan["summary"]
+    sc = spark_session().sparkContext
+    count = max(len(sources), len(targets))
+    source_rdd = sc.parallelize([(0, s) for s in sources], _partitions(sc, len(sources)))
+    target_rdd = sc.parallelize([(0, t) for t in targets], _partitions(sc, len(targets)))
+    del sources, targets
+    diff = diff_on_spark(source_rdd, target_rdd, {0: run.options}, partitions=_partitions(sc, count))
+    try:
+        entries = list(diff.entries_of(0).toLocalIterator())
+    finally:
+        diff.unpersist()
+    return entries, diff.errors[0], diff.summaries[0]
 
 
 def _comparable_options(options):
@@ -7462,7 +7475,7 @@ def copy_and_commit(run, entries):
     ranges of multipart uploads that the driver starts and commits). Every record goes to this run's task logs."""
     ctx = run.ctx
     p = run.p
-    spark = _spark()
+    spark = spark_session()
     sc = spark.sparkContext
     tasks = int(p["tasks"]) or target_task_count(1, sc.defaultParallelism, DEFAULT_TASKS_PER_CORE)
     mib = 1024 * 1024
@@ -7497,14 +7510,6 @@ def copy_and_commit(run, entries):
         run.records.extend(r for res in results for r in res["records"])
         run.lease.check()
         _commit_uploads(run, uploads, results, by_target, driver)
-
-
-def _spark():
-    from pyspark.sql import SparkSession
-
-    spark = SparkSession.builder.appName("lake2oci").getOrCreate()
-    spark.sparkContext.setLogLevel("WARN")
-    return spark
 
 
 def run_job(argv):

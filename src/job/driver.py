@@ -26,7 +26,7 @@ from .planning import _entry_for_runtime, load_plan, make_plan, report_invalid_p
 from .preflight import StoreProblem, preflight_stores
 from .redact import redact_secrets
 from .retry import describe_error
-from .run import JobError, _now, _say, open_context, read_parameters, take_lease
+from .run import JobError, _now, _say, open_context, read_parameters, spark_session, take_lease
 from .secrets import SecretError
 from .tasks import _complete_record, _run_task, _task_payloads
 
@@ -36,7 +36,7 @@ def copy_and_commit(run, entries):
     ranges of multipart uploads that the driver starts and commits). Every record goes to this run's task logs."""
     ctx = run.ctx
     p = run.p
-    spark = _spark()
+    spark = spark_session()
     sc = spark.sparkContext
     tasks = int(p["tasks"]) or target_task_count(1, sc.defaultParallelism, DEFAULT_TASKS_PER_CORE)
     mib = 1024 * 1024
@@ -71,14 +71,6 @@ def copy_and_commit(run, entries):
         run.records.extend(r for res in results for r in res["records"])
         run.lease.check()
         _commit_uploads(run, uploads, results, by_target, driver)
-
-
-def _spark():
-    from pyspark.sql import SparkSession
-
-    spark = SparkSession.builder.appName("lake2oci").getOrCreate()
-    spark.sparkContext.setLogLevel("WARN")
-    return spark
 
 
 def run_job(argv):

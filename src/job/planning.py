@@ -1,17 +1,19 @@
-# The plan of a run, on the driver: list both stores and diff them with the translated core (make_plan), or read the
-# plan given with --plan and check that it fits this run (load_plan); the plan is written beside the run log in the
-# format of `lake2oci plan`. An invalid plan made here stops the run before the target is touched.
+# The plan of a run: list both stores (on the driver, one page at a time) and diff them on Spark with the translated
+# core (make_plan: spark_plan.diff_on_spark), or read the plan given with --plan and check that it fits this run
+# (load_plan); the plan is written beside the run log in the format of `lake2oci plan`. An invalid plan made here
+# stops the run before the target is touched.
 import json
 import sys
 import time
 
-from lake2oci_core import diff_listings, normalize_target_prefix
+from lake2oci_core import normalize_target_prefix
 
 from .adls import list_source
 from .log import run_log_location
 from .oci_store import list_target
 from .plan_file import check_plan, parse_plan_location, plan_location_for_log, read_plan, write_plan
-from .run import _plain_path, _say, _store_problems
+from .run import _plain_path, _say, _store_problems, spark_session
+from .spark_plan import diff_on_spark
 from .state import prepare_equality_state, read_equality_state
 
 
@@ -45,31 +47,34 @@ def _list_sides(ctx, p, prefix):
     return sources, targets
 
 
-def _with_version(entry, version):
-    """The plan entry with `sourceVersion` (in its place after sourceMd5, contract C1) when it has none yet."""
-    if not version or entry.get("sourceVersion"):
-        return entry
-    out = {}
-    for key, value in entry.items():
-        if key == "targetName" and "sourceVersion" not in out:
-            out["sourceVersion"] = version
-        out[key] = value
-    out.setdefault("sourceVersion", version)
-    return out
+# Listing entries per Spark partition of the plan (at least the default parallelism).
+PLAN_PARTITION_ENTRIES = 50000
+
+
+def _partitions(sc, count):
+    return max(sc.defaultParallelism, -(-count // PLAN_PARTITION_ENTRIES))
 
 
 def make_plan(run):
-    """Lists both sides and diffs them with the translated core: (entries, errors, summary)."""
+    """Lists both sides and diffs them on Spark (diff_on_spark: the translated core's steps per object name, the
+    same entries, errors and summary as diff_listings): (entries, errors, summary)."""
     ctx = run.ctx
     sources, targets = _list_sides(ctx, run.p, run.prefix)
     # The equality state kept beside the log (rebuilt from the objects' metadata when missing) gives each object the
     # source version and MD5 it was copied from: the evidence of `equal` when the listing has no MD5.
     targets, run.state = prepare_equality_state(ctx, run.location, ctx.namespace, ctx.bucket, run.prefix, sources,
                                                 targets, warn=lambda line: print(line, flush=True))
-    plan = diff_listings(sources, targets, run.options)
-    versions = {s["name"]: s["etag"] for s in sources if s.get("etag")}
-    entries = [_with_version(e, versions.get(e.get("sourceName"))) for e in plan["entries"]]
-    return entries, plan["errors"], plan["summary"]
+    sc = spark_session().sparkContext
+    count = max(len(sources), len(targets))
+    source_rdd = sc.parallelize([(0, s) for s in sources], _partitions(sc, len(sources)))
+    target_rdd = sc.parallelize([(0, t) for t in targets], _partitions(sc, len(targets)))
+    del sources, targets
+    diff = diff_on_spark(source_rdd, target_rdd, {0: run.options}, partitions=_partitions(sc, count))
+    try:
+        entries = list(diff.entries_of(0).toLocalIterator())
+    finally:
+        diff.unpersist()
+    return entries, diff.errors[0], diff.summaries[0]
 
 
 def _comparable_options(options):

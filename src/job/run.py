@@ -278,3 +278,12 @@ def take_lease(run):
                       retry_options=ctx.retry_options)
     run.lease.acquire(break_lease=bool(run.p["break-lease"]))
     run.lease.start_renewing()
+
+
+def spark_session():
+    """The job's Spark session (Spark's own log at WARN)."""
+    from pyspark.sql import SparkSession
+
+    spark = SparkSession.builder.appName("lake2oci").getOrCreate()
+    spark.sparkContext.setLogLevel("WARN")
+    return spark

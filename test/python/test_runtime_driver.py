@@ -63,14 +63,6 @@ def test_copy_params_are_plain_and_keep_secrets_as_references():
     assert json.loads(json.dumps(got)) == got
 
 
-def test_a_plan_entry_gets_its_source_version_after_its_md5():
-    entry = {"sourceName": "a", "sourceMd5": None, "targetName": "a", "action": "copy"}
-    assert list(planning._with_version(entry, "0x1")) == ["sourceName", "sourceMd5", "sourceVersion", "targetName",
-                                                          "action"]
-    assert planning._with_version(dict(entry, sourceVersion="0x2"), "0x1")["sourceVersion"] == "0x2"
-    assert planning._with_version(entry, None) is entry
-
-
 def test_plan_headers_compare_as_this_run_writes_them():
     header = {"meta": {"source": {"path": "/data/"}, "target": {"prefix": "backup"}},
               "options": {"include": ["**"], "targetPrefix": "backup"}}
