@@ -4376,8 +4376,11 @@ def _task_log_name(location, run_id, task_id):
 class TaskLog:
     """Appends one task's records as JSON lines, as files finish. LOCAL ({"path": P}): to
     P.runs/<run_id>/task-<task_id>.jsonl, flushed and fsynced per record. DATAFLOW ({"namespace", "bucket",
-    "object": O}, with `client`): the object O.runs/<run_id>/task-<task_id>.jsonl, re-put after every `flush_every`
-    records or `flush_seconds` seconds, and at close. Thread-safe. Use as a context manager or call close()."""
+    "object": O}, with `client`): a sequence of objects O.runs/<run_id>/task-<task_id>.<n>.jsonl (n = 000001, 000002,
+    ...), one put after every `flush_every` records or `flush_seconds` seconds and at close, each holding only the
+    records not sent yet (OCI has no append: re-putting one growing object would send its bytes again at every
+    flush, the square of the records in all). Readers take every .jsonl of the run's folder in name order, so the
+    pieces read back as one log. Thread-safe. Use as a context manager or call close()."""
 
     def __init__(self, location, run_id, task_id, *, client=None, flush_every=50, flush_seconds=5.0,
                  retry_options=None, clock=time.monotonic):
@@ -4391,6 +4394,7 @@ class TaskLog:
         self._clock = clock
         self._lines = []
         self._unsent = 0
+        self._pieces = 0
         self._last_put = clock()
         self._handle = None
         self.count = 0
@@ -4418,13 +4422,20 @@ class TaskLog:
             if self._unsent >= self._flush_every or self._clock() - self._last_put >= self._flush_seconds:
                 self._put()
 
+    def piece_name(self, number):
+        """The object of the `number`th piece (1, 2, ...) of this task's log on OCI."""
+        return f"{self.name[:-len('.jsonl')]}.{number:06d}.jsonl"
+
     def _put(self):
         body = "".join(self._lines).encode("utf-8")
         loc = self.location
+        name = self.piece_name(self._pieces + 1)
         call_with_retry(
-            lambda: self._client.put_object(loc["namespace"], loc["bucket"], self.name, body,
+            lambda: self._client.put_object(loc["namespace"], loc["bucket"], name, body,
                                             content_length=len(body), content_type="application/x-ndjson"),
-            what=f"put_object {self.name}", **self._retry_options)
+            what=f"put_object {name}", **self._retry_options)
+        self._pieces += 1
+        self._lines = []
         self._unsent = 0
         self._last_put = self._clock()
 
@@ -7296,7 +7307,9 @@ def _run_task(payload, location):
 
         tc = TaskContext.get()
         if tc is not None and tc.attemptNumber() > 0:
-            task_id += f"-attempt{tc.attemptNumber()}"
+            # "~" sorts after "." in names: a retried attempt's log is read after the first attempt's, so its record
+            # of a file (the later one) is the one the run log keeps.
+            task_id += f"~attempt{tc.attemptNumber()}"
     except ImportError:
         pass
     ranges = []

@@ -62,7 +62,9 @@ def _run_task(payload, location):
 
         tc = TaskContext.get()
         if tc is not None and tc.attemptNumber() > 0:
-            task_id += f"-attempt{tc.attemptNumber()}"
+            # "~" sorts after "." in names: a retried attempt's log is read after the first attempt's, so its record
+            # of a file (the later one) is the one the run log keeps.
+            task_id += f"~attempt{tc.attemptNumber()}"
     except ImportError:
         pass
     ranges = []

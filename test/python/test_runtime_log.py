@@ -281,7 +281,7 @@ class FakeOciClient:
         self.puts.append((namespace, bucket, name, body))
 
 
-def test_oci_task_log_reputs_the_object_every_n_records_and_at_close():
+def test_oci_task_log_puts_a_new_piece_every_n_records_and_at_close():
     client = FakeOciClient()
     location = {"namespace": "ns", "bucket": "logs", "object": "log/log.json"}
     log = rt.TaskLog(location, "R1", 7, client=client, flush_every=2, flush_seconds=3600)
@@ -292,12 +292,13 @@ def test_oci_task_log_reputs_the_object_every_n_records_and_at_close():
     assert len(client.puts) == 1
     log.close()
     assert len(client.puts) == 2
-    namespace, bucket, name, body = client.puts[-1]
-    assert (namespace, bucket, name) == ("ns", "logs", "log/log.json.runs/R1/task-7.jsonl")
-    assert [json.loads(line)["source_name"] for line in body.decode().splitlines()] == ["a", "b", "c"]
+    assert [p[:3] for p in client.puts] == [("ns", "logs", "log/log.json.runs/R1/task-7.000001.jsonl"),
+                                           ("ns", "logs", "log/log.json.runs/R1/task-7.000002.jsonl")]
+    assert [[json.loads(line)["source_name"] for line in p[3].decode().splitlines()] for p in client.puts] == [
+        ["a", "b"], ["c"]]
 
 
-def test_oci_task_log_reputs_after_flush_seconds():
+def test_oci_task_log_puts_a_piece_after_flush_seconds():
     client = FakeOciClient()
     now = [0.0]
     log = rt.TaskLog({"namespace": "ns", "bucket": "b", "object": "l.json"}, "R1", 0, client=client,

@@ -46,16 +46,43 @@ def object_names(cloud, bucket):
     return sorted(o["name"] for o in rt.list_target(cloud.oci, cloud.namespace, bucket))
 
 
-def test_task_log_object_grows_as_records_are_appended(cloud):
+def test_task_log_is_a_sequence_of_objects_each_sent_once(cloud):
     bucket = cloud.new_bucket("log")
     log = rt.TaskLog(location(cloud, bucket), "R1", 4, client=cloud.oci, flush_every=2, flush_seconds=3600)
-    name = "log/log_dataflow_app_migration.json.runs/R1/task-4.jsonl"
+    folder = "log/log_dataflow_app_migration.json.runs/R1/"
     log.append(record("a", "R1"))
+    assert object_names(cloud, bucket) == []
     log.append(record("b", "R1"))
-    assert [json.loads(line)["source_name"] for line in get_text(cloud, bucket, name).splitlines()] == ["a", "b"]
-    log.append(record("c", "R1"))
+    assert object_names(cloud, bucket) == [folder + "task-4.000001.jsonl"]
+    for name in "cdefg":
+        log.append(record(name, "R1"))
     log.close()
-    assert [json.loads(line)["source_name"] for line in get_text(cloud, bucket, name).splitlines()] == ["a", "b", "c"]
+    pieces = object_names(cloud, bucket)
+    assert pieces == [folder + f"task-4.{n:06d}.jsonl" for n in (1, 2, 3, 4)]
+    lines = [line for piece in pieces for line in get_text(cloud, bucket, piece).splitlines()]
+    # Every record sent once, in order: the bytes put are the bytes of the records, whatever the flushes.
+    assert [json.loads(line)["source_name"] for line in lines] == list("abcdefg")
+    sent = sum(len(get_text(cloud, bucket, piece).encode("utf-8")) for piece in pieces)
+    assert sent == sum(len((json.dumps(record(n, "R1"), ensure_ascii=False) + "\n").encode("utf-8")) for n in "abcdefg")
+
+
+def test_a_task_log_in_pieces_merges_into_one_run_log_a_retried_attempt_read_last(cloud):
+    bucket = cloud.new_bucket("log")
+    loc = location(cloud, bucket)
+    with rt.TaskLog(loc, "R1", "00001", client=cloud.oci, flush_every=1) as log:
+        for name in "abc":
+            log.append(dict(record(name, "R1"), outcome="failed"))
+    with rt.TaskLog(loc, "R1", "00001~attempt1", client=cloud.oci, flush_every=2) as log:
+        for name in "abc":
+            log.append(record(name, "R1"))
+    with rt.TaskLog(loc, "R1", "00000", client=cloud.oci, flush_every=1) as log:
+        log.append(record("z", "R1"))
+    merged = rt.merge_run_logs(loc, "R1", client=cloud.oci)
+    assert merged["records"] == 4
+    got = json.loads(get_text(cloud, bucket, "log/log_dataflow_app_migration.R1.json"))
+    assert [(r["source_name"], r["outcome"]) for r in got] == [("z", "copied"), ("a", "copied"), ("b", "copied"),
+                                                              ("c", "copied")]
+    assert not [n for n in object_names(cloud, bucket) if ".runs/" in n]
 
 
 def test_each_run_has_its_own_log_object_and_the_configured_one_holds_the_latest(cloud):
