@@ -35,6 +35,7 @@ from azure.core.exceptions import ClientAuthenticationError
 from azure.core.pipeline.transport import RequestsTransport
 from azure.identity import ClientSecretCredential
 from azure.storage.filedatalake import FileSystemClient
+from concurrent.futures import ThreadPoolExecutor
 from typing import Literal, NotRequired, TypedDict
 from urllib3.util.retry import Retry
 
@@ -2382,6 +2383,22 @@ JOB_PARAMETERS: list[JobParameter] = [
         "description": "Spark tasks to split the copy into (0 = 3 per executor core)",
     },
     {
+        "name": "list-parallelism",
+        "type": "integer",
+        "defaultValue": 0,
+        "required": False,
+        "secret": False,
+        "description": "listing units to split each store into, listed by the executors (0 = 24 per executor core; 1 = one sequential listing on the driver)",
+    },
+    {
+        "name": "list-split-entries",
+        "type": "integer",
+        "defaultValue": 50000,
+        "required": False,
+        "secret": False,
+        "description": "a listing unit that lists more entries than this is split again (its directory listed one level down, or the rest of its name range cut)",
+    },
+    {
         "name": "threads",
         "type": "integer",
         "defaultValue": 8,
@@ -4215,32 +4232,38 @@ def object_storage_namespace(client, retry_options=None):
     return response.data
 
 
-def list_target(client, namespace, bucket, prefix=None, *, page_size=1000, retry_options=None):
-    """Yields every object of the bucket (under prefix) as {name, size, md5, etag, modified}, in name order, following
-    next_start_with to the end (each page retried on its own)."""
-    start = None
+def list_target_pages(client, namespace, bucket, prefix=None, *, start=None, end=None, delimiter=None, fields=None,
+                      page_size=1000, retry_options=None):
+    """Yields the ListObjects pages of the bucket (under prefix, names in [start, end) when given) as (objects,
+    prefixes, next_start_with), in name order, following next_start_with to the end (each page retried on its own)."""
     while True:
-        kwargs = {"fields": TARGET_LIST_FIELDS, "limit": page_size}
-        if prefix:
-            kwargs["prefix"] = prefix
-        if start is not None:
-            kwargs["start"] = start
+        kwargs = {"fields": fields or TARGET_LIST_FIELDS, "limit": page_size}
+        for key, value in (("prefix", prefix), ("start", start), ("end", end), ("delimiter", delimiter)):
+            if value:
+                kwargs[key] = value
 
         def fetch(kwargs=kwargs):
             return client.list_objects(namespace, bucket, **kwargs)
 
         response, _ = call_with_retry(fetch, what=f"list_objects {bucket} start={start!r}", **(retry_options or {}))
-        for summary in response.data.objects or []:
-            yield {
-                "name": summary.name,
-                "size": summary.size,
-                "md5": summary.md5,
-                "etag": summary.etag,
-                "modified": summary.time_modified,
-            }
         start = response.data.next_start_with
+        yield response.data.objects or [], list(response.data.prefixes or []), start
         if not start:
             return
+
+
+def _target_entry(summary):
+    return {"name": summary.name, "size": summary.size, "md5": summary.md5, "etag": summary.etag,
+            "modified": summary.time_modified}
+
+
+def list_target(client, namespace, bucket, prefix=None, *, page_size=1000, retry_options=None, start=None, end=None):
+    """Yields every object of the bucket (under prefix; names in [start, end) when given) as {name, size, md5, etag,
+    modified}, in name order, following next_start_with to the end (each page retried on its own)."""
+    for objects, _, _ in list_target_pages(client, namespace, bucket, prefix, start=start, end=end,
+                                           page_size=page_size, retry_options=retry_options):
+        for summary in objects:
+            yield _target_entry(summary)
 
 
 def head_target(client, namespace, bucket, name, retry_options=None):
@@ -6211,6 +6234,312 @@ def copy_files(ctx, entries, threads=None, on_record=None):
     return records
 
 
+# ---- src/job/listing.py ------------------------------------------------------------------------------------
+# Parallel listing of both stores (issue 11, deliverable 1). The driver splits each side into disjoint listing units,
+# enough to keep every executor core busy, and the executors list them; a unit that turns out huge is split again in
+# the next round. The listings are Spark data (RDDs of the core's entries), which planning.py hands to the diff on
+# Spark (spark_plan.diff_on_spark) without collecting them.
+#
+# ADLS (hierarchical): the driver lists the source path one level (non-recursive; a missing file system or path
+# fails here, on the driver, as one store problem), and a second level when the first holds fewer directories than
+# units wanted; every entry found on those levels is kept as it is, and every directory of the last level listed
+# becomes one unit: the recursive listing of that directory. A unit that lists more than `split_entries` entries
+# stops, drops what it listed and lists its directory one level (two when that level holds fewer directories than
+# wanted) instead: those entries are kept and each directory of the last level is a unit of the next round. A
+# directory of files only is listed whole by that one-level listing (ADLS cannot split it further).
+#
+# OCI (flat): the driver lists the target prefix with delimiter "/" (a few pages at most), one level deeper when there
+# are fewer prefixes than wanted, and picks up to `want - 1` boundaries evenly among the prefixes found (object names
+# too when there are too few prefixes); the units are the name ranges [start, end) between them (ListObjects
+# start/end), so they cover the prefix exactly whatever the boundaries. A range that lists more than `split_entries`
+# keeps what it listed (to a page boundary) and splits the rest: one delimiter listing of the rest's directory picks
+# new boundaries in it, each piece a unit of the next round.
+#
+# After MAX_ROUNDS rounds every unit left is listed whole. A unit that fails on an executor is listed again on the
+# driver, so an error it meets again is raised there as itself (a store problem stays one line).
+
+
+# Listing units wanted per executor core (list-parallelism 0): a Spark task per core and a few more, each listing
+# its units on LIST_THREADS threads (listing waits on the service, not on the CPU).
+
+
+TASKS_PER_CORE = 3
+LIST_THREADS = 8
+UNITS_PER_CORE = TASKS_PER_CORE * LIST_THREADS
+# Levels listed one at a time (on the driver, or in a re-split) to find enough directories.
+MAX_LEVELS = 2
+# A unit listing more entries than this is split again.
+SPLIT_ENTRIES = 50000
+# Rounds of units; the units of the last one are listed whole.
+MAX_ROUNDS = 4
+# Requests at once for the driver's one-level listings.
+DRIVER_THREADS = 8
+# Pages of a delimiter listing read to find boundaries.
+BOUNDARY_PAGES = 5
+ADLS_PAGE = 5000
+OCI_PAGE = 1000
+
+
+def source_entry(e):
+    """An ADLS path as the core's source entry (the listing gives no MD5; the version is the etag)."""
+    return {"name": e["name"], "size": int(e["size"] or 0), "md5": e.get("md5"), "isDirectory": bool(e["is_directory"]),
+            "etag": e.get("etag"), "version": e.get("etag")}
+
+
+def target_entry(o):
+    """An OCI object as the core's target entry."""
+    return {"name": o["name"] if isinstance(o, dict) else o.name,
+            "size": int((o["size"] if isinstance(o, dict) else o.size) or 0),
+            "md5": o.get("md5") if isinstance(o, dict) else o.md5}
+
+
+def units_wanted(list_parallelism, default_parallelism):
+    """Units to aim for: --list-parallelism when given, else UNITS_PER_CORE per executor core."""
+    if int(list_parallelism or 0) > 0:
+        return int(list_parallelism)
+    return max(1, UNITS_PER_CORE * int(default_parallelism or 1))
+
+
+def _map(fn, items, threads):
+    if threads <= 1 or len(items) <= 1:
+        return [fn(i) for i in items]
+    with ThreadPoolExecutor(min(threads, len(items))) as pool:
+        return list(pool.map(fn, items))
+
+
+def expand_directories(roots, list_children, want, max_levels=MAX_LEVELS, threads=DRIVER_THREADS):
+    """Lists `roots` one level (list_children(path) -> raw entries), and the directories found one level more while
+    there are fewer than `want` of them and fewer than max_levels levels were listed. Returns (entries, dirs): every
+    entry listed, and the directories of the last level (to be listed recursively, one unit each)."""
+    entries = []
+    frontier = list(roots)
+    level = 0
+    while True:
+        listed = _map(list_children, frontier, threads)
+        children = [e for batch in listed for e in batch]
+        entries.extend(children)
+        level += 1
+        dirs = [e["name"] for e in children if e["is_directory"]]
+        if not dirs or len(dirs) >= want or level >= max_levels:
+            return entries, dirs
+        frontier = dirs
+
+
+def pick_boundaries(candidates, want, after=None, before=None):
+    """Up to want - 1 names taken evenly from the sorted candidates strictly between after and before (None: no
+    bound): the boundaries of at most `want` ranges."""
+    names = sorted({c for c in candidates if (after is None or c > after) and (before is None or c < before)})
+    if want <= 1 or not names:
+        return []
+    if len(names) <= want - 1:
+        return names
+    step = len(names) / want
+    picked = []
+    for i in range(1, want):
+        name = names[min(len(names) - 1, int(round(i * step)))]
+        if not picked or name > picked[-1]:
+            picked.append(name)
+    return picked
+
+
+def ranges_between(boundaries, start=None, end=None):
+    """The ranges [start, b1), [b1, b2), ..., [bk, end) as units (None: unbounded)."""
+    edges = [start] + list(boundaries) + [end]
+    return [{"start": edges[i], "end": edges[i + 1]} for i in range(len(edges) - 1)]
+
+
+# ---- ADLS ----
+
+def _adls_children(fs, retry_options):
+    def children(path):
+        return list(list_source(fs, path or None, recursive=False, max_results=ADLS_PAGE, retry_options=retry_options))
+    return children
+
+
+def plan_source_units(fs, path, want, retry_options=None, threads=DRIVER_THREADS):
+    """The driver's split of the source: (entries of the upper levels as the core's entries, units)."""
+    entries, dirs = expand_directories([path or None], _adls_children(fs, retry_options), want, threads=threads)
+    return [source_entry(e) for e in entries], [{"path": d} for d in dirs]
+
+
+def run_source_unit(fs, unit, *, want, split_entries=SPLIT_ENTRIES, retry_options=None, page_size=ADLS_PAGE):
+    """Lists one source unit: yields ("e", entry) for each entry, ("u", unit) for each unit of the next round."""
+    path = unit["path"]
+    listed = []
+    whole = unit.get("whole")
+    for e in list_source(fs, path, recursive=True, max_results=page_size, retry_options=retry_options):
+        listed.append(e)
+        if not whole and len(listed) > split_entries:
+            break
+    else:
+        for e in listed:
+            yield ("e", source_entry(e))
+        return
+    del listed
+    entries, dirs = expand_directories([path], _adls_children(fs, retry_options), want, threads=1)
+    for e in entries:
+        yield ("e", source_entry(e))
+    for d in dirs:
+        yield ("u", {"path": d})
+
+
+# ---- OCI ----
+
+def _boundary_candidates(client, namespace, bucket, prefix, start, end, retry_options, pages=BOUNDARY_PAGES):
+    """(prefixes, names, complete) of a delimiter listing of `prefix` within [start, end), at most `pages` pages."""
+    prefixes, names = [], []
+    read = 0
+    for objects, found, next_start in list_target_pages(client, namespace, bucket, prefix, start=start, end=end,
+                                                         delimiter="/", fields="name", retry_options=retry_options):
+        prefixes.extend(found)
+        names.extend(o.name for o in objects)
+        read += 1
+        if next_start and read >= pages:
+            names.append(next_start)
+            return prefixes, names, False
+    return prefixes, names, True
+
+
+def plan_target_units(client, namespace, bucket, prefix, want, retry_options=None, threads=DRIVER_THREADS):
+    """The driver's split of the target: ranges [start, end) under prefix. The first listing also finds a missing
+    bucket on the driver."""
+    prefixes, names, _ = _boundary_candidates(client, namespace, bucket, prefix, None, None, retry_options)
+    if 0 < len(prefixes) < want:
+        deeper = _map(lambda p: _boundary_candidates(client, namespace, bucket, p, None, None, retry_options, 1),
+                      prefixes, threads)
+        for sub, _, _ in deeper:
+            prefixes = prefixes + sub
+    candidates = prefixes if len(prefixes) >= want - 1 else prefixes + names
+    return ranges_between(pick_boundaries(candidates, want))
+
+
+def _parent(name, prefix):
+    cut = name.rfind("/")
+    parent = name[:cut + 1] if cut >= 0 else ""
+    return parent if len(parent) > len(prefix or "") else (prefix or None)
+
+
+def run_target_unit(client, namespace, bucket, prefix, unit, *, want, split_entries=SPLIT_ENTRIES,
+                    retry_options=None, page_size=OCI_PAGE):
+    """Lists one target range: yields ("e", entry) for each object, ("u", unit) for each piece of the rest of a range
+    found huge."""
+    count = 0
+    start, end = unit.get("start"), unit.get("end")
+    for objects, _, next_start in list_target_pages(client, namespace, bucket, prefix, start=start, end=end,
+                                                     page_size=page_size, retry_options=retry_options):
+        for o in objects:
+            yield ("e", target_entry(o))
+        count += len(objects)
+        if next_start and not unit.get("whole") and count > split_entries:
+            sub, names, _ = _boundary_candidates(client, namespace, bucket, _parent(next_start, prefix), next_start,
+                                                 end, retry_options, 1)
+            candidates = sub if len(sub) >= want - 1 else sub + names
+            for piece in ranges_between(pick_boundaries(candidates, want, after=next_start, before=end),
+                                        next_start, end):
+                yield ("u", piece)
+            return
+
+
+# ---- the rounds, on Spark or on a local pool ----
+
+_CONTEXTS = {}
+
+
+def executor_context(params):
+    """The executor's CopyContext for these parameters, made once per process."""
+    key = json.dumps(params, sort_keys=True, default=str)
+    ctx = _CONTEXTS.get(key)
+    if ctx is None:
+        ctx = _CONTEXTS[key] = make_copy_context(params)
+    return ctx
+
+
+def unit_runner(side, params, prefix, want, split_entries=SPLIT_ENTRIES):
+    """The function an executor runs on one unit of `side` ("source" | "target"): tagged entries and next units, or
+    one ("x", unit) when listing it failed (the driver lists it again itself)."""
+    def run(unit):
+        try:
+            ctx = executor_context(params)
+            if side == "source":
+                out = list(run_source_unit(ctx.source, unit, want=want, split_entries=split_entries,
+                                           retry_options=ctx.retry_options))
+            else:
+                out = list(run_target_unit(ctx.target, ctx.namespace, ctx.bucket, prefix, unit, want=want,
+                                           split_entries=split_entries, retry_options=ctx.retry_options))
+        except Exception:  # noqa: BLE001 - listed again on the driver, where the error is raised as itself
+            return [("x", unit)]
+        return out
+    return run
+
+
+def _is_entry(item):
+    return item[0] == "e"
+
+
+def _is_not_entry(item):
+    return item[0] != "e"
+
+
+def _payload(item):
+    return item[1]
+
+
+def _threaded(run_unit, threads):
+    def run_partition(units):
+        for items in _map(run_unit, list(units), threads):
+            yield from items
+    return run_partition
+
+
+def list_on_spark(sc, units, run_unit, rerun_on_driver, max_rounds=MAX_ROUNDS, tasks=None, threads=LIST_THREADS):
+    """Runs the units in rounds on Spark: (an RDD of the entries, the rounds, whether the RDD is in unit order). Each
+    round's units go to `tasks` partitions (default TASKS_PER_CORE per core), each listing its units on `threads`
+    threads, in order. Only the units of the next round (and failed ones) come back to the driver between rounds.
+    One round without failures gives the entries partition by partition in the order of the units (for target
+    ranges: name order); a later round or a unit listed again on the driver adds RDDs after it."""
+    from pyspark import StorageLevel
+
+    tasks = tasks or TASKS_PER_CORE * sc.defaultParallelism
+    rdds = []
+    rounds = 0
+    while units:
+        rounds += 1
+        if rounds >= max_rounds:
+            units = [dict(u, whole=True) for u in units]
+        tagged = (sc.parallelize(units, min(len(units), tasks)).mapPartitions(_threaded(run_unit, threads))
+                  .persist(StorageLevel.MEMORY_AND_DISK))
+        rest = tagged.filter(_is_not_entry).collect()
+        rdds.append(tagged.filter(_is_entry).map(_payload))
+        units = [u for kind, u in rest if kind == "u"]
+        failed = [u for kind, u in rest if kind == "x"]
+        if failed:
+            again = [item for u in failed for item in rerun_on_driver(dict(u, whole=True))]
+            rdds.append(sc.parallelize([e for kind, e in again if kind == "e"], max(1, len(failed))))
+    return (rdds[0] if len(rdds) == 1 else sc.union(rdds)), rounds, len(rdds) == 1
+
+
+def list_locally(units, run_unit, rerun_on_driver, workers=1, max_rounds=MAX_ROUNDS):
+    """The same rounds without Spark, on a pool of `workers` threads (the tests, and the benchmark's pool): the
+    list of entries."""
+    entries = []
+    rounds = 0
+    while units:
+        rounds += 1
+        if rounds >= max_rounds:
+            units = [dict(u, whole=True) for u in units]
+        results = _map(run_unit, units, workers)
+        units = []
+        for items in results:
+            for kind, value in items:
+                if kind == "e":
+                    entries.append(value)
+                elif kind == "u":
+                    units.append(value)
+                else:
+                    entries.extend(e for k, e in rerun_on_driver(dict(value, whole=True)) if k == "e")
+    return entries, rounds
+
+
 # ---- src/job/run.py ----------------------------------------------------------------------------------------
 # The run of the Spark job and its first steps: the parameters (the table's defaults, then a job file's, then the
 # arguments; every problem listed at once), the copy context and where the log goes, and the lease beside the log.
@@ -6318,6 +6647,10 @@ def check_params(p):
             problems.append(f"--{name} must be at least 1")
     if int(p.get("tasks") or 0) < 0:
         problems.append("--tasks must be 0 (automatic) or more")
+    if int(p.get("list-parallelism") or 0) < 0:
+        problems.append("--list-parallelism must be 0 (automatic), 1 (one sequential listing) or more")
+    if int(p.get("list-split-entries") or 0) < 1:
+        problems.append("--list-split-entries must be at least 1")
     if int(p.get("max-minutes") or 0) < 0:
         problems.append("--max-minutes must be 0 (automatic) or more")
     if int(p.get("lease-seconds") or 0) < 8:
@@ -7108,40 +7441,23 @@ def print_summary(run, merged):
 
 
 # ---- src/job/planning.py -----------------------------------------------------------------------------------
-# The plan of a run: list both stores (on the driver, one page at a time) and diff them on Spark with the translated
-# core (make_plan: spark_plan.diff_on_spark), or read the plan given with --plan and check that it fits this run
+# The plan of a run: list both stores on Spark (listing.py: units split on the driver, listed by the executors) and
+# diff them there with the translated core (make_plan: spark_plan.diff_on_spark), or read the plan given with --plan and check that it fits this run
 # (load_plan); the plan is written beside the run log in the format of `lake2oci plan`. An invalid plan made here
 # stops the run before the target is touched.
 
 
-def _list_sides(ctx, p, prefix):
-    """The source and target listings as the core's entries, with progress every 10 s."""
-    started = time.monotonic()
-    last = [started]
+def _progress(what, count, started, how):
+    rate = count / max(time.monotonic() - started, 0.001)
+    _say(f"listing {what}: {count:,} entries (done), {rate:,.0f}/s, {how}")
 
-    def progress(what, count, done=False):
-        now = time.monotonic()
-        if done or now - last[0] >= 10:
-            last[0] = now
-            rate = count / max(now - started, 0.001)
-            _say(f"listing {what}: {count:,} entries{' (done)' if done else ''}, {rate:,.0f}/s")
 
-    sources = []
-    with _store_problems("source", p):
-        for e in list_source(ctx.source, p.get("source-path") or None, retry_options=ctx.retry_options):
-            sources.append({"name": e["name"], "size": int(e["size"] or 0), "md5": e.get("md5"),
-                            "isDirectory": bool(e["is_directory"]), "etag": e.get("etag"), "version": e.get("etag")})
-            if len(sources) % 5000 == 0:
-                progress("source", len(sources))
-    progress("source", len(sources), True)
-    targets = []
-    with _store_problems("target", p):
-        for o in list_target(ctx.target, ctx.namespace, ctx.bucket, prefix or None, retry_options=ctx.retry_options):
-            targets.append({"name": o["name"], "size": int(o["size"] or 0), "md5": o.get("md5")})
-            if len(targets) % 1000 == 0:
-                progress("target", len(targets))
-    progress("target", len(targets), True)
-    return sources, targets
+def _keyed(entry):
+    return 0, entry
+
+
+def _target_order(kv):
+    return name_order_key(kv[1]["name"])
 
 
 # Listing entries per Spark partition of the plan (at least the default parallelism).
@@ -7152,21 +7468,127 @@ def _partitions(sc, count):
     return max(sc.defaultParallelism, -(-count // PLAN_PARTITION_ENTRIES))
 
 
-def make_plan(run):
-    """Lists both sides and diffs them on Spark (diff_on_spark: the translated core's steps per object name, the
-    same entries, errors and summary as diff_listings): (entries, errors, summary)."""
+def _list_sequentially(run, sc):
+    """--list-parallelism 1: both stores listed page by page on the driver, then parallelized."""
+    ctx, p = run.ctx, run.p
+    started = time.monotonic()
+    with _store_problems("source", p):
+        sources = [source_entry(e) for e in list_source(ctx.source, p.get("source-path") or None,
+                                                        retry_options=ctx.retry_options)]
+    _progress("source", len(sources), started, "one sequential listing")
+    started = time.monotonic()
+    with _store_problems("target", p):
+        targets = [target_entry(o) for o in list_target(ctx.target, ctx.namespace, ctx.bucket, run.prefix or None,
+                                                        retry_options=ctx.retry_options)]
+    _progress("target", len(targets), started, "one sequential listing")
+    count = max(len(sources), len(targets))
+    return (sc.parallelize([(0, s) for s in sources], _partitions(sc, len(sources))),
+            sc.parallelize([(0, t) for t in targets], _partitions(sc, len(targets))), count)
+
+
+def _executor_params(run):
+    """The copy parameters an executor makes its store clients from, with the namespace the driver found."""
+    params = dict(run.params)
+    params["target"] = dict(params.get("target") or {}, namespace=run.ctx.namespace)
+    return params
+
+
+def _list_sides(run, sc):
+    """The source and target listings as RDDs of (plan 0, the core's entry), and the larger one's size. Each side is
+    split into units on the driver (its first listing there: a missing file system, path or bucket is one line) and
+    listed by the executors (listing.py); the targets come in name order, partition by partition, as the diff wants
+    them (sorted on Spark when a unit was split again or listed again on the driver)."""
+    ctx, p = run.ctx, run.p
+    want = units_wanted(p.get("list-parallelism"), sc.defaultParallelism)
+    if want <= 1:
+        return _list_sequentially(run, sc)
+    params = _executor_params(run)
+    split = int(p.get("list-split-entries") or 0) or SPLIT_ENTRIES
+    started = time.monotonic()
+    with _store_problems("source", p):
+        upper, units = plan_source_units(ctx.source, p.get("source-path") or None, want, ctx.retry_options)
+
+        def again(unit):
+            return run_source_unit(ctx.source, unit, want=want, retry_options=ctx.retry_options)
+
+        listed, rounds = None, 0
+        if units:
+            listed, rounds, _ = list_on_spark(sc, units, unit_runner("source", params, None, want, split), again)
+    sources = sc.parallelize(upper, 1)
+    if listed is not None:
+        sources = sources.union(listed)
+    sources = sources.map(_keyed)
+    source_count = sources.count()
+    _progress("source", source_count, started, f"{len(units):,} units listed by Spark tasks in {rounds} round(s)")
+    started = time.monotonic()
+    prefix = run.prefix or None
+    with _store_problems("target", p):
+        units = plan_target_units(ctx.target, ctx.namespace, ctx.bucket, prefix, want, ctx.retry_options)
+
+        def again_target(unit):
+            return run_target_unit(ctx.target, ctx.namespace, ctx.bucket, prefix, unit, want=want,
+                                   retry_options=ctx.retry_options)
+
+        listed, rounds, ordered = list_on_spark(sc, units, unit_runner("target", params, prefix, want, split),
+                                                again_target)
+    targets = listed.map(_keyed)
+    if not ordered:
+        targets = targets.sortBy(_target_order)
+    target_count = targets.count()
+    _progress("target", target_count, started, f"{len(units):,} name ranges listed by Spark tasks in {rounds} round(s)")
+    return sources, targets, max(source_count, target_count)
+
+
+def _rebuild_partition(params):
+    """HEAD requests (on an executor) for the candidates of one partition: their (name, state record) pairs."""
+    def rebuild(candidates):
+        ctx = executor_context(params)
+        yield from rebuild_equality_state(ctx, [t for _, t in candidates]).items()
+    return rebuild
+
+
+def _same_size(pair):
+    size, target = pair[1]
+    return size == target.get("size")
+
+
+def _equality_state(run, sc, sources, targets, partitions):
+    """The equality state kept beside the log, as an RDD of (plan 0, record) for the diff (None when empty); when it
+    is missing and the target lists objects, one warning line and a HEAD request (on the executors) for every object
+    a source maps to with the same size rebuild it. run.state keeps it as {name: record} for the state written at
+    the end of the run."""
     ctx = run.ctx
-    sources, targets = _list_sides(ctx, run.p, run.prefix)
+    state = read_equality_state(ctx, run.location, ctx.namespace, ctx.bucket, run.prefix)
+    if state is None:
+        state = {}
+        if not targets.isEmpty():
+            where = describe_state_location(equality_state_location(run.location, ctx.namespace, ctx.bucket,
+                                                                    run.prefix))
+            print(missing_state_warning(where), flush=True)
+            prefix = normalize_target_prefix(run.prefix or "")
+            params = _executor_params(run)
+            sizes = sources.filter(lambda kv: not kv[1].get("isDirectory")) \
+                .map(lambda kv: (target_name_for(prefix, kv[1]["name"]), kv[1].get("size")))
+            candidates = sizes.join(targets.map(lambda kv: (kv[1]["name"], kv[1])), partitions).filter(_same_size) \
+                .map(lambda pair: (pair[0], pair[1][1]))
+            state = dict(candidates.mapPartitions(_rebuild_partition(params)).collect())
+    run.state = state
+    if not state:
+        return None
+    return sc.parallelize([(0, r) for r in state.values()], _partitions(sc, len(state)))
+
+
+def make_plan(run):
+    """Lists both sides on Spark and diffs them there (diff_on_spark: the translated core's steps per object name,
+    the same entries, errors and summary as diff_listings): (entries, errors, summary). The entries come back to the
+    driver in object name order for the copy."""
+    sc = spark_session().sparkContext
+    sources, targets, count = _list_sides(run, sc)
+    partitions = _partitions(sc, count)
     # The equality state kept beside the log (rebuilt from the objects' metadata when missing) gives each object the
     # source version and MD5 it was copied from: the evidence of `equal` when the listing has no MD5.
-    targets, run.state = prepare_equality_state(ctx, run.location, ctx.namespace, ctx.bucket, run.prefix, sources,
-                                                targets, warn=lambda line: print(line, flush=True))
-    sc = spark_session().sparkContext
-    count = max(len(sources), len(targets))
-    source_rdd = sc.parallelize([(0, s) for s in sources], _partitions(sc, len(sources)))
-    target_rdd = sc.parallelize([(0, t) for t in targets], _partitions(sc, len(targets)))
-    del sources, targets
-    diff = diff_on_spark(source_rdd, target_rdd, {0: run.options}, partitions=_partitions(sc, count))
+    states = _equality_state(run, sc, sources, targets, partitions)
+    diff = diff_on_spark(sources, targets, {0: run.options}, states=states, partitions=partitions)
     try:
         entries = list(diff.entries_of(0).toLocalIterator())
     finally:

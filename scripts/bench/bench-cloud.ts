@@ -7,6 +7,7 @@
 //   {"latencyMs": N}  both emulators wait N ms before every request from now on (0: off)  -> {"ok": true}
 //   {"cpu": true}     CPU seconds used so far by the emulator processes                   -> {"ok": true, "cpuSeconds"}
 // Stops the cloud and exits when stdin closes, so it never outlives the benchmark that started it.
+// --dir PATH keeps the cloud's data there (reused by a later start: listing-bench.ts caches its seeded lake so).
 import { createInterface } from "node:readline";
 import { startLocalCloud } from "../../src/emulators/local-cloud.ts";
 import { cpuSeconds, descendants } from "./proc-tree.ts";
@@ -17,7 +18,8 @@ function emulatorCpuSeconds(): number {
   return [process.pid, ...descendants(process.pid)].reduce((sum, pid) => sum + cpuSeconds(pid), 0);
 }
 
-const cloud = await startLocalCloud();
+const dirFlag = process.argv.indexOf("--dir");
+const cloud = await startLocalCloud(dirFlag >= 0 ? { dir: process.argv[dirFlag + 1] } : {});
 const say = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
 say({
   ociEndpoint: cloud.oci.url,

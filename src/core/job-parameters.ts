@@ -50,6 +50,8 @@ export const JOB_PARAMETERS: JobParameter[] = [
   { name: "mirror", type: "boolean", defaultValue: false, required: false, secret: false, description: "delete target objects under the prefix that have no source" },
   { name: "max-deletions", type: "integer", defaultValue: 1000, required: false, secret: false, description: "with mirror: refuse a plan deleting more objects" },
   { name: "tasks", type: "integer", defaultValue: 0, required: false, secret: false, description: "Spark tasks to split the copy into (0 = 3 per executor core)" },
+  { name: "list-parallelism", type: "integer", defaultValue: 0, required: false, secret: false, description: "listing units to split each store into, listed by the executors (0 = 24 per executor core; 1 = one sequential listing on the driver)" },
+  { name: "list-split-entries", type: "integer", defaultValue: 50000, required: false, secret: false, description: "a listing unit that lists more entries than this is split again (its directory listed one level down, or the rest of its name range cut)" },
   { name: "threads", type: "integer", defaultValue: 8, required: false, secret: false, description: "concurrent small-file copies per task" },
   { name: "part-threads", type: "integer", defaultValue: 4, required: false, secret: false, description: "concurrent part uploads per large file" },
   { name: "multipart-threshold-mib", type: "integer", defaultValue: 128, required: false, secret: false, description: "files of this size and above go in parts" },

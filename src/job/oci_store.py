@@ -187,32 +187,38 @@ def object_storage_namespace(client, retry_options=None):
     return response.data
 
 
-def list_target(client, namespace, bucket, prefix=None, *, page_size=1000, retry_options=None):
-    """Yields every object of the bucket (under prefix) as {name, size, md5, etag, modified}, in name order, following
-    next_start_with to the end (each page retried on its own)."""
-    start = None
+def list_target_pages(client, namespace, bucket, prefix=None, *, start=None, end=None, delimiter=None, fields=None,
+                      page_size=1000, retry_options=None):
+    """Yields the ListObjects pages of the bucket (under prefix, names in [start, end) when given) as (objects,
+    prefixes, next_start_with), in name order, following next_start_with to the end (each page retried on its own)."""
     while True:
-        kwargs = {"fields": TARGET_LIST_FIELDS, "limit": page_size}
-        if prefix:
-            kwargs["prefix"] = prefix
-        if start is not None:
-            kwargs["start"] = start
+        kwargs = {"fields": fields or TARGET_LIST_FIELDS, "limit": page_size}
+        for key, value in (("prefix", prefix), ("start", start), ("end", end), ("delimiter", delimiter)):
+            if value:
+                kwargs[key] = value
 
         def fetch(kwargs=kwargs):
             return client.list_objects(namespace, bucket, **kwargs)
 
         response, _ = call_with_retry(fetch, what=f"list_objects {bucket} start={start!r}", **(retry_options or {}))
-        for summary in response.data.objects or []:
-            yield {
-                "name": summary.name,
-                "size": summary.size,
-                "md5": summary.md5,
-                "etag": summary.etag,
-                "modified": summary.time_modified,
-            }
         start = response.data.next_start_with
+        yield response.data.objects or [], list(response.data.prefixes or []), start
         if not start:
             return
+
+
+def _target_entry(summary):
+    return {"name": summary.name, "size": summary.size, "md5": summary.md5, "etag": summary.etag,
+            "modified": summary.time_modified}
+
+
+def list_target(client, namespace, bucket, prefix=None, *, page_size=1000, retry_options=None, start=None, end=None):
+    """Yields every object of the bucket (under prefix; names in [start, end) when given) as {name, size, md5, etag,
+    modified}, in name order, following next_start_with to the end (each page retried on its own)."""
+    for objects, _, _ in list_target_pages(client, namespace, bucket, prefix, start=start, end=end,
+                                           page_size=page_size, retry_options=retry_options):
+        for summary in objects:
+            yield _target_entry(summary)
 
 
 def head_target(client, namespace, bucket, name, retry_options=None):

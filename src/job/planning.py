@@ -1,50 +1,40 @@
-# The plan of a run: list both stores (on the driver, one page at a time) and diff them on Spark with the translated
-# core (make_plan: spark_plan.diff_on_spark), or read the plan given with --plan and check that it fits this run
+# The plan of a run: list both stores on Spark (listing.py: units split on the driver, listed by the executors) and
+# diff them there with the translated core (make_plan: spark_plan.diff_on_spark), or read the plan given with --plan and check that it fits this run
 # (load_plan); the plan is written beside the run log in the format of `lake2oci plan`. An invalid plan made here
 # stops the run before the target is touched.
 import json
 import sys
 import time
 
-from lake2oci_core import normalize_target_prefix
+from lake2oci_core import normalize_target_prefix, target_name_for
 
 from .adls import list_source
+from .listing import (
+    SPLIT_ENTRIES, executor_context, list_on_spark, plan_source_units, plan_target_units, run_source_unit,
+    run_target_unit, source_entry, target_entry, unit_runner, units_wanted,
+)
 from .log import run_log_location
 from .oci_store import list_target
 from .plan_file import check_plan, parse_plan_location, plan_location_for_log, read_plan, write_plan
 from .run import _plain_path, _say, _store_problems, spark_session
-from .spark_plan import diff_on_spark
-from .state import prepare_equality_state, read_equality_state
+from .spark_plan import diff_on_spark, name_order_key
+from .state import (
+    describe_state_location, equality_state_location, missing_state_warning, read_equality_state,
+    rebuild_equality_state,
+)
 
 
-def _list_sides(ctx, p, prefix):
-    """The source and target listings as the core's entries, with progress every 10 s."""
-    started = time.monotonic()
-    last = [started]
+def _progress(what, count, started, how):
+    rate = count / max(time.monotonic() - started, 0.001)
+    _say(f"listing {what}: {count:,} entries (done), {rate:,.0f}/s, {how}")
 
-    def progress(what, count, done=False):
-        now = time.monotonic()
-        if done or now - last[0] >= 10:
-            last[0] = now
-            rate = count / max(now - started, 0.001)
-            _say(f"listing {what}: {count:,} entries{' (done)' if done else ''}, {rate:,.0f}/s")
 
-    sources = []
-    with _store_problems("source", p):
-        for e in list_source(ctx.source, p.get("source-path") or None, retry_options=ctx.retry_options):
-            sources.append({"name": e["name"], "size": int(e["size"] or 0), "md5": e.get("md5"),
-                            "isDirectory": bool(e["is_directory"]), "etag": e.get("etag"), "version": e.get("etag")})
-            if len(sources) % 5000 == 0:
-                progress("source", len(sources))
-    progress("source", len(sources), True)
-    targets = []
-    with _store_problems("target", p):
-        for o in list_target(ctx.target, ctx.namespace, ctx.bucket, prefix or None, retry_options=ctx.retry_options):
-            targets.append({"name": o["name"], "size": int(o["size"] or 0), "md5": o.get("md5")})
-            if len(targets) % 1000 == 0:
-                progress("target", len(targets))
-    progress("target", len(targets), True)
-    return sources, targets
+def _keyed(entry):
+    return 0, entry
+
+
+def _target_order(kv):
+    return name_order_key(kv[1]["name"])
 
 
 # Listing entries per Spark partition of the plan (at least the default parallelism).
@@ -55,21 +45,127 @@ def _partitions(sc, count):
     return max(sc.defaultParallelism, -(-count // PLAN_PARTITION_ENTRIES))
 
 
-def make_plan(run):
-    """Lists both sides and diffs them on Spark (diff_on_spark: the translated core's steps per object name, the
-    same entries, errors and summary as diff_listings): (entries, errors, summary)."""
+def _list_sequentially(run, sc):
+    """--list-parallelism 1: both stores listed page by page on the driver, then parallelized."""
+    ctx, p = run.ctx, run.p
+    started = time.monotonic()
+    with _store_problems("source", p):
+        sources = [source_entry(e) for e in list_source(ctx.source, p.get("source-path") or None,
+                                                        retry_options=ctx.retry_options)]
+    _progress("source", len(sources), started, "one sequential listing")
+    started = time.monotonic()
+    with _store_problems("target", p):
+        targets = [target_entry(o) for o in list_target(ctx.target, ctx.namespace, ctx.bucket, run.prefix or None,
+                                                        retry_options=ctx.retry_options)]
+    _progress("target", len(targets), started, "one sequential listing")
+    count = max(len(sources), len(targets))
+    return (sc.parallelize([(0, s) for s in sources], _partitions(sc, len(sources))),
+            sc.parallelize([(0, t) for t in targets], _partitions(sc, len(targets))), count)
+
+
+def _executor_params(run):
+    """The copy parameters an executor makes its store clients from, with the namespace the driver found."""
+    params = dict(run.params)
+    params["target"] = dict(params.get("target") or {}, namespace=run.ctx.namespace)
+    return params
+
+
+def _list_sides(run, sc):
+    """The source and target listings as RDDs of (plan 0, the core's entry), and the larger one's size. Each side is
+    split into units on the driver (its first listing there: a missing file system, path or bucket is one line) and
+    listed by the executors (listing.py); the targets come in name order, partition by partition, as the diff wants
+    them (sorted on Spark when a unit was split again or listed again on the driver)."""
+    ctx, p = run.ctx, run.p
+    want = units_wanted(p.get("list-parallelism"), sc.defaultParallelism)
+    if want <= 1:
+        return _list_sequentially(run, sc)
+    params = _executor_params(run)
+    split = int(p.get("list-split-entries") or 0) or SPLIT_ENTRIES
+    started = time.monotonic()
+    with _store_problems("source", p):
+        upper, units = plan_source_units(ctx.source, p.get("source-path") or None, want, ctx.retry_options)
+
+        def again(unit):
+            return run_source_unit(ctx.source, unit, want=want, retry_options=ctx.retry_options)
+
+        listed, rounds = None, 0
+        if units:
+            listed, rounds, _ = list_on_spark(sc, units, unit_runner("source", params, None, want, split), again)
+    sources = sc.parallelize(upper, 1)
+    if listed is not None:
+        sources = sources.union(listed)
+    sources = sources.map(_keyed)
+    source_count = sources.count()
+    _progress("source", source_count, started, f"{len(units):,} units listed by Spark tasks in {rounds} round(s)")
+    started = time.monotonic()
+    prefix = run.prefix or None
+    with _store_problems("target", p):
+        units = plan_target_units(ctx.target, ctx.namespace, ctx.bucket, prefix, want, ctx.retry_options)
+
+        def again_target(unit):
+            return run_target_unit(ctx.target, ctx.namespace, ctx.bucket, prefix, unit, want=want,
+                                   retry_options=ctx.retry_options)
+
+        listed, rounds, ordered = list_on_spark(sc, units, unit_runner("target", params, prefix, want, split),
+                                                again_target)
+    targets = listed.map(_keyed)
+    if not ordered:
+        targets = targets.sortBy(_target_order)
+    target_count = targets.count()
+    _progress("target", target_count, started, f"{len(units):,} name ranges listed by Spark tasks in {rounds} round(s)")
+    return sources, targets, max(source_count, target_count)
+
+
+def _rebuild_partition(params):
+    """HEAD requests (on an executor) for the candidates of one partition: their (name, state record) pairs."""
+    def rebuild(candidates):
+        ctx = executor_context(params)
+        yield from rebuild_equality_state(ctx, [t for _, t in candidates]).items()
+    return rebuild
+
+
+def _same_size(pair):
+    size, target = pair[1]
+    return size == target.get("size")
+
+
+def _equality_state(run, sc, sources, targets, partitions):
+    """The equality state kept beside the log, as an RDD of (plan 0, record) for the diff (None when empty); when it
+    is missing and the target lists objects, one warning line and a HEAD request (on the executors) for every object
+    a source maps to with the same size rebuild it. run.state keeps it as {name: record} for the state written at
+    the end of the run."""
     ctx = run.ctx
-    sources, targets = _list_sides(ctx, run.p, run.prefix)
+    state = read_equality_state(ctx, run.location, ctx.namespace, ctx.bucket, run.prefix)
+    if state is None:
+        state = {}
+        if not targets.isEmpty():
+            where = describe_state_location(equality_state_location(run.location, ctx.namespace, ctx.bucket,
+                                                                    run.prefix))
+            print(missing_state_warning(where), flush=True)
+            prefix = normalize_target_prefix(run.prefix or "")
+            params = _executor_params(run)
+            sizes = sources.filter(lambda kv: not kv[1].get("isDirectory")) \
+                .map(lambda kv: (target_name_for(prefix, kv[1]["name"]), kv[1].get("size")))
+            candidates = sizes.join(targets.map(lambda kv: (kv[1]["name"], kv[1])), partitions).filter(_same_size) \
+                .map(lambda pair: (pair[0], pair[1][1]))
+            state = dict(candidates.mapPartitions(_rebuild_partition(params)).collect())
+    run.state = state
+    if not state:
+        return None
+    return sc.parallelize([(0, r) for r in state.values()], _partitions(sc, len(state)))
+
+
+def make_plan(run):
+    """Lists both sides on Spark and diffs them there (diff_on_spark: the translated core's steps per object name,
+    the same entries, errors and summary as diff_listings): (entries, errors, summary). The entries come back to the
+    driver in object name order for the copy."""
+    sc = spark_session().sparkContext
+    sources, targets, count = _list_sides(run, sc)
+    partitions = _partitions(sc, count)
     # The equality state kept beside the log (rebuilt from the objects' metadata when missing) gives each object the
     # source version and MD5 it was copied from: the evidence of `equal` when the listing has no MD5.
-    targets, run.state = prepare_equality_state(ctx, run.location, ctx.namespace, ctx.bucket, run.prefix, sources,
-                                                targets, warn=lambda line: print(line, flush=True))
-    sc = spark_session().sparkContext
-    count = max(len(sources), len(targets))
-    source_rdd = sc.parallelize([(0, s) for s in sources], _partitions(sc, len(sources)))
-    target_rdd = sc.parallelize([(0, t) for t in targets], _partitions(sc, len(targets)))
-    del sources, targets
-    diff = diff_on_spark(source_rdd, target_rdd, {0: run.options}, partitions=_partitions(sc, count))
+    states = _equality_state(run, sc, sources, targets, partitions)
+    diff = diff_on_spark(sources, targets, {0: run.options}, states=states, partitions=partitions)
     try:
         entries = list(diff.entries_of(0).toLocalIterator())
     finally:

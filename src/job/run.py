@@ -114,6 +114,10 @@ def check_params(p):
             problems.append(f"--{name} must be at least 1")
     if int(p.get("tasks") or 0) < 0:
         problems.append("--tasks must be 0 (automatic) or more")
+    if int(p.get("list-parallelism") or 0) < 0:
+        problems.append("--list-parallelism must be 0 (automatic), 1 (one sequential listing) or more")
+    if int(p.get("list-split-entries") or 0) < 1:
+        problems.append("--list-split-entries must be at least 1")
     if int(p.get("max-minutes") or 0) < 0:
         problems.append("--max-minutes must be 0 (automatic) or more")
     if int(p.get("lease-seconds") or 0) < 8:
