@@ -5,6 +5,7 @@
 from __future__ import annotations
 import base64
 import binascii
+import bisect
 import concurrent.futures
 import configparser
 import contextlib
@@ -6831,21 +6832,24 @@ def spark_session():
 # are RDDs, joined by object name; every name is judged by the translated core's own steps (intake_source for each
 # source, merge_step for each name with its sources and its object, tally_* for the totals, deletion_guard at the
 # end), so the entries, errors and summary are those diff_listings gives for the same listings. The driver receives
-# totals, errors and per-partition boundary names; the entries stay Spark data, sorted by object name.
+# totals, errors, per-partition boundary names and a sample of names; the entries stay Spark data, in name order.
 #
 # Several independent plans can be computed at once (each record carries its plan id): the job makes one (id 0),
 # the parity test thousands in one Spark job.
 #
-# What diff_listings does in one loop and where it happens here:
+# What diff_listings does in one loop and where it happens here (four Spark jobs; no listing is read twice):
 #   - options prepared (prepare_plan): on the driver, per plan; invalid options -> those errors alone
 #   - target order checked (target_order_problem): per partition, and across partition boundaries on the driver;
-#     a violation -> that one invalid-listing error alone, as diff_listings
-#   - intake of each source (directories, filters, name mapping, name problems): map, numbered by listing order
-#     (zipWithIndex) so that invalid-name errors come out in source listing order
-#   - the merge: a cogroup by (plan, object name); per name, its sources in merge order (sort_sources) and its object
-#     (with its equality-state record applied) go through merge_step once: the sequential merge meets every name in
-#     one step too, and a step depends on nothing but that name's group and object
-#   - totals: tallied per partition, added up (add_summary); collisions sorted by object name; the deletion guard
+#     a violation -> that one invalid-listing error alone, as diff_listings (job 1, which also samples names)
+#   - intake of each source (directories, filters, name mapping, name problems): numbered (partition, position), so
+#     that invalid-name errors come out in source listing order; tallied and sampled in the same pass (job 2)
+#   - the merge: one shuffle by (plan, object name), range-partitioned on the sampled names; per name, its sources
+#     in merge order (sort_sources) and its object (with its equality-state record applied) go through merge_step
+#     once: the sequential merge meets every name in one step too, and a step depends on nothing but that name's
+#     group and object; the steps tallied per partition (job 3); totals added up (add_summary), collisions in
+#     object name order, then the deletion guard
+#   - the entries: each partition's steps sorted by name (partition i holds names before partition i + 1's), so
+#     the entries come out in object name order without a second shuffle (read by the caller: job 4)
 
 
 # Any code point at or above U+D800: a name holding one sorts by compare_names' remapped key (below).
@@ -6892,12 +6896,36 @@ def _prepared(plan_id, options_by_plan):
     return prepared
 
 
+# Keys kept per partition (a reservoir) to cut the join into ranges of object names.
+SAMPLE_PER_PARTITION = 64
+
+
+class _Reservoir:
+    """A fixed-size uniform sample of a partition's keys (Algorithm R), seeded by the partition index."""
+
+    def __init__(self, index, size=SAMPLE_PER_PARTITION):
+        self.keys = []
+        self.seen = 0
+        self.size = size
+        self.random = random.Random(index)
+
+    def add(self, key):
+        self.seen += 1
+        if len(self.keys) < self.size:
+            self.keys.append(key)
+        else:
+            slot = self.random.randrange(self.seen)
+            if slot < self.size:
+                self.keys[slot] = key
+
+
 def _order_scan(index, items):
     """Per partition of the target listing: for each plan, its first and last object name and its first order
-    problem inside the partition ((name, message) or None)."""
+    problem inside the partition ((name, message) or None); and a sample of its (plan, name key)s."""
     seen = {}
-    for plan_id, target in items:
-        name = target["name"]
+    sample = _Reservoir(index)
+    for (plan_id, name), _target in items:
+        sample.add((plan_id, name_order_key(name)))
         state = seen.get(plan_id)
         if state is None:
             seen[plan_id] = [name, name, None]
@@ -6907,16 +6935,15 @@ def _order_scan(index, items):
             if problem is not None:
                 state[2] = (name, problem)
         state[1] = name
-    yield index, seen
+    yield index, seen, sample.keys
 
 
-def target_order_errors(targets):
+def _order_errors(scans):
     """{plan id: the invalid-listing error} for each plan whose target listing is not strictly in name order,
-    found as diff_listings finds it (the first violation in listing order)."""
-    scans = sorted(targets.mapPartitionsWithIndex(_order_scan).collect(), key=lambda s: s[0])
+    found as diff_listings finds it (the first violation in listing order), from the partitions' scans."""
     last = {}
     found = {}
-    for _index, seen in scans:
+    for _index, seen, _sample in sorted(scans, key=lambda s: s[0]):
         for plan_id, (first, final, problem) in seen.items():
             if plan_id in found:
                 continue
@@ -6930,12 +6957,81 @@ def target_order_errors(targets):
     return found
 
 
+def target_order_errors(targets):
+    """{plan id: the invalid-listing error} of an RDD of (plan id, target entry) in listing order."""
+    keyed = targets.map(lambda kv: ((kv[0], kv[1]["name"]), kv[1]))
+    return _order_errors(keyed.mapPartitionsWithIndex(_order_scan).collect())
+
+
 def _intake_partition(options):
-    def intake(items):
-        for (plan_id, source), index in items:
+    """Each source through intake_source, numbered (partition index, position): listing order without a job."""
+    def intake(index, items):
+        for position, (plan_id, source) in enumerate(items):
             result = intake_source(source, _prepared(plan_id, options))
-            yield plan_id, index, result["kind"], result["source"], result["error"]
+            yield plan_id, (index, position), result["kind"], result["source"], result["error"]
     return intake
+
+
+def _intake_stats(index, items):
+    """Per partition of the intake: {plan id: summary} of what intake did, its invalid-name errors (plan id,
+    number, error), and a sample of the mapped sources' (plan, object name key)s."""
+    summaries = {}
+    errors = []
+    sample = _Reservoir(index)
+    for plan_id, number, kind, source, error in items:
+        summary = summaries.get(plan_id)
+        if summary is None:
+            summary = summaries[plan_id] = empty_summary()
+        tally_intake(summary, kind)
+        if error is not None:
+            tally_error(summary)
+            errors.append((plan_id, number, error))
+        if source is not None:
+            sample.add((plan_id, name_order_key(source["targetName"])))
+    yield summaries, errors, sample.keys
+
+
+def _step_stats(items):
+    """Per partition of the steps: {plan id: summary} and the collisions (plan id, name key, error)."""
+    summaries = {}
+    errors = []
+    for plan_id, name, step in items:
+        summary = summaries.get(plan_id)
+        if summary is None:
+            summary = summaries[plan_id] = empty_summary()
+        tally_step(summary, step)
+        if step["error"] is not None:
+            errors.append((plan_id, name_order_key(name), step["error"]))
+    yield summaries, errors
+
+
+def range_bounds(keys, partitions):
+    """partitions - 1 boundaries taken evenly from the sorted sample of keys (fewer when the sample is small)."""
+    keys = sorted(set(keys))
+    if partitions <= 1 or not keys:
+        return []
+    step = len(keys) / partitions
+    bounds = []
+    for i in range(1, partitions):
+        key = keys[min(len(keys) - 1, int(i * step))]
+        if not bounds or key > bounds[-1]:
+            bounds.append(key)
+    return bounds
+
+
+def _range_partitioner(bounds):
+    """The partition of a (plan id, object name) key: its range among the bounds, so that partition i holds names
+    before partition i + 1's (what makes the entries come out sorted with a sort inside each partition only)."""
+    def partition(key):
+        return bisect.bisect_right(bounds, (key[0], name_order_key(key[1])))
+    return partition
+
+
+def _in_name_order(items):
+    """A partition's steps sorted by (plan, object name key), then their entries keyed for the plan's order."""
+    ordered = sorted(items, key=lambda s: (s[0], name_order_key(s[1])))
+    for item in ordered:
+        yield from _entries_of_step(item)
 
 
 def _judge(options):
@@ -6963,23 +7059,6 @@ def _judge(options):
     return judge
 
 
-def _summary_partition(items):
-    """Per partition: {plan id: summary} of the intake results or steps in it."""
-    summaries = {}
-    for item in items:
-        plan_id = item[0]
-        summary = summaries.get(plan_id)
-        if summary is None:
-            summary = summaries[plan_id] = empty_summary()
-        if len(item) == 3:  # a merge step
-            tally_step(summary, item[2])
-        else:  # an intake result
-            tally_intake(summary, item[2])
-            if item[4] is not None:
-                tally_error(summary)
-    return list(summaries.items())
-
-
 def _entries_of_step(item):
     plan_id, name, step = item
     key = name_order_key(name)
@@ -6988,11 +7067,6 @@ def _entries_of_step(item):
     if step["entries"] is not None:
         for seq, entry in enumerate(step["entries"]):
             yield (plan_id, key, seq), entry
-
-
-def _merge_summaries(a, b):
-    add_summary(a, b)
-    return a
 
 
 class SparkDiff:
@@ -7034,7 +7108,10 @@ def diff_on_spark(sources, targets, options_by_plan, states=None, partitions=0):
                 tally_error(summary)
             summaries[plan_id] = summary
             errors[plan_id] = list(prepared["errors"])
-    for plan_id, error in target_order_errors(targets).items():
+    # The targets are read twice (the order scan, the join): kept, so a listing is never made twice.
+    keyed_targets = targets.map(lambda kv: ((kv[0], kv[1]["name"]), kv[1])).persist(StorageLevel.MEMORY_AND_DISK)
+    scans = keyed_targets.mapPartitionsWithIndex(_order_scan).collect()
+    for plan_id, error in _order_errors(scans).items():
         if plan_id in errors:
             continue
         summary = empty_summary()
@@ -7049,27 +7126,41 @@ def diff_on_spark(sources, targets, options_by_plan, states=None, partitions=0):
     def keep(kv):
         return kv[0] in options
 
-    intake = sources.filter(keep).zipWithIndex().mapPartitions(_intake_partition(options))
+    def keep_keyed(kv):
+        return kv[0][0] in options
+
+    intake = sources.filter(keep).mapPartitionsWithIndex(_intake_partition(options))
     intake = intake.persist(StorageLevel.MEMORY_AND_DISK)
+    stats = intake.mapPartitionsWithIndex(_intake_stats).collect()
+    sample = [key for scan in scans for key in scan[2] if key[0] in options]
+    sample.extend(key for _summaries, _errors, keys in stats for key in keys)
+    bounds = range_bounds(sample, partitions)
     tagged = intake.filter(lambda r: r[3] is not None).map(lambda r: ((r[0], r[3]["targetName"]), (0, r[3])))
-    tagged = tagged.union(targets.filter(keep).map(lambda kv: ((kv[0], kv[1]["name"]), (1, kv[1]))))
+    tagged = tagged.union(keyed_targets.filter(keep_keyed).map(lambda kv: (kv[0], (1, kv[1]))))
     if states is not None:
         tagged = tagged.union(states.filter(keep).map(lambda kv: ((kv[0], kv[1]["name"]), (2, kv[1]))))
-    steps = tagged.groupByKey(partitions).map(_judge(options)).filter(lambda s: s is not None)
-    steps = steps.persist(StorageLevel.MEMORY_AND_DISK)
+    steps = tagged.groupByKey(len(bounds) + 1, _range_partitioner(bounds)).map(_judge(options)) \
+        .filter(lambda s: s is not None).persist(StorageLevel.MEMORY_AND_DISK)
+    step_stats = steps.mapPartitions(_step_stats).collect()
 
-    totals = intake.mapPartitions(_summary_partition).union(steps.mapPartitions(_summary_partition)) \
-        .reduceByKey(_merge_summaries).collectAsMap()
-    invalid = intake.filter(lambda r: r[4] is not None).map(lambda r: (r[0], r[1], r[4])).collect()
-    collisions = steps.filter(lambda s: s[2]["error"] is not None) \
-        .map(lambda s: (s[0], name_order_key(s[1]), s[2]["error"])).collect()
+    invalid = []
+    collisions = []
+    totals = {}
+    for part_summaries, part_errors, _keys in stats:
+        for plan_id, summary in part_summaries.items():
+            add_summary(totals.setdefault(plan_id, empty_summary()), summary)
+        invalid.extend(part_errors)
+    for part_summaries, part_errors in step_stats:
+        for plan_id, summary in part_summaries.items():
+            add_summary(totals.setdefault(plan_id, empty_summary()), summary)
+        collisions.extend(part_errors)
     for plan_id in live:
         summary = empty_summary()
         if plan_id in totals:
             add_summary(summary, totals[plan_id])
         summaries[plan_id] = summary
         errors[plan_id] = []
-    for plan_id, _index, error in sorted(invalid, key=lambda e: (e[0], e[1])):
+    for plan_id, _number, error in sorted(invalid, key=lambda e: (e[0], e[1])):
         errors[plan_id].append(error)
     for plan_id, _key, error in sorted(collisions, key=lambda e: (e[0], e[1])):
         errors[plan_id].append(error)
@@ -7078,8 +7169,9 @@ def diff_on_spark(sources, targets, options_by_plan, states=None, partitions=0):
         if guard is not None:
             errors[plan_id].append(guard)
             tally_error(summaries[plan_id])
-    entries = steps.flatMap(_entries_of_step).sortByKey(numPartitions=partitions)
-    return SparkDiff(summaries, errors, entries, [intake, steps])
+    # Partition i holds names before partition i + 1's: a sort inside each partition puts every entry in order.
+    entries = steps.mapPartitions(_in_name_order, preservesPartitioning=True)
+    return SparkDiff(summaries, errors, entries, [keyed_targets, intake, steps])
 
 
 # ---- src/job/state.py --------------------------------------------------------------------------------------
