@@ -2616,6 +2616,58 @@ def _whole_unit(source_name: str, target_name: str, size: float) -> CopyUnit:
     }
 
 
+def file_units(
+    source_name: str,
+    target_name: str,
+    size: float,
+    mode: str,
+    share: float,
+    options: PartitionOptions,
+) -> list[CopyUnit]:
+    """The units of one file of the plan's work: one "whole" unit, or, for a copy of at least multipartThreshold bytes
+    that needs more than one part, its parts cut into ranges of about `share` bytes (one task's share of the cost).
+    `mode` is the entry's action (copy, hash or fail); `size` 0 for fail.
+    """
+    part_size = part_size_for(size, options["minPartSize"])
+    if mode != "copy" or size < options["multipartThreshold"] or size <= part_size:
+        return [_whole_unit(source_name, target_name, size)]
+    part_count = math.ceil(size / part_size)
+    ranges = min(part_count, max(1, math.ceil(size / share)))
+    per_range = math.ceil(part_count / ranges)
+    units = []
+    first = 1
+    while first <= part_count:
+        last = min(first + per_range - 1, part_count)
+        offset = (first - 1) * part_size
+        end = min(last * part_size, size)
+        units.append(
+            {
+                "kind": "parts",
+                "sourceName": source_name,
+                "targetName": target_name,
+                "size": size,
+                "offset": offset,
+                "length": end - offset,
+                "partSize": part_size,
+                "partCount": part_count,
+                "firstPart": first,
+                "lastPart": last,
+            },
+        )
+        first = last + 1
+    return units
+
+
+def task_slot(before: float, cost: float, total: float, target_tasks: float) -> float:
+    """The task slot (0 .. targetTasks - 1) of a unit costing `cost` whose predecessors in plan order cost `before`, out of
+    `total`: where the unit's midpoint falls among targetTasks equal shares. Nothing to weigh (total 0: only empty
+    files, fileCost 0): slot 0 takes them all.
+    """
+    if total <= 0:
+        return 0
+    return min(target_tasks - 1, math.floor((before + cost / 2) * target_tasks / total))
+
+
 def partition_plan(entries: list[PlanEntry], options: PartitionOptions) -> PartitionResult:
     """Splits the plan's work (entries with action copy, hash or fail) into at most options.targetTasks tasks."""
     errors = partition_option_problems(options)
@@ -2649,46 +2701,22 @@ def partition_plan(entries: list[PlanEntry], options: PartitionOptions) -> Parti
     # For each unit, the index of its upload in `uploads`, or -1 for a whole file.
     upload_of = []
     for f in range(files):
-        size = sizes[f]
-        part_size = part_size_for(size, options["minPartSize"])
-        if modes[f] != "copy" or size < options["multipartThreshold"] or size <= part_size:
-            units.append(_whole_unit(sources[f], targets[f], size))
-            upload_of.append(-1)
-            continue
-        part_count = math.ceil(size / part_size)
-        ranges = min(part_count, max(1, math.ceil(size / share)))
-        per_range = math.ceil(part_count / ranges)
-        uploads.append(
-            {
-                "sourceName": sources[f],
-                "targetName": targets[f],
-                "size": size,
-                "partSize": part_size,
-                "partCount": part_count,
-                "tasks": [],
-            },
-        )
-        first = 1
-        while first <= part_count:
-            last = min(first + per_range - 1, part_count)
-            offset = (first - 1) * part_size
-            end = min(last * part_size, size)
-            units.append(
+        file_units_of_f = file_units(sources[f], targets[f], sizes[f], modes[f], share, options)
+        first = file_units_of_f[0]
+        if first["kind"] == "parts":
+            uploads.append(
                 {
-                    "kind": "parts",
-                    "sourceName": sources[f],
-                    "targetName": targets[f],
-                    "size": size,
-                    "offset": offset,
-                    "length": end - offset,
-                    "partSize": part_size,
-                    "partCount": part_count,
-                    "firstPart": first,
-                    "lastPart": last,
+                    "sourceName": first["sourceName"],
+                    "targetName": first["targetName"],
+                    "size": first["size"],
+                    "partSize": first["partSize"],
+                    "partCount": first["partCount"],
+                    "tasks": [],
                 },
             )
-            upload_of.append(len(uploads) - 1)
-            first = last + 1
+        for unit in file_units_of_f:
+            units.append(unit)
+            upload_of.append(len(uploads) - 1 if unit["kind"] == "parts" else -1)
     total = 0
     for unit in units:
         total += unit["length"] + options["fileCost"]
@@ -2698,13 +2726,7 @@ def partition_plan(entries: list[PlanEntry], options: PartitionOptions) -> Parti
     for u in range(len(units)):
         unit = units[u]
         cost = unit["length"] + options["fileCost"]
-        # Nothing to weigh (only empty files, fileCost 0): one task takes them all.
-        wanted = 0
-        if total > 0:
-            wanted = min(
-                options["targetTasks"] - 1,
-                math.floor((before + cost / 2) * options["targetTasks"] / total),
-            )
+        wanted = task_slot(before, cost, total, options["targetTasks"])
         if wanted != slot:
             tasks.append({"index": len(tasks), "units": [], "bytes": 0, "cost": 0})
             slot = wanted

@@ -185,6 +185,54 @@ function wholeUnit(sourceName: string, targetName: string, size: number): CopyUn
   };
 }
 
+/**
+ * The units of one file of the plan's work: one "whole" unit, or, for a copy of at least multipartThreshold bytes
+ * that needs more than one part, its parts cut into ranges of about `share` bytes (one task's share of the cost).
+ * `mode` is the entry's action (copy, hash or fail); `size` 0 for fail.
+ */
+export function fileUnits(sourceName: string, targetName: string, size: number, mode: string, share: number, options: PartitionOptions): CopyUnit[] {
+  const partSize = partSizeFor(size, options.minPartSize);
+  if (mode !== "copy" || size < options.multipartThreshold || size <= partSize) {
+    return [wholeUnit(sourceName, targetName, size)];
+  }
+  const partCount = Math.ceil(size / partSize);
+  const ranges = Math.min(partCount, Math.max(1, Math.ceil(size / share)));
+  const perRange = Math.ceil(partCount / ranges);
+  const units: CopyUnit[] = [];
+  let first = 1;
+  while (first <= partCount) {
+    const last = Math.min(first + perRange - 1, partCount);
+    const offset = (first - 1) * partSize;
+    const end = Math.min(last * partSize, size);
+    units.push({
+      kind: "parts",
+      sourceName: sourceName,
+      targetName: targetName,
+      size: size,
+      offset: offset,
+      length: end - offset,
+      partSize: partSize,
+      partCount: partCount,
+      firstPart: first,
+      lastPart: last,
+    });
+    first = last + 1;
+  }
+  return units;
+}
+
+/**
+ * The task slot (0 .. targetTasks - 1) of a unit costing `cost` whose predecessors in plan order cost `before`, out of
+ * `total`: where the unit's midpoint falls among targetTasks equal shares. Nothing to weigh (total 0: only empty
+ * files, fileCost 0): slot 0 takes them all.
+ */
+export function taskSlot(before: number, cost: number, total: number, targetTasks: number): number {
+  if (total <= 0) {
+    return 0;
+  }
+  return Math.min(targetTasks - 1, Math.floor(((before + cost / 2) * targetTasks) / total));
+}
+
 /** Splits the plan's work (entries with action copy, hash or fail) into at most options.targetTasks tasks. */
 export function partitionPlan(entries: PlanEntry[], options: PartitionOptions): PartitionResult {
   const errors = partitionOptionProblems(options);
@@ -224,36 +272,14 @@ export function partitionPlan(entries: PlanEntry[], options: PartitionOptions): 
   // For each unit, the index of its upload in `uploads`, or -1 for a whole file.
   const uploadOf: number[] = [];
   for (let f = 0; f < files; f++) {
-    const size = sizes[f];
-    const partSize = partSizeFor(size, options.minPartSize);
-    if (modes[f] !== "copy" || size < options.multipartThreshold || size <= partSize) {
-      units.push(wholeUnit(sources[f], targets[f], size));
-      uploadOf.push(-1);
-      continue;
+    const fileUnitsOfF = fileUnits(sources[f], targets[f], sizes[f], modes[f], share, options);
+    const first = fileUnitsOfF[0];
+    if (first.kind === "parts") {
+      uploads.push({ sourceName: first.sourceName, targetName: first.targetName, size: first.size, partSize: first.partSize, partCount: first.partCount, tasks: [] });
     }
-    const partCount = Math.ceil(size / partSize);
-    const ranges = Math.min(partCount, Math.max(1, Math.ceil(size / share)));
-    const perRange = Math.ceil(partCount / ranges);
-    uploads.push({ sourceName: sources[f], targetName: targets[f], size: size, partSize: partSize, partCount: partCount, tasks: [] });
-    let first = 1;
-    while (first <= partCount) {
-      const last = Math.min(first + perRange - 1, partCount);
-      const offset = (first - 1) * partSize;
-      const end = Math.min(last * partSize, size);
-      units.push({
-        kind: "parts",
-        sourceName: sources[f],
-        targetName: targets[f],
-        size: size,
-        offset: offset,
-        length: end - offset,
-        partSize: partSize,
-        partCount: partCount,
-        firstPart: first,
-        lastPart: last,
-      });
-      uploadOf.push(uploads.length - 1);
-      first = last + 1;
+    for (const unit of fileUnitsOfF) {
+      units.push(unit);
+      uploadOf.push(unit.kind === "parts" ? uploads.length - 1 : -1);
     }
   }
 
@@ -267,11 +293,7 @@ export function partitionPlan(entries: PlanEntry[], options: PartitionOptions): 
   for (let u = 0; u < units.length; u++) {
     const unit = units[u];
     const cost = unit.length + options.fileCost;
-    // Nothing to weigh (only empty files, fileCost 0): one task takes them all.
-    let wanted = 0;
-    if (total > 0) {
-      wanted = Math.min(options.targetTasks - 1, Math.floor(((before + cost / 2) * options.targetTasks) / total));
-    }
+    const wanted = taskSlot(before, cost, total, options.targetTasks);
     if (wanted !== slot) {
       tasks.push({ index: tasks.length, units: [], bytes: 0, cost: 0 });
       slot = wanted;
