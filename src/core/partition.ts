@@ -153,7 +153,8 @@ export function partitionOptionProblems(options: PartitionOptions): string[] {
   return problems;
 }
 
-function copyProblem(entry: PlanEntry, position: number): string | null {
+/** Why a plan entry the tasks carry out (copy, hash, fail) cannot be partitioned, or null; `position`: its index in the plan. */
+export function copyProblem(entry: PlanEntry, position: number): string | null {
   const size = entry.sourceSize;
   if (entry.sourceName === null || size === null) {
     return `partition: plan entry ${position} (${quoteName(entry.targetName)}) is a ${entry.action} without a source name or size`;

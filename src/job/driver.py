@@ -1,76 +1,36 @@
 # The Spark job's driver and entry point, in named steps (run_job): read the parameters; take the lease beside the
-# log; list both stores and diff them with the translated core (or read a plan given with --plan); write the plan
-# beside the run log; partition the copy into Spark tasks with the translated core and run them (one Spark partition
-# each); commit the multipart uploads spread over tasks; write this run's log from its task logs; print the summary.
+# log; list both stores and diff them on Spark (or read a plan given with --plan); write the plan beside the run log;
+# carry it out on Spark (spark_copy.py: skips and deletes, the partitioning into tasks, the uploads spread over tasks
+# started and committed, the copy tasks; the driver gets counts and tallies, never one record per file); write this
+# run's log from its task logs and the equality state; print the summary.
 # Exit status: 0 all done, 1 some file failed or the plan is invalid (nothing written then), 2 bad parameters, a store
 # problem, the lease held by another run, or a plan that does not fit this run, 3 the run reached --max-minutes: no new
 # file or part started after it, complete uploads were committed, the rest is logged `stopped` and the next run
 # continues (run again).
 import sys
 
-from lake2oci_core import (
-    DEFAULT_FILE_COST, DEFAULT_TASKS_PER_CORE, collect_failed_names, format_summary_table, partition_plan,
-    target_task_count,
-)
+from lake2oci_core import FAILED_NAMES_LISTED, format_summary_table
 
 from .adls import AdlsAuthError
-from .commit import DriverLog, _abort_stale_uploads, _commit_uploads, _start_uploads
-from .copy import copy_files
 from .lease import LeaseHeld, LeaseLost
-from .log import LogError, TaskLog, _human_bytes
-from .logs import fold_earlier_runs, print_summary, write_logs, write_state
+from .log import LogError
+from .logs import fold_earlier_runs, print_summary, write_logs
 from .oci_store import OciAuthError
 from .params import ParamsError, ParamsHelp
 from .plan_file import PlanFileError, PlanMismatch
-from .planning import _entry_for_runtime, load_plan, make_plan, report_invalid_plan, write_plan_file
+from .planning import (
+    _entry_for_runtime, load_plan, make_plan, plan_partitions, report_invalid_plan, write_plan_file,
+)
 from .preflight import StoreProblem, preflight_stores
 from .redact import redact_secrets
 from .retry import describe_error
-from .run import JobError, _now, _say, open_context, read_parameters, spark_session, take_lease
+from .run import JobError, _now, open_context, read_parameters, spark_session, take_lease
 from .secrets import SecretError
-from .tasks import _complete_record, _run_task, _task_payloads
+from .spark_copy import copy_on_spark, write_state_on_spark
 
 
-def copy_and_commit(run, entries):
-    """Carries out the plan: equal and deleted files on the driver, copies in Spark tasks (whole files, and part
-    ranges of multipart uploads that the driver starts and commits). Every record goes to this run's task logs."""
-    ctx = run.ctx
-    p = run.p
-    spark = spark_session()
-    sc = spark.sparkContext
-    tasks = int(p["tasks"]) or target_task_count(1, sc.defaultParallelism, DEFAULT_TASKS_PER_CORE)
-    mib = 1024 * 1024
-    popts = {"targetTasks": tasks, "multipartThreshold": int(p["multipart-threshold-mib"]) * mib,
-             "minPartSize": int(p["part-size-mib"]) * mib, "fileCost": DEFAULT_FILE_COST}
-    parts = partition_plan(entries, popts)
-    if parts["errors"]:
-        raise JobError("cannot partition the plan: " + "; ".join(parts["errors"]))
-    by_target = {e["targetName"]: e for e in entries}
-    with TaskLog(run.location, run.run_id, "driver", client=ctx.target) as log:
-        driver = DriverLog(run, log)
-        # Done on the driver: equal files (skipped) and, with mirror, the target-only objects deleted. Files to hash
-        # (compare md5) and names that cannot become objects (logged failed with the reason) go to the tasks with the
-        # copies. Kept target-only objects have no source file, so no record (the log has one record per source
-        # file, as the original).
-        rest = [e for e in entries if e["action"] in ("skip", "delete")]
-        copy_files(ctx, rest, on_record=lambda record: driver.add_record(
-            _complete_record(record, by_target.get(record.get("targe_name")) or {})))
-        copying = {e["targetName"] for e in entries if e["action"] == "copy"}
-        if copying and not ctx.dry_run:
-            aborted = _abort_stale_uploads(ctx, copying)
-            if aborted:
-                _say(f"aborted {aborted} multipart upload(s) left open by an earlier run")
-        uploads = _start_uploads(run, parts, by_target, driver)
-        payloads = _task_payloads(run, parts, by_target, uploads)
-        _say(f"copying {parts['files']:,} files ({_human_bytes(parts['bytes'])}) in {len(payloads)} Spark tasks")
-        results = []
-        if payloads:
-            location = run.location
-            rdd = sc.parallelize(payloads, len(payloads))
-            results = rdd.map(lambda payload: _run_task(payload, location)).collect()
-        run.records.extend(r for res in results for r in res["records"])
-        run.lease.check()
-        _commit_uploads(run, uploads, results, by_target, driver)
+def _is_failed_file(entry):
+    return entry["action"] == "fail" and entry.get("sourceName") is not None
 
 
 def run_job(argv):
@@ -83,21 +43,27 @@ def run_job(argv):
     take_lease(run)
     try:
         fold_earlier_runs(run)
+        sc = spark_session().sparkContext
         if run.p.get("plan"):
             entries, errors, summary = load_plan(run)
+            entries = sc.parallelize(entries, plan_partitions(sc, len(entries)))
         else:
             entries, errors, summary = make_plan(run)
             write_plan_file(run, entries, errors, summary)
-        failed_names = []
-        collect_failed_names(failed_names, entries)
+        failed_names = entries.filter(_is_failed_file).map(lambda e: e["sourceName"]).take(FAILED_NAMES_LISTED)
         print(format_summary_table(summary, failed_names), flush=True)
         if errors:
             report_invalid_plan(errors)
             return 1
         run.started = _now()
-        copy_and_commit(run, [_entry_for_runtime(e) for e in entries])
+        from pyspark import StorageLevel
+
+        runtime = entries.map(_entry_for_runtime).persist(StorageLevel.MEMORY_AND_DISK)
+        records, run.tally, cached = copy_on_spark(run, runtime)
         merged = write_logs(run)
-        write_state(run, entries)
+        write_state_on_spark(run, runtime, records)
+        for rdd in cached + [runtime, entries]:
+            rdd.unpersist()
         return print_summary(run, merged)
     finally:
         run.lease.release()

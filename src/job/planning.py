@@ -41,7 +41,7 @@ def _target_order(kv):
 PLAN_PARTITION_ENTRIES = 50000
 
 
-def _partitions(sc, count):
+def plan_partitions(sc, count):
     return max(sc.defaultParallelism, -(-count // PLAN_PARTITION_ENTRIES))
 
 
@@ -59,8 +59,8 @@ def _list_sequentially(run, sc):
                                                         retry_options=ctx.retry_options)]
     _progress("target", len(targets), started, "one sequential listing")
     count = max(len(sources), len(targets))
-    return (sc.parallelize([(0, s) for s in sources], _partitions(sc, len(sources))),
-            sc.parallelize([(0, t) for t in targets], _partitions(sc, len(targets))), count)
+    return (sc.parallelize([(0, s) for s in sources], plan_partitions(sc, len(sources))),
+            sc.parallelize([(0, t) for t in targets], plan_partitions(sc, len(targets))), count)
 
 
 def _executor_params(run):
@@ -152,22 +152,25 @@ def _equality_state(run, sc, sources, targets, partitions):
     run.state = state
     if not state:
         return None
-    return sc.parallelize([(0, r) for r in state.values()], _partitions(sc, len(state)))
+    return sc.parallelize([(0, r) for r in state.values()], plan_partitions(sc, len(state)))
 
 
 def make_plan(run):
     """Lists both sides on Spark and diffs them there (diff_on_spark: the translated core's steps per object name,
-    the same entries, errors and summary as diff_listings): (entries, errors, summary). The entries come back to the
-    driver in object name order for the copy."""
+    the same entries, errors and summary as diff_listings): (entries, errors, summary), the entries an RDD in object
+    name order (persisted), never collected."""
     sc = spark_session().sparkContext
     sources, targets, count = _list_sides(run, sc)
-    partitions = _partitions(sc, count)
+    partitions = plan_partitions(sc, count)
     # The equality state kept beside the log (rebuilt from the objects' metadata when missing) gives each object the
     # source version and MD5 it was copied from: the evidence of `equal` when the listing has no MD5.
     states = _equality_state(run, sc, sources, targets, partitions)
     diff = diff_on_spark(sources, targets, {0: run.options}, states=states, partitions=partitions)
+    from pyspark import StorageLevel
+
+    entries = diff.entries_of(0).persist(StorageLevel.MEMORY_AND_DISK)
     try:
-        entries = list(diff.entries_of(0).toLocalIterator())
+        entries.count()
     finally:
         diff.unpersist()
     return entries, diff.errors[0], diff.summaries[0]
@@ -221,10 +224,11 @@ def _entry_version(entry):
 
 
 def write_plan_file(run, entries, errors, summary):
-    """The job's plan, beside its run log, in the format of `lake2oci plan` (contract C3)."""
+    """The job's plan, beside its run log, in the format of `lake2oci plan` (contract C3): the entries (an RDD)
+    streamed into it a partition at a time."""
     where = plan_location_for_log(run_log_location(run.location, run.run_id))
     client = run.ctx.target if "object" in where else None
-    written = write_plan(where, entries, errors, summary, run.options, run.meta(), client=client,
+    written = write_plan(where, entries.toLocalIterator(), errors, summary, run.options, run.meta(), client=client,
                          retry_options=run.ctx.retry_options)
     _say(f"plan: {written}")
 
