@@ -7210,7 +7210,9 @@ def diff_on_spark(sources, targets, options_by_plan, states=None, partitions=0):
 # scope, the caller prints missing_state_warning(...) and rebuild_equality_state HEADs the same-size candidates
 # (state_candidates) for their opc-meta-lake2oci-source-etag / -md5. targets_with_state applies the records to the
 # listing (the translated apply_state decides whether a record still describes the object), and write_equality_state
-# writes the state updated with the run's outcomes as the run finishes.
+# writes the state updated with the run's outcomes as the run finishes: each name's record decided on its own
+# (state_record_for), the lines streamed from records already sorted by name (write_equality_state_lines), so the
+# caller can produce them from Spark data without holding them all.
 
 
 STATE_HEAD_CONCURRENCY = 16
@@ -7403,155 +7405,149 @@ def _record_value(record, key):
     return value if value not in ("", None) else None
 
 
+def state_record_for(name, entry, own, old):
+    """The state's record of one object name after a run, or None: `entry` the plan's (first) entry with that
+    targetName, `own` that name's log records in log order, `old` its record in the previous state (or None).
+    copied -> a new record from the copy (the object's md5 as OCI answered it, the source version and MD5 copied);
+    skipped as equal on md5, version or content -> the listed object with the current source version and MD5 (the
+    previous record's where the log gives none and it still applies); equal on size alone, kept, planned, not run ->
+    the previous record while it still applies; failed or deleted -> None; not listed and not copied -> None."""
+    own = own or ()
+    if any(r.get("outcome") in ("failed", "deleted") for r in own):
+        return None
+    copied = [r for r in own if r.get("outcome") == "copied"]
+    if copied:
+        r = copied[-1]
+        if r.get("target_md5") and r.get("targe_size") is not None:
+            return {"name": name, "size": r["targe_size"], "md5": r["target_md5"],
+                    "sourceVersion": _record_value(r, "source_version"),
+                    "sourceMd5": _record_value(r, "source_md5")}
+        return None
+    listed_size = entry.get("targetSize")
+    listed_md5 = entry.get("targetMd5") or ""
+    if listed_size is None:
+        return None
+    applies = old is not None and old.get("size") == listed_size and listed_md5 and old.get("md5") == listed_md5
+    equal = [r for r in own if r.get("outcome") == "skipped" and r.get("status") == "equal"
+             and r.get("evidence") in ("md5", "version", "content")]
+    if equal and listed_md5:
+        r = equal[-1]
+        version = _record_value(r, "source_version")
+        source_md5 = _record_value(r, "source_md5")
+        if applies:
+            version = version or old.get("sourceVersion")
+            source_md5 = source_md5 or old.get("sourceMd5")
+        return {"name": name, "size": listed_size, "md5": listed_md5, "sourceVersion": version,
+                "sourceMd5": source_md5}
+    return dict(old) if applies else None
+
+
 def updated_state_records(entries, records, previous):
     """The state's records after a run, sorted by name: every object the plan listed (entries' targetName with a
-    targetSize) or this run copied. copied -> a new record from the copy (the object's md5 as OCI answered it, the
-    source version and MD5 copied); skipped as equal on md5, version or content -> the listed object with the
-    current source version and MD5; equal on size alone, kept, planned, not run -> the previous record while it still
-    applies; failed or deleted -> dropped; names no longer listed -> dropped."""
+    targetSize) or this run copied, each decided by state_record_for from the first entry of its name, its log
+    records and its previous record. Names no longer listed are dropped."""
     previous = previous or {}
     by_name = {}
     for record in records or []:
         name = record.get("targe_name")
         if name is not None:
             by_name.setdefault(name, []).append(record)
-    out = {}
+    seen = set()
+    kept = []
     for entry in entries or []:
         name = entry.get("targetName")
-        if name is None or name in out:
+        if name is None or name in seen:
             continue
-        own = by_name.get(name, [])
-        if any(r.get("outcome") in ("failed", "deleted") for r in own):
-            out[name] = None
-            continue
-        copied = [r for r in own if r.get("outcome") == "copied"]
-        if copied:
-            r = copied[-1]
-            if r.get("target_md5") and r.get("targe_size") is not None:
-                out[name] = {"name": name, "size": r["targe_size"], "md5": r["target_md5"],
-                             "sourceVersion": _record_value(r, "source_version"),
-                             "sourceMd5": _record_value(r, "source_md5")}
-            else:
-                out[name] = None
-            continue
-        listed_size = entry.get("targetSize")
-        listed_md5 = entry.get("targetMd5") or ""
-        if listed_size is None:
-            out[name] = None
-            continue
-        old = previous.get(name)
-        applies = old is not None and old.get("size") == listed_size and listed_md5 and old.get("md5") == listed_md5
-        equal = [r for r in own if r.get("outcome") == "skipped" and r.get("status") == "equal"
-                 and r.get("evidence") in ("md5", "version", "content")]
-        if equal and listed_md5:
-            r = equal[-1]
-            version = _record_value(r, "source_version")
-            source_md5 = _record_value(r, "source_md5")
-            if applies:
-                version = version or old.get("sourceVersion")
-                source_md5 = source_md5 or old.get("sourceMd5")
-            out[name] = {"name": name, "size": listed_size, "md5": listed_md5, "sourceVersion": version,
-                         "sourceMd5": source_md5}
-            continue
-        out[name] = dict(old) if applies else None
-    # Objects this run copied that the plan did not list (new names) are in the entries too (targetName); nothing else.
-    kept = [r for r in out.values() if r is not None]
+        seen.add(name)
+        # Objects this run copied that the plan did not list (new names) are in the entries too (targetName).
+        record = state_record_for(name, entry, by_name.get(name, []), previous.get(name))
+        if record is not None:
+            kept.append(record)
     return sorted(kept, key=functools.cmp_to_key(lambda a, b: compare_names(a["name"], b["name"])))
+
+
+def _state_header_line(namespace, bucket, prefix, run_id):
+    header = {"kind": STATE_KIND, "version": STATE_VERSION, "namespace": namespace,
+              "bucket": bucket, "prefix": prefix, "runId": run_id}
+    return json.dumps(header, ensure_ascii=False, separators=(",", ":"))
+
+
+def _state_record_line(r):
+    return json.dumps({"name": r["name"], "size": r["size"], "md5": r["md5"],
+                       "sourceVersion": r.get("sourceVersion"), "sourceMd5": r.get("sourceMd5")},
+                      ensure_ascii=False, separators=(",", ":"))
 
 
 def format_equality_state(namespace, bucket, prefix, run_id, records):
     """The state's text: the header line, then one line per record (in the order given)."""
-    header = {"kind": STATE_KIND, "version": STATE_VERSION, "namespace": namespace,
-              "bucket": bucket, "prefix": prefix, "runId": run_id}
-    lines = [json.dumps(header, ensure_ascii=False, separators=(",", ":"))]
-    for r in records:
-        lines.append(json.dumps({"name": r["name"], "size": r["size"], "md5": r["md5"],
-                                 "sourceVersion": r.get("sourceVersion"), "sourceMd5": r.get("sourceMd5")},
-                                ensure_ascii=False, separators=(",", ":")))
+    lines = [_state_header_line(namespace, bucket, prefix, run_id)]
+    lines.extend(_state_record_line(r) for r in records)
     return "\n".join(lines) + "\n"
 
 
-def _write_state_file(path, text):
-    """Writes text to path atomically, mode 0600 (the log's writer: temp file beside it, fsync, rename)."""
-    _write_private(path, text)
+def _write_state_lines(handle, namespace, bucket, prefix, run_id, records_iter):
+    """Writes the state's lines to a binary file, one record at a time; the number of records. Refuses (ValueError)
+    records out of name order (compare_names) or a name twice: the state is sorted by name."""
+    handle.write((_state_header_line(namespace, bucket, prefix, run_id) + "\n").encode("utf-8"))
+    count = 0
+    last = None
+    for r in records_iter:
+        name = r["name"]
+        if last is not None and compare_names(last, name) >= 0:
+            raise ValueError(f"equality state records out of name order: {name!r} after {last!r}")
+        handle.write((_state_record_line(r) + "\n").encode("utf-8"))
+        last = name
+        count += 1
+    return count
+
+
+def write_equality_state_lines(ctx, location, namespace, bucket, prefix, run_id, records_iter):
+    """Writes the state of target namespace/bucket/prefix beside the log at `location` from an iterator of records
+    already sorted by name (compare_names), streamed: never the whole text in memory. Locally: a 0600 temp file
+    beside it, fsync, rename; an object: written to a private temp file, then one put_object from that file (with
+    its content_length). Records out of order raise ValueError and nothing is written. Returns {"where",
+    "records"}."""
+    state_location = equality_state_location(location, namespace, bucket, prefix)
+    if _state_is_oci(state_location):
+        options = dict(getattr(ctx, "retry_options", None) or {})
+        client = _state_client(ctx)
+        with tempfile.TemporaryFile(prefix=".lake2oci-state-", suffix=".jsonl") as handle:
+            count = _write_state_lines(handle, namespace, bucket, prefix, run_id, records_iter)
+            size = handle.seek(0, os.SEEK_END)
+
+            def put():
+                handle.seek(0)
+                return client.put_object(state_location["namespace"], state_location["bucket"],
+                                         state_location["object"], handle, content_length=size,
+                                         content_type="application/x-ndjson")
+
+            call_with_retry(put, what=f"put_object {state_location['object']}", **options)
+    else:
+        path = state_location["path"]
+        directory = os.path.dirname(path) or "."
+        os.makedirs(directory, exist_ok=True)
+        fd, temp = tempfile.mkstemp(prefix=".lake2oci-state-", suffix=".tmp", dir=directory)
+        try:
+            os.fchmod(fd, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                count = _write_state_lines(handle, namespace, bucket, prefix, run_id, records_iter)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temp, path)
+        except BaseException:
+            if os.path.exists(temp):
+                os.remove(temp)
+            raise
+    return {"where": describe_state_location(state_location), "records": count}
 
 
 def write_equality_state(ctx, location, namespace, bucket, prefix, run_id, entries, records, previous):
     """Writes the state of target namespace/bucket/prefix beside the log at `location`, updated with this run
-    (updated_state_records: the plan's entries, the run's log records, the state read or rebuilt before the run).
-    Locally: temp file + rename, 0600; an object: one put. Returns {"where", "records"}."""
-    state_location = equality_state_location(location, namespace, bucket, prefix)
+    (updated_state_records: the plan's entries, the run's log records, the state read or rebuilt before the run),
+    through write_equality_state_lines. Locally: temp file + rename, 0600; an object: one put. Returns {"where",
+    "records"}."""
     kept = updated_state_records(entries, records, previous)
-    text = format_equality_state(namespace, bucket, prefix, run_id, kept)
-    if _state_is_oci(state_location):
-        body = text.encode("utf-8")
-        options = dict(getattr(ctx, "retry_options", None) or {})
-        client = _state_client(ctx)
-
-        def put():
-            return client.put_object(state_location["namespace"], state_location["bucket"], state_location["object"],
-                                     body, content_length=len(body), content_type="application/x-ndjson")
-
-        call_with_retry(put, what=f"put_object {state_location['object']}", **options)
-    else:
-        _write_state_file(state_location["path"], text)
-    return {"where": describe_state_location(state_location), "records": len(kept)}
-
-
-# ---- src/job/logs.py ---------------------------------------------------------------------------------------
-# The run's logs and what follows them, on the driver: earlier crashed runs' task logs folded into their own logs,
-# this run's task logs merged into its log, the equality state for the next plan, and the summary with the exit
-# status (0 all done, 1 some file failed, 3 the run reached --max-minutes and left files for the next run).
-
-
-def fold_earlier_runs(run):
-    """Holding the lease, folds the task logs a crashed earlier run left into that run's own log (no other run is
-    writing any now)."""
-    ctx = run.ctx
-    client = ctx.target if "object" in run.location else None
-    for folded in fold_crashed_runs(run.location, run.run_id, client=client, retry_options=ctx.retry_options):
-        _say(f"run {folded['runs'][0]} ended before writing its log: its {folded['records']} records are now in "
-             f"{folded['run_log']}")
-
-
-def write_logs(run):
-    """This run's own log and the configured name (the latest run's log), from this run's task logs only."""
-    run.lease.check()
-    ctx = run.ctx
-    merged = merge_run_logs(run.location, run.run_id, client=ctx.target, retry_options=ctx.retry_options)
-    if merged.get("kept"):
-        _say(f"the log {run.where} held more than one run's log: kept as {merged['kept']}")
-    return merged
-
-
-def write_state(run, entries):
-    """The equality state for the next plan: the previous one updated with this run's outcomes (not on a dry run)."""
-    if run.ctx.dry_run:
-        return
-    ctx = run.ctx
-    where = write_equality_state(ctx, run.location, ctx.namespace, ctx.bucket, run.prefix, run.run_id, entries,
-                                 run.records, run.state)
-    if where:
-        _say(f"equality state: {where['where']} ({where['records']:,} objects)")
-
-
-def print_summary(run, merged):
-    """The summary table and the exit status: 0 all done; 1 some file failed; 3 the run reached its deadline
-    (--max-minutes) and left files for the next run (logged `stopped`), whether or not some file also failed: run
-    again to continue (the files copied are then equal, so only the rest is copied, and failed ones are retried)."""
-    print(summary_table(run.records), flush=True)
-    _say(f"log: {merged['run_log']} ({merged['records']} records), also at {run.where}"
-         f" in {(_now() - run.started).total_seconds():.1f} s")
-    failed = [r for r in run.records if r["outcome"] == "failed"]
-    stopped = [r for r in run.records if r["outcome"] == "stopped"]
-    if failed:
-        others = "the others were done" if not stopped else "the others were done or left for the next run"
-        _say(f"{len(failed)} file(s) failed; {others}. Run again to retry them.")
-    if stopped:
-        left = sum(int(r.get("source_size") or 0) for r in stopped)
-        _say(f"{len(stopped):,} file(s) ({left:,} bytes) left for the next run: run again to continue")
-        return 3
-    return 1 if failed else 0
+    return write_equality_state_lines(ctx, location, namespace, bucket, prefix, run_id, iter(kept))
 
 
 # ---- src/job/planning.py -----------------------------------------------------------------------------------
@@ -7782,6 +7778,195 @@ def _entry_for_runtime(entry):
     if version:
         e["sourceEtag"] = version
     return e
+
+
+# ---- src/job/tally.py --------------------------------------------------------------------------------------
+# The run's summary from mergeable pieces: a RecordTally holds what the summary table and the exit status need of
+# the run's log records (O(outcome x status groups) plus at most FAILED_LISTED failures), so the records can stay on
+# the executors (one tally per partition, merged on the driver) instead of in one list on the driver.
+#
+#     tally = RecordTally(); tally.add(record) ...; tally.merge(other)   # other tallies, in record order
+#     tally.table() == summary_table(records)                            # with at most FAILED_LISTED failures
+#
+# On Spark: rdd.aggregate(RecordTally(), lambda t, r: t.add(r), lambda a, b: a.merge(b)) (plain attributes: picklable).
+
+
+FAILED_LISTED = 20
+
+
+class RecordTally:
+    """Counts of a run's records, mergeable: per (outcome, status) files and bytes (source_size, else targe_size,
+    as summary_table counts them); the copied files' count, bytes (source_size) and earliest start / latest end; the
+    failed count and the first FAILED_LISTED failures (name, error, attempts) in the order added or merged; the
+    stopped count and bytes (source_size); the number of records."""
+
+    def __init__(self):
+        self.groups = {}          # (outcome, status) -> [files, bytes]
+        self.records = 0
+        self.copied = 0
+        self.copied_bytes = 0
+        self.first_start = None   # datetime of the earliest start_date of a copied record
+        self.last_end = None      # datetime of the latest end_date of a copied record
+        self.failed = 0
+        self.failures = []        # [(name, error, attempts)], the first FAILED_LISTED failed records
+        self.stopped = 0
+        self.stopped_bytes = 0
+
+    def add(self, record):
+        """Counts one log record; returns self."""
+        outcome = record.get("outcome")
+        key = (outcome or "", record.get("status") or "")
+        size = int(record.get("source_size") or record.get("targe_size") or 0)
+        group = self.groups.get(key)
+        if group is None:
+            self.groups[key] = [1, size]
+        else:
+            group[0] += 1
+            group[1] += size
+        self.records += 1
+        if outcome == "copied":
+            self.copied += 1
+            self.copied_bytes += int(record.get("source_size") or 0)
+            if record.get("start_date"):
+                start = datetime.datetime.strptime(record["start_date"], DATE_FORMAT)
+                if self.first_start is None or start < self.first_start:
+                    self.first_start = start
+            if record.get("end_date"):
+                end = datetime.datetime.strptime(record["end_date"], DATE_FORMAT)
+                if self.last_end is None or end > self.last_end:
+                    self.last_end = end
+        elif outcome == "failed":
+            self.failed += 1
+            if len(self.failures) < FAILED_LISTED:
+                self.failures.append((record.get("source_name") or record.get("targe_name"), record.get("error"),
+                                      record.get("attempts")))
+        elif outcome == "stopped":
+            self.stopped += 1
+            self.stopped_bytes += int(record.get("source_size") or 0)
+        return self
+
+    def merge(self, other):
+        """Adds another tally's counts, its records taken as coming after this one's (the failures listed keep
+        that order); returns self."""
+        if other is self:
+            raise ValueError("RecordTally.merge: a tally cannot be merged with itself")
+        for key, (files, size) in other.groups.items():
+            group = self.groups.get(key)
+            if group is None:
+                self.groups[key] = [files, size]
+            else:
+                group[0] += files
+                group[1] += size
+        self.records += other.records
+        self.copied += other.copied
+        self.copied_bytes += other.copied_bytes
+        if other.first_start is not None and (self.first_start is None or other.first_start < self.first_start):
+            self.first_start = other.first_start
+        if other.last_end is not None and (self.last_end is None or other.last_end > self.last_end):
+            self.last_end = other.last_end
+        self.failed += other.failed
+        room = FAILED_LISTED - len(self.failures)
+        if room > 0:
+            self.failures.extend(other.failures[:room])
+        self.stopped += other.stopped
+        self.stopped_bytes += other.stopped_bytes
+        return self
+
+    def table(self):
+        """summary_table's text for the records counted: files and bytes per outcome and status, the copies'
+        throughput, the failures with their errors and attempts (the first FAILED_LISTED, then how many more)."""
+        rows = [("outcome", "status", "files", "bytes")]
+        for (outcome, status), (files, size) in sorted(self.groups.items()):
+            rows.append((outcome, status, str(files), _human_bytes(size)))
+        total_bytes = sum(size for _, size in self.groups.values())
+        rows.append(("total", "", str(self.records), _human_bytes(total_bytes)))
+        widths = [max(len(row[i]) for row in rows) for i in range(4)]
+        lines = []
+        for n, row in enumerate(rows):
+            cells = [row[0].ljust(widths[0]), row[1].ljust(widths[1]), row[2].rjust(widths[2]),
+                     row[3].rjust(widths[3])]
+            lines.append("  ".join(cells).rstrip())
+            if n == 0 or n == len(rows) - 2:
+                lines.append("  ".join("-" * w for w in widths))
+        if self.copied:
+            if self.first_start is not None and self.last_end is not None:
+                wall = max(1.0, (self.last_end - self.first_start).total_seconds() + 1)
+            else:
+                wall = 1.0
+            lines.append(f"copied {self.copied} files, {_human_bytes(self.copied_bytes)} in about "
+                         f"{format_run_time(wall)}: {_human_bytes(self.copied_bytes / wall)}/s")
+        if self.failed:
+            lines.append(f"{self.failed} failed:")
+            for name, error, attempts in self.failures:
+                lines.append(f"  {name}: {error or 'unknown error'} (attempts: {attempts})")
+            if self.failed > len(self.failures):
+                lines.append(f"  ... and {self.failed - len(self.failures)} more (see the log)")
+        return "\n".join(lines)
+
+
+def tally_records(records):
+    """The RecordTally of a list (or any iterable) of log records."""
+    tally = RecordTally()
+    for record in records or ():
+        tally.add(record)
+    return tally
+
+
+# ---- src/job/logs.py ---------------------------------------------------------------------------------------
+# The run's logs and what follows them, on the driver: earlier crashed runs' task logs folded into their own logs,
+# this run's task logs merged into its log, the equality state for the next plan, and the summary with the exit
+# status (0 all done, 1 some file failed, 3 the run reached --max-minutes and left files for the next run).
+
+
+def fold_earlier_runs(run):
+    """Holding the lease, folds the task logs a crashed earlier run left into that run's own log (no other run is
+    writing any now)."""
+    ctx = run.ctx
+    client = ctx.target if "object" in run.location else None
+    for folded in fold_crashed_runs(run.location, run.run_id, client=client, retry_options=ctx.retry_options):
+        _say(f"run {folded['runs'][0]} ended before writing its log: its {folded['records']} records are now in "
+             f"{folded['run_log']}")
+
+
+def write_logs(run):
+    """This run's own log and the configured name (the latest run's log), from this run's task logs only."""
+    run.lease.check()
+    ctx = run.ctx
+    merged = merge_run_logs(run.location, run.run_id, client=ctx.target, retry_options=ctx.retry_options)
+    if merged.get("kept"):
+        _say(f"the log {run.where} held more than one run's log: kept as {merged['kept']}")
+    return merged
+
+
+def write_state(run, entries):
+    """The equality state for the next plan: the previous one updated with this run's outcomes (not on a dry run)."""
+    if run.ctx.dry_run:
+        return
+    ctx = run.ctx
+    where = write_equality_state(ctx, run.location, ctx.namespace, ctx.bucket, run.prefix, run.run_id, entries,
+                                 run.records, run.state)
+    if where:
+        _say(f"equality state: {where['where']} ({where['records']:,} objects)")
+
+
+def print_summary(run, merged):
+    """The summary table and the exit status: 0 all done; 1 some file failed; 3 the run reached its deadline
+    (--max-minutes) and left files for the next run (logged `stopped`), whether or not some file also failed: run
+    again to continue (the files copied are then equal, so only the rest is copied, and failed ones are retried).
+    From `run.tally` (a RecordTally merged from the tasks' pieces) when the run has one, else from `run.records`."""
+    tally = getattr(run, "tally", None)
+    if tally is None:
+        tally = tally_records(run.records)
+    print(tally.table(), flush=True)
+    _say(f"log: {merged['run_log']} ({merged['records']} records), also at {run.where}"
+         f" in {(_now() - run.started).total_seconds():.1f} s")
+    if tally.failed:
+        others = "the others were done" if not tally.stopped else "the others were done or left for the next run"
+        _say(f"{tally.failed} file(s) failed; {others}. Run again to retry them.")
+    if tally.stopped:
+        _say(f"{tally.stopped:,} file(s) ({tally.stopped_bytes:,} bytes) left for the next run: run again to continue")
+        return 3
+    return 1 if tally.failed else 0
 
 
 # ---- src/job/tasks.py --------------------------------------------------------------------------------------

@@ -1,9 +1,10 @@
 # The run's logs and what follows them, on the driver: earlier crashed runs' task logs folded into their own logs,
 # this run's task logs merged into its log, the equality state for the next plan, and the summary with the exit
 # status (0 all done, 1 some file failed, 3 the run reached --max-minutes and left files for the next run).
-from .log import fold_crashed_runs, merge_run_logs, summary_table
+from .log import fold_crashed_runs, merge_run_logs
 from .run import _now, _say
 from .state import write_equality_state
+from .tally import tally_records
 
 
 def fold_earlier_runs(run):
@@ -40,17 +41,18 @@ def write_state(run, entries):
 def print_summary(run, merged):
     """The summary table and the exit status: 0 all done; 1 some file failed; 3 the run reached its deadline
     (--max-minutes) and left files for the next run (logged `stopped`), whether or not some file also failed: run
-    again to continue (the files copied are then equal, so only the rest is copied, and failed ones are retried)."""
-    print(summary_table(run.records), flush=True)
+    again to continue (the files copied are then equal, so only the rest is copied, and failed ones are retried).
+    From `run.tally` (a RecordTally merged from the tasks' pieces) when the run has one, else from `run.records`."""
+    tally = getattr(run, "tally", None)
+    if tally is None:
+        tally = tally_records(run.records)
+    print(tally.table(), flush=True)
     _say(f"log: {merged['run_log']} ({merged['records']} records), also at {run.where}"
          f" in {(_now() - run.started).total_seconds():.1f} s")
-    failed = [r for r in run.records if r["outcome"] == "failed"]
-    stopped = [r for r in run.records if r["outcome"] == "stopped"]
-    if failed:
-        others = "the others were done" if not stopped else "the others were done or left for the next run"
-        _say(f"{len(failed)} file(s) failed; {others}. Run again to retry them.")
-    if stopped:
-        left = sum(int(r.get("source_size") or 0) for r in stopped)
-        _say(f"{len(stopped):,} file(s) ({left:,} bytes) left for the next run: run again to continue")
+    if tally.failed:
+        others = "the others were done" if not tally.stopped else "the others were done or left for the next run"
+        _say(f"{tally.failed} file(s) failed; {others}. Run again to retry them.")
+    if tally.stopped:
+        _say(f"{tally.stopped:,} file(s) ({tally.stopped_bytes:,} bytes) left for the next run: run again to continue")
         return 3
-    return 1 if failed else 0
+    return 1 if tally.failed else 0

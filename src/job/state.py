@@ -11,12 +11,16 @@ The driver reads it in bulk before judging (read_equality_state); when it is mis
 scope, the caller prints missing_state_warning(...) and rebuild_equality_state HEADs the same-size candidates
 (state_candidates) for their opc-meta-lake2oci-source-etag / -md5. targets_with_state applies the records to the
 listing (the translated apply_state decides whether a record still describes the object), and write_equality_state
-writes the state updated with the run's outcomes as the run finishes.
+writes the state updated with the run's outcomes as the run finishes: each name's record decided on its own
+(state_record_for), the lines streamed from records already sorted by name (write_equality_state_lines), so the
+caller can produce them from Spark data without holding them all.
 """
 import concurrent.futures
 import functools
 import json
+import os
 import sys
+import tempfile
 
 import oci
 
@@ -24,7 +28,6 @@ from lake2oci_core import (
     STATE_KIND, STATE_VERSION, apply_state, compare_names, normalize_target_prefix, state_name, target_name_for,
 )
 
-from .log import _write_private
 from .oci_store import head_target
 from .retry import call_with_retry
 
@@ -218,96 +221,146 @@ def _record_value(record, key):
     return value if value not in ("", None) else None
 
 
+def state_record_for(name, entry, own, old):
+    """The state's record of one object name after a run, or None: `entry` the plan's (first) entry with that
+    targetName, `own` that name's log records in log order, `old` its record in the previous state (or None).
+    copied -> a new record from the copy (the object's md5 as OCI answered it, the source version and MD5 copied);
+    skipped as equal on md5, version or content -> the listed object with the current source version and MD5 (the
+    previous record's where the log gives none and it still applies); equal on size alone, kept, planned, not run ->
+    the previous record while it still applies; failed or deleted -> None; not listed and not copied -> None."""
+    own = own or ()
+    if any(r.get("outcome") in ("failed", "deleted") for r in own):
+        return None
+    copied = [r for r in own if r.get("outcome") == "copied"]
+    if copied:
+        r = copied[-1]
+        if r.get("target_md5") and r.get("targe_size") is not None:
+            return {"name": name, "size": r["targe_size"], "md5": r["target_md5"],
+                    "sourceVersion": _record_value(r, "source_version"),
+                    "sourceMd5": _record_value(r, "source_md5")}
+        return None
+    listed_size = entry.get("targetSize")
+    listed_md5 = entry.get("targetMd5") or ""
+    if listed_size is None:
+        return None
+    applies = old is not None and old.get("size") == listed_size and listed_md5 and old.get("md5") == listed_md5
+    equal = [r for r in own if r.get("outcome") == "skipped" and r.get("status") == "equal"
+             and r.get("evidence") in ("md5", "version", "content")]
+    if equal and listed_md5:
+        r = equal[-1]
+        version = _record_value(r, "source_version")
+        source_md5 = _record_value(r, "source_md5")
+        if applies:
+            version = version or old.get("sourceVersion")
+            source_md5 = source_md5 or old.get("sourceMd5")
+        return {"name": name, "size": listed_size, "md5": listed_md5, "sourceVersion": version,
+                "sourceMd5": source_md5}
+    return dict(old) if applies else None
+
+
 def updated_state_records(entries, records, previous):
     """The state's records after a run, sorted by name: every object the plan listed (entries' targetName with a
-    targetSize) or this run copied. copied -> a new record from the copy (the object's md5 as OCI answered it, the
-    source version and MD5 copied); skipped as equal on md5, version or content -> the listed object with the
-    current source version and MD5; equal on size alone, kept, planned, not run -> the previous record while it still
-    applies; failed or deleted -> dropped; names no longer listed -> dropped."""
+    targetSize) or this run copied, each decided by state_record_for from the first entry of its name, its log
+    records and its previous record. Names no longer listed are dropped."""
     previous = previous or {}
     by_name = {}
     for record in records or []:
         name = record.get("targe_name")
         if name is not None:
             by_name.setdefault(name, []).append(record)
-    out = {}
+    seen = set()
+    kept = []
     for entry in entries or []:
         name = entry.get("targetName")
-        if name is None or name in out:
+        if name is None or name in seen:
             continue
-        own = by_name.get(name, [])
-        if any(r.get("outcome") in ("failed", "deleted") for r in own):
-            out[name] = None
-            continue
-        copied = [r for r in own if r.get("outcome") == "copied"]
-        if copied:
-            r = copied[-1]
-            if r.get("target_md5") and r.get("targe_size") is not None:
-                out[name] = {"name": name, "size": r["targe_size"], "md5": r["target_md5"],
-                             "sourceVersion": _record_value(r, "source_version"),
-                             "sourceMd5": _record_value(r, "source_md5")}
-            else:
-                out[name] = None
-            continue
-        listed_size = entry.get("targetSize")
-        listed_md5 = entry.get("targetMd5") or ""
-        if listed_size is None:
-            out[name] = None
-            continue
-        old = previous.get(name)
-        applies = old is not None and old.get("size") == listed_size and listed_md5 and old.get("md5") == listed_md5
-        equal = [r for r in own if r.get("outcome") == "skipped" and r.get("status") == "equal"
-                 and r.get("evidence") in ("md5", "version", "content")]
-        if equal and listed_md5:
-            r = equal[-1]
-            version = _record_value(r, "source_version")
-            source_md5 = _record_value(r, "source_md5")
-            if applies:
-                version = version or old.get("sourceVersion")
-                source_md5 = source_md5 or old.get("sourceMd5")
-            out[name] = {"name": name, "size": listed_size, "md5": listed_md5, "sourceVersion": version,
-                         "sourceMd5": source_md5}
-            continue
-        out[name] = dict(old) if applies else None
-    # Objects this run copied that the plan did not list (new names) are in the entries too (targetName); nothing else.
-    kept = [r for r in out.values() if r is not None]
+        seen.add(name)
+        # Objects this run copied that the plan did not list (new names) are in the entries too (targetName).
+        record = state_record_for(name, entry, by_name.get(name, []), previous.get(name))
+        if record is not None:
+            kept.append(record)
     return sorted(kept, key=functools.cmp_to_key(lambda a, b: compare_names(a["name"], b["name"])))
+
+
+def _state_header_line(namespace, bucket, prefix, run_id):
+    header = {"kind": STATE_KIND, "version": STATE_VERSION, "namespace": namespace,
+              "bucket": bucket, "prefix": prefix, "runId": run_id}
+    return json.dumps(header, ensure_ascii=False, separators=(",", ":"))
+
+
+def _state_record_line(r):
+    return json.dumps({"name": r["name"], "size": r["size"], "md5": r["md5"],
+                       "sourceVersion": r.get("sourceVersion"), "sourceMd5": r.get("sourceMd5")},
+                      ensure_ascii=False, separators=(",", ":"))
 
 
 def format_equality_state(namespace, bucket, prefix, run_id, records):
     """The state's text: the header line, then one line per record (in the order given)."""
-    header = {"kind": STATE_KIND, "version": STATE_VERSION, "namespace": namespace,
-              "bucket": bucket, "prefix": prefix, "runId": run_id}
-    lines = [json.dumps(header, ensure_ascii=False, separators=(",", ":"))]
-    for r in records:
-        lines.append(json.dumps({"name": r["name"], "size": r["size"], "md5": r["md5"],
-                                 "sourceVersion": r.get("sourceVersion"), "sourceMd5": r.get("sourceMd5")},
-                                ensure_ascii=False, separators=(",", ":")))
+    lines = [_state_header_line(namespace, bucket, prefix, run_id)]
+    lines.extend(_state_record_line(r) for r in records)
     return "\n".join(lines) + "\n"
 
 
-def _write_state_file(path, text):
-    """Writes text to path atomically, mode 0600 (the log's writer: temp file beside it, fsync, rename)."""
-    _write_private(path, text)
+def _write_state_lines(handle, namespace, bucket, prefix, run_id, records_iter):
+    """Writes the state's lines to a binary file, one record at a time; the number of records. Refuses (ValueError)
+    records out of name order (compare_names) or a name twice: the state is sorted by name."""
+    handle.write((_state_header_line(namespace, bucket, prefix, run_id) + "\n").encode("utf-8"))
+    count = 0
+    last = None
+    for r in records_iter:
+        name = r["name"]
+        if last is not None and compare_names(last, name) >= 0:
+            raise ValueError(f"equality state records out of name order: {name!r} after {last!r}")
+        handle.write((_state_record_line(r) + "\n").encode("utf-8"))
+        last = name
+        count += 1
+    return count
+
+
+def write_equality_state_lines(ctx, location, namespace, bucket, prefix, run_id, records_iter):
+    """Writes the state of target namespace/bucket/prefix beside the log at `location` from an iterator of records
+    already sorted by name (compare_names), streamed: never the whole text in memory. Locally: a 0600 temp file
+    beside it, fsync, rename; an object: written to a private temp file, then one put_object from that file (with
+    its content_length). Records out of order raise ValueError and nothing is written. Returns {"where",
+    "records"}."""
+    state_location = equality_state_location(location, namespace, bucket, prefix)
+    if _state_is_oci(state_location):
+        options = dict(getattr(ctx, "retry_options", None) or {})
+        client = _state_client(ctx)
+        with tempfile.TemporaryFile(prefix=".lake2oci-state-", suffix=".jsonl") as handle:
+            count = _write_state_lines(handle, namespace, bucket, prefix, run_id, records_iter)
+            size = handle.seek(0, os.SEEK_END)
+
+            def put():
+                handle.seek(0)
+                return client.put_object(state_location["namespace"], state_location["bucket"],
+                                         state_location["object"], handle, content_length=size,
+                                         content_type="application/x-ndjson")
+
+            call_with_retry(put, what=f"put_object {state_location['object']}", **options)
+    else:
+        path = state_location["path"]
+        directory = os.path.dirname(path) or "."
+        os.makedirs(directory, exist_ok=True)
+        fd, temp = tempfile.mkstemp(prefix=".lake2oci-state-", suffix=".tmp", dir=directory)
+        try:
+            os.fchmod(fd, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                count = _write_state_lines(handle, namespace, bucket, prefix, run_id, records_iter)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temp, path)
+        except BaseException:
+            if os.path.exists(temp):
+                os.remove(temp)
+            raise
+    return {"where": describe_state_location(state_location), "records": count}
 
 
 def write_equality_state(ctx, location, namespace, bucket, prefix, run_id, entries, records, previous):
     """Writes the state of target namespace/bucket/prefix beside the log at `location`, updated with this run
-    (updated_state_records: the plan's entries, the run's log records, the state read or rebuilt before the run).
-    Locally: temp file + rename, 0600; an object: one put. Returns {"where", "records"}."""
-    state_location = equality_state_location(location, namespace, bucket, prefix)
+    (updated_state_records: the plan's entries, the run's log records, the state read or rebuilt before the run),
+    through write_equality_state_lines. Locally: temp file + rename, 0600; an object: one put. Returns {"where",
+    "records"}."""
     kept = updated_state_records(entries, records, previous)
-    text = format_equality_state(namespace, bucket, prefix, run_id, kept)
-    if _state_is_oci(state_location):
-        body = text.encode("utf-8")
-        options = dict(getattr(ctx, "retry_options", None) or {})
-        client = _state_client(ctx)
-
-        def put():
-            return client.put_object(state_location["namespace"], state_location["bucket"], state_location["object"],
-                                     body, content_length=len(body), content_type="application/x-ndjson")
-
-        call_with_retry(put, what=f"put_object {state_location['object']}", **options)
-    else:
-        _write_state_file(state_location["path"], text)
-    return {"where": describe_state_location(state_location), "records": len(kept)}
+    return write_equality_state_lines(ctx, location, namespace, bucket, prefix, run_id, iter(kept))

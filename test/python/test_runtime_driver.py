@@ -161,3 +161,42 @@ def test_the_summary_line_of_what_is_left(capsys):
     assert logs.print_summary(r, {"run_log": "log.R.json", "records": 2}) == 3
     out = capsys.readouterr().out
     assert "lake2oci: 2 file(s) (3,000,000 bytes) left for the next run: run again to continue" in out
+
+
+def test_the_summary_from_the_runs_tally_prints_what_the_records_print(capsys):
+    import datetime
+    import re
+    import types
+
+    logs = load_runtime("logs")
+    log = load_runtime("log")
+    tally_module = load_runtime("tally")
+
+    def rec(name, outcome, size, status="new"):
+        return {"source_name": name, "targe_name": name, "outcome": outcome, "status": status, "source_size": size,
+                "targe_size": None, "error": "boom" if outcome == "failed" else None, "attempts": 2,
+                "start_date": "2026-03-01 10:00:00", "end_date": "2026-03-01 10:00:04"}
+
+    def printed(run):
+        code = logs.print_summary(run, {"run_log": "log.R.json", "records": 7})
+        out = re.sub(r" in \d+\.\d s$", " in T s", capsys.readouterr().out, flags=re.M)
+        return code, out.splitlines()
+
+    started = datetime.datetime.now()
+    for records, want_code in (
+        ([rec("a", "copied", 1), rec("b", "skipped", 5, "equal")], 0),
+        ([rec("a", "copied", 1), rec("b", "failed", 2)], 1),
+        ([rec("a", "stopped", 1000), rec("b", "stopped", 234), rec("c", "failed", 2), rec("d", "copied", 9)], 3),
+    ):
+        from_records = printed(types.SimpleNamespace(records=records, where="log.json", started=started))
+        # What the run printed before the tally: summary_table of the records, then the same lines.
+        assert from_records[0] == want_code
+        assert from_records[1][:len(log.summary_table(records).splitlines())] == log.summary_table(records).splitlines()
+        # A run holding a tally (merged from per-partition pieces) and no records prints the same.
+        tally = tally_module.tally_records(records[:1]).merge(tally_module.tally_records(records[1:]))
+        from_tally = printed(types.SimpleNamespace(records=[], tally=tally, where="log.json", started=started))
+        assert from_tally == from_records
+    assert from_records[1][-3:] == [
+        "lake2oci: log: log.R.json (7 records), also at log.json in T s",
+        "lake2oci: 1 file(s) failed; the others were done or left for the next run. Run again to retry them.",
+        "lake2oci: 2 file(s) (1,234 bytes) left for the next run: run again to continue"]

@@ -4,6 +4,7 @@ rebuilding it from the objects' metadata by HEAD requests, applying it to a list
 The copies and the object store run
 against the local cloud (test/python-sdk.test.ts)."""
 import base64
+import functools
 import hashlib
 import json
 import os
@@ -154,6 +155,76 @@ def test_a_local_state_is_written_atomically_0600_and_read_back(tmp_path):
     assert rt.read_equality_state(None, location, "ns", "other", "") is None
     path.write_text('{"kind":"lake2oci-state","version":1,"namespace":"ns","bucket":"x","prefix":""}\n')
     assert rt.read_equality_state(None, location, "ns", "lake", "") is None
+
+
+def test_each_names_record_is_decided_on_its_own_as_the_whole_update_decides_it():
+    old = {"name": "n", "size": 5, "md5": A, "sourceVersion": "v1", "sourceMd5": B}
+    listed = {"targetName": "n", "targetSize": 5, "targetMd5": A}
+    assert rt.state_record_for("n", listed, [], old) == old
+    assert rt.state_record_for("n", listed, [], None) is None
+    assert rt.state_record_for("n", dict(listed, targetMd5=B), [], old) is None  # no longer describes the object
+    assert rt.state_record_for("n", {"targetName": "n", "targetSize": None}, [], old) is None  # not listed
+    assert rt.state_record_for("n", listed, [_record("n", "failed", "update")], old) is None
+    assert rt.state_record_for("n", listed, [_record("n", "deleted", "target-only")], old) is None
+    # The last copy wins; equal on version keeps the previous source MD5 the log does not give.
+    copies = [_record("n", "copied", md5="x-1", version="v2"), _record("n", "copied", md5="x-2", size=7, version="v3")]
+    assert rt.state_record_for("n", listed, copies, old) == {"name": "n", "size": 7, "md5": "x-2",
+                                                            "sourceVersion": "v3", "sourceMd5": None}
+    assert rt.state_record_for("n", listed, [_record("n", "copied", md5=None)], old) is None
+    equal = [_record("n", "skipped", "equal", evidence="version", version="v1")]
+    assert rt.state_record_for("n", listed, equal, old) == old
+    assert rt.state_record_for("n", listed, equal, None) == {"name": "n", "size": 5, "md5": A, "sourceVersion": "v1",
+                                                            "sourceMd5": None}
+    # updated_state_records is that function over the plan's names (the first entry of a name), sorted by name.
+    entries = [{"targetName": "b", "targetSize": 5, "targetMd5": A}, {"targetName": "a", "targetSize": 5,
+                                                                     "targetMd5": A},
+               {"targetName": "b", "targetSize": 9, "targetMd5": B}, {"sourceName": "dir/"}]
+    previous = {n: dict(old, name=n) for n in ("a", "b")}
+    assert rt.updated_state_records(entries, [], previous) == [previous["a"], previous["b"]]
+
+
+def _state_records(names):
+    return [{"name": n, "size": i, "md5": A, "sourceVersion": f"v{i}", "sourceMd5": None if i % 2 else B}
+            for i, n in enumerate(names)]
+
+
+def test_the_state_is_streamed_from_an_iterator_sorted_by_name_0600(tmp_path):
+    location = {"path": str(tmp_path / "logs" / "log.json")}
+    records = _state_records(sorted(["😀", "a0", "\ufffd", "a/b"], key=functools.cmp_to_key(core.compare_names)))
+    handed = []
+
+    def generate():  # an iterator, consumed once, one record at a time
+        for r in records:
+            handed.append(r["name"])
+            yield r
+
+    out = rt.write_equality_state_lines(None, location, "ns", "lake", "p/", "20260101000000000000", generate())
+    path = tmp_path / "logs" / "log.json.state" / "lake@ns" / "p%2F.jsonl"
+    assert out == {"where": str(path), "records": 4}
+    assert handed == [r["name"] for r in records]
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert [p.name for p in path.parent.iterdir()] == ["p%2F.jsonl"]
+    # Byte for byte what format_equality_state gives for the list, in the order given.
+    assert path.read_text(encoding="utf-8") == rt.format_equality_state("ns", "lake", "p/", "20260101000000000000",
+                                                                        records)
+    assert list(rt.read_equality_state(None, location, "ns", "lake", "p/")) == [r["name"] for r in records]
+    # An empty iterator: the header alone.
+    out = rt.write_equality_state_lines(None, location, "ns", "lake", "p/", "20260101000000000001", iter(()))
+    assert out["records"] == 0 and rt.read_equality_state(None, location, "ns", "lake", "p/") == {}
+
+
+@pytest.mark.parametrize("names", [["b", "a"], ["a", "a"], ["😀", "\ufffd"]])
+def test_records_out_of_name_order_are_refused_and_the_state_left_as_it_was(tmp_path, names):
+    location = {"path": str(tmp_path / "log.json")}
+    rt.write_equality_state_lines(None, location, "ns", "lake", "", "20260101000000000000",
+                                  iter(_state_records(["x"])))
+    path = tmp_path / "log.json.state" / "lake@ns" / "_root.jsonl"
+    before = path.read_bytes()
+    with pytest.raises(ValueError, match="out of name order"):
+        rt.write_equality_state_lines(None, location, "ns", "lake", "", "20260101000000000001",
+                                      iter(_state_records(names)))
+    assert path.read_bytes() == before
+    assert [p.name for p in path.parent.iterdir()] == ["_root.jsonl"]
 
 
 # ---- against the local cloud ----
@@ -318,3 +389,25 @@ def test_prepare_reads_or_rebuilds_and_applies_then_a_second_run_reads_what_the_
                                            warn=lines.append)
     assert lines == [] and len(cloud.requests("HeadObject", bucket)) == heads
     assert targets[0]["sourceVersion"] == plan[0]["sourceVersion"]
+
+
+@NEEDS_CLOUD
+def test_the_state_object_is_put_once_from_a_file_and_a_dropped_put_sends_it_again_whole(cloud, bucket):
+    logs = cloud.new_bucket("logs")
+    ctx = cloud.context(bucket, "unused")
+    location = {"namespace": cloud.namespace, "bucket": logs, "object": "log/migration.json"}
+    names = sorted((f"dir{i % 7}/part-{i:05d}.parquet" for i in range(3000)),
+                   key=functools.cmp_to_key(core.compare_names))
+    records = _state_records(names)
+    want = rt.format_equality_state(cloud.namespace, bucket, "", "20260101000000000000", records).encode("utf-8")
+    assert len(want) > 200_000
+    cloud.add_fault({"operation": "PutObject", "path": f"/b/{logs}/", "nth": 1,
+                     "effect": {"kind": "drop", "during": "request", "afterBytes": 100_000}})
+    out = rt.write_equality_state_lines(ctx, location, cloud.namespace, bucket, "", "20260101000000000000",
+                                        iter(records))
+    name = f"log/migration.json.state/{bucket}@{cloud.namespace}/_root.jsonl"
+    assert out == {"where": f"oci://{logs}@{cloud.namespace}/{name}", "records": 3000}
+    assert len(cloud.requests("PutObject", logs)) == 2  # the dropped put, then the whole file again
+    assert cloud.oci.get_object(cloud.namespace, logs, name).data.content == want
+    state = rt.read_equality_state(ctx, location, cloud.namespace, bucket, "")
+    assert list(state) == names and state[names[1]] == records[1]
