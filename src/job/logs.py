@@ -1,9 +1,8 @@
 # The run's logs and what follows them, on the driver: earlier crashed runs' task logs folded into their own logs,
-# this run's task logs merged into its log, the equality state for the next plan, and the summary with the exit
+# this run's task logs merged into its log, and the summary with the exit
 # status (0 all done, 1 some file failed, 3 the run reached --max-minutes and left files for the next run).
 from .log import fold_crashed_runs, merge_run_logs
 from .run import _now, _say
-from .state import write_equality_state
 from .tally import tally_records
 
 
@@ -25,17 +24,6 @@ def write_logs(run):
     if merged.get("kept"):
         _say(f"the log {run.where} held more than one run's log: kept as {merged['kept']}")
     return merged
-
-
-def write_state(run, entries):
-    """The equality state for the next plan: the previous one updated with this run's outcomes (not on a dry run)."""
-    if run.ctx.dry_run:
-        return
-    ctx = run.ctx
-    where = write_equality_state(ctx, run.location, ctx.namespace, ctx.bucket, run.prefix, run.run_id, entries,
-                                 run.records, run.state)
-    if where:
-        _say(f"equality state: {where['where']} ({where['records']:,} objects)")
 
 
 def print_summary(run, merged):

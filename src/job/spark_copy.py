@@ -23,7 +23,7 @@ from lake2oci_core import (
 )
 
 from .commit import commit_file, record_maker
-from .copy import abort_multipart, copy_files, deadline_words, make_copy_context, start_multipart
+from .copy import abort_multipart, copy_files, deadline_words, start_multipart
 from .adls import source_changed_error
 from .listing import executor_context
 from .log import TaskLog, _human_bytes
@@ -119,21 +119,32 @@ def abort_stale_uploads(ctx, entries):
 
 # ---- 3. partitioning ----
 
-def _work_totals(index, entries):
-    """Per partition: (index, entries in it, work files, work bytes, problems (position in partition, entry))."""
-    count = files = size = 0
-    problems = []
-    for position, entry in enumerate(entries):
-        count += 1
-        if entry["action"] not in WORK_ACTIONS:
-            continue
-        problem = copy_problem(entry, position)
-        if problem is not None:
-            problems.append((position, entry))
-            continue
-        files += 1
-        size += 0 if entry["action"] == "fail" else entry["sourceSize"]
-    yield index, count, files, size, problems
+def _work_totals(popts):
+    """Per partition: (index, entries in it, work files, work bytes, problems (position in partition, entry), skip
+    and delete entries, copy entries, files uploaded in parts)."""
+    def totals(index, entries):
+        count = files = size = rest = copies = multipart = 0
+        problems = []
+        for position, entry in enumerate(entries):
+            count += 1
+            action = entry["action"]
+            if action in REST_ACTIONS:
+                rest += 1
+            if action not in WORK_ACTIONS:
+                continue
+            problem = copy_problem(entry, position)
+            if problem is not None:
+                problems.append((position, entry))
+                continue
+            files += 1
+            size += 0 if action == "fail" else entry["sourceSize"]
+            if action == "copy":
+                copies += 1
+                first = file_units(entry["sourceName"], entry["targetName"], entry["sourceSize"], action, 1, popts)[0]
+                if first["kind"] == "parts":
+                    multipart += 1
+        yield index, count, files, size, problems, rest, copies, multipart
+    return totals
 
 
 def _units_of(share, popts):
@@ -168,13 +179,16 @@ def _slotted(offsets, total, tasks, file_cost):
 
 
 class CopyWork:
-    """The partitioned work: units (an RDD of (slot, number, unit, entry)), files and bytes, slots used."""
+    """The partitioned work: units (an RDD of (slot, number, unit, entry)); files and bytes; the plan's skip and
+    delete entries, copies and files uploaded in parts (what decides which stages run)."""
 
-    def __init__(self, units, files, size, slots, tasks):
+    def __init__(self, units, files, size, rest, copies, multipart, tasks):
         self.units = units
         self.files = files
         self.bytes = size
-        self.slots = slots
+        self.rest = rest
+        self.copies = copies
+        self.multipart = multipart
         self.tasks = tasks
 
 
@@ -182,29 +196,31 @@ def partition_work(sc, entries, popts):
     """The plan's work cut into tasks as partition_plan cuts it (same units, same slots), from per-partition totals.
     Raises JobError with partition_plan's messages when the options or an entry cannot be partitioned."""
     problems = list(partition_option_problems(popts))
-    totals = sorted(entries.mapPartitionsWithIndex(_work_totals).collect())
+    totals = sorted(entries.mapPartitionsWithIndex(_work_totals(popts)).collect()) if not problems else []
     base = 0
-    files = size = 0
-    for _index, count, part_files, part_bytes, part_problems in totals:
+    files = size = rest = copies = multipart = 0
+    for _index, count, part_files, part_bytes, part_problems, part_rest, part_copies, part_multipart in totals:
         for position, entry in part_problems:
             problems.append(copy_problem(entry, base + position))
         base += count
         files += part_files
         size += part_bytes
+        rest += part_rest
+        copies += part_copies
+        multipart += part_multipart
     if problems:
         raise JobError("cannot partition the plan: " + "; ".join(problems[:20]))
     tasks = int(popts["targetTasks"])
     share = (size + files * popts["fileCost"]) / tasks
     units = entries.mapPartitionsWithIndex(_units_of(share, popts))
-    costs = dict(units.mapPartitionsWithIndex(_unit_costs(popts["fileCost"])).collect())
+    costs = dict(units.mapPartitionsWithIndex(_unit_costs(popts["fileCost"])).collect()) if files else {}
     offsets = {}
     running = 0
     for index in sorted(costs):
         offsets[index] = running
         running += costs[index]
-    slotted = _persisted(units.mapPartitionsWithIndex(_slotted(offsets, running, tasks, popts["fileCost"])))
-    slots = sorted(set(slotted.map(lambda item: item[0]).distinct().collect()))
-    return CopyWork(slotted, files, size, slots, tasks)
+    slotted = units.mapPartitionsWithIndex(_slotted(offsets, running, tasks, popts["fileCost"]))
+    return CopyWork(slotted, files, size, rest, copies, multipart, tasks)
 
 
 # ---- 4. uploads started ----
@@ -260,6 +276,7 @@ def _range_of(item):
 
 
 def _slot_partition(slot):
+    """The Spark partition of a task slot: the slot itself (0 .. targetTasks - 1)."""
     return slot
 
 
@@ -302,9 +319,32 @@ def _second(item):
     return item[1]
 
 
+def _start_results(items):
+    """Per partition of the started uploads: (its records' tally, the uploads started)."""
+    tally = RecordTally()
+    started = 0
+    for item in items:
+        if item[0] == "record":
+            tally.add(item[1])
+        else:
+            started += 1
+    yield tally, started
+
+
+def _task_tally(items):
+    """Per copy task: (its records' tally, 1 when it ran)."""
+    tally = RecordTally()
+    ran = 0
+    for item in items:
+        ran = 1
+        if item[0] == "record":
+            tally.add(item[1])
+    yield tally, ran
+
+
 def copy_on_spark(run, entries):
-    """Carries out the plan (an RDD of runtime entries in plan order) on Spark, stage by stage (above). Returns
-    (the records as an RDD, their RecordTally)."""
+    """Carries out the plan (an RDD of runtime entries in plan order) on Spark, stage by stage (above); a stage with
+    nothing to do is not run. Returns (the records as an RDD, their RecordTally, the RDDs kept until the run ends)."""
     ctx = run.ctx
     p = run.p
     sc = spark_session().sparkContext
@@ -314,56 +354,80 @@ def copy_on_spark(run, entries):
     mib = 1024 * 1024
     popts = {"targetTasks": tasks, "multipartThreshold": int(p["multipart-threshold-mib"]) * mib,
              "minPartSize": int(p["part-size-mib"]) * mib, "fileCost": DEFAULT_FILE_COST}
+    work = partition_work(sc, entries, popts)
     parts = []
+    cached = []
+    tally = RecordTally()
     # 1. Equal files (skipped) and, with mirror, the target-only objects deleted. Kept target-only objects have no
     # source file, so no record (the log has one record per source file, as the original).
-    rest = _persisted(entries.filter(lambda e: e["action"] in REST_ACTIONS)
-                      .mapPartitionsWithIndex(_rest_partition(params, location)))
-    parts.append(rest)
-    tally = _merged(rest.mapPartitions(_tally_of).collect())
+    if work.rest:
+        rest = _persisted(entries.filter(lambda e: e["action"] in REST_ACTIONS)
+                          .mapPartitionsWithIndex(_rest_partition(params, location)))
+        cached.append(rest)
+        parts.append(rest)
+        tally.merge(_merged(rest.mapPartitions(_tally_of).collect()))
     # 2.
-    if not ctx.dry_run:
+    if work.copies and not ctx.dry_run:
         aborted = abort_stale_uploads(ctx, entries)
         if aborted:
             _say(f"aborted {aborted} multipart upload(s) left open by an earlier run")
-    # 3.
-    work = partition_work(sc, entries, popts)
+    if not work.files:
+        _say("copying 0 files (0 B): nothing for the Spark tasks")
+        return (sc.union(parts) if parts else sc.emptyRDD()), tally, cached
+    units = _persisted(work.units)
+    cached.append(units)
     # 4.
-    firsts = work.units.filter(lambda u: u[2]["kind"] == "parts" and u[2]["firstPart"] == 1) \
-        .map(lambda u: (u[2], u[3]))
-    started = _persisted(firsts.mapPartitionsWithIndex(_start_partition(params, location)))
-    start_records = started.filter(_only("record")).map(_second)
-    uploads = _persisted(started.filter(_only("upload")).map(lambda u: (u[1], u[2])))
-    parts.append(start_records)
-    tally.merge(_merged(start_records.mapPartitions(_tally_of).collect()))
-    upload_count = uploads.count()
-    # 5.
-    whole = work.units.filter(lambda u: u[2]["kind"] == "whole").map(lambda u: (u[0], (u[1], "whole", u[3])))
-    ranges = work.units.filter(lambda u: u[2]["kind"] == "parts").map(lambda u: (u[2]["targetName"], (u[0], u[1], u[2])))
-    ranged = ranges.join(uploads).map(_range_of)
-    slots = max(1, len(work.slots))
-    index_of = {slot: i for i, slot in enumerate(work.slots)}
-    payloads = whole.union(ranged).groupByKey(slots, lambda slot: index_of.get(slot, 0)).map(_task_payload(params))
-    _say(f"copying {work.files:,} files ({_human_bytes(work.bytes)}) in {len(work.slots)} Spark tasks")
+    uploads = None
+    if work.multipart:
+        firsts = units.filter(lambda u: u[2]["kind"] == "parts" and u[2]["firstPart"] == 1).map(lambda u: (u[2], u[3]))
+        started = _persisted(firsts.mapPartitionsWithIndex(_start_partition(params, location)))
+        cached.append(started)
+        for part_tally, _count in started.mapPartitions(_start_results).collect():
+            tally.merge(part_tally)
+        parts.append(started.filter(_only("record")).map(_second))
+        uploads = started.filter(_only("upload")).map(lambda u: (u[1], u[2]))
+    # 5. One Spark partition per task slot (slots without units stay empty: no task runs there).
+    payload_units = units.filter(lambda u: u[2]["kind"] == "whole").map(lambda u: (u[0], (u[1], "whole", u[3])))
+    if uploads is not None:
+        ranges = units.filter(lambda u: u[2]["kind"] == "parts") \
+            .map(lambda u: (u[2]["targetName"], (u[0], u[1], u[2])))
+        payload_units = payload_units.union(ranges.join(uploads).map(_range_of))
+    payloads = payload_units.groupByKey(work.tasks, _slot_partition).map(_task_payload(params))
+    _say(f"copying {work.files:,} files ({_human_bytes(work.bytes)}) in up to {work.tasks} Spark tasks")
     results = _persisted(payloads.flatMap(_task_results(location)))
-    task_records = results.filter(_only("record")).map(_second)
-    parts.append(task_records)
-    tally.merge(_merged(task_records.mapPartitions(_tally_of).collect()))
+    cached.append(results)
+    for part_tally, _ran in results.mapPartitions(_task_tally).collect():
+        tally.merge(part_tally)
+    parts.append(results.filter(_only("record")).map(_second))
     # 6. Past the deadline too: complete uploads are committed (the work is done), the others aborted.
-    run.lease.check()
-    if upload_count:
+    if uploads is not None:
+        run.lease.check()
         pieces = results.filter(_only("range")).map(lambda r: (r[1], r[2])).groupByKey()
         committed = _persisted(uploads.leftOuterJoin(pieces).mapPartitionsWithIndex(_commit_partition(params, location)))
-        commit_records = committed.filter(_only("record")).map(_second)
-        parts.append(commit_records)
-        tally.merge(_merged(commit_records.mapPartitions(_tally_of).collect()))
-        lines = committed.filter(_only("commit")).map(_second).take(COMMIT_LINES + 1)
+        cached.append(committed)
+        lines = []
+        for part_tally, part_lines in committed.mapPartitions(_commit_results).collect():
+            tally.merge(part_tally)
+            lines.extend(part_lines)
+        parts.append(committed.filter(_only("record")).map(_second))
         for name, part_count, task_count in lines[:COMMIT_LINES]:
             _say(f"committed {name}: {part_count} parts uploaded by {task_count} Spark task(s)")
         if len(lines) > COMMIT_LINES:
-            _say("... and more multipart uploads committed (each in the log)")
-    records = sc.union(parts)
-    return records, tally, [rest, started, uploads, results, work.units]
+            _say(f"... and {len(lines) - COMMIT_LINES:,} more multipart uploads committed (each in the log)")
+    return sc.union(parts), tally, cached
+
+
+def _commit_results(items):
+    """Per partition of the commits: (its records' tally, its commit lines (name, parts, tasks), at most
+    COMMIT_LINES + 1)."""
+    tally = RecordTally()
+    lines = []
+    for item in items:
+        if item[0] == "record":
+            tally.add(item[1])
+        elif len(lines) <= COMMIT_LINES:
+            lines.append(item[1])
+    yield tally, lines
 
 
 # ---- 7. the equality state ----
@@ -410,11 +474,17 @@ def write_state_on_spark(run, entries, records):
         return None
     ctx = run.ctx
     sc = spark_session().sparkContext
-    previous = sc.parallelize([(name, (2, None, r)) for name, r in (run.state or {}).items()],
-                              max(1, sc.defaultParallelism))
+    previous = sc.parallelize([(name, (2, None, r)) for name, r in (run.state or {}).items()], 1)
     tagged = entries.mapPartitionsWithIndex(_first_entry_by_name) \
         .union(records.mapPartitionsWithIndex(_numbered_records)).union(previous)
-    kept = tagged.groupByKey().flatMap(_state_of_name).sortByKey().values()
+    # One partition per 50,000 names (the plan's partitioning): a small state is judged and sorted in one.
+    names = (run.tally.records if getattr(run, "tally", None) is not None else 0) + len(run.state or {})
+    partitions = max(1, -(-names // 50000))
+    judged = tagged.groupByKey(partitions).flatMap(_state_of_name)
+    if partitions == 1:
+        kept = judged.mapPartitions(lambda items: iter(sorted(items, key=lambda kv: kv[0]))).values()
+    else:
+        kept = judged.sortByKey(numPartitions=partitions).values()
     where = write_equality_state_lines(ctx, run.location, ctx.namespace, ctx.bucket, run.prefix, run.run_id,
                                        kept.toLocalIterator())
     if where:

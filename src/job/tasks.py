@@ -1,5 +1,5 @@
-# The Spark tasks: each task's payload (its whole files and its part ranges of uploads the driver started) and the
-# task itself (_run_task, one Spark partition), which copies, uploads and logs each file as it finishes in its own
+# The Spark tasks: each task (_run_task, one Spark partition; its payload, whole files and part ranges of uploads
+# started before it, is grouped on Spark by spark_copy.py) copies, uploads and logs each file as it finishes in its own
 # task log. _record and _complete_record make a file's log record (also for the driver's records). After the run's
 # deadline (copy params' deadline, --max-minutes) no file and no part starts: files are logged `stopped`, and a part
 # range cut short is reported stopped to the driver (which aborts that upload).
@@ -101,21 +101,3 @@ def _run_task(payload, location):
                 ranges.append({"target_name": r["entry"]["targetName"], "parts": [], "error": describe_error(error),
                                "attempts": tally.attempts, "bytes": 0, "task": payload["index"]})
     return {"records": records, "ranges": ranges}
-
-
-def _task_payloads(run, parts, by_target, uploads):
-    payloads = []
-    for t in parts["tasks"]:
-        whole = []
-        ranges = []
-        for unit in t["units"]:
-            entry = by_target[unit["targetName"]]
-            if unit["kind"] == "whole":
-                whole.append(entry)
-            elif unit["targetName"] in uploads:
-                ranges.append({"entry": entry, "upload_id": uploads[unit["targetName"]]["upload_id"],
-                               "part_size": unit["partSize"], "first_part": unit["firstPart"],
-                               "last_part": unit["lastPart"], "length": unit["length"]})
-        if whole or ranges:
-            payloads.append({"index": t["index"], "copy_params": run.params, "whole": whole, "ranges": ranges})
-    return payloads

@@ -77,25 +77,6 @@ def test_the_runtime_entry_reads_on_the_planned_version():
     assert planning._entry_version({"sourceEtag": "0x8"}) == "0x8"
 
 
-def test_task_payloads_carry_whole_files_and_the_ranges_of_started_uploads():
-    class Run:
-        params = {"run": {"run_id": "r"}}
-
-    by_target = {"a": {"targetName": "a"}, "big": {"targetName": "big"}, "gone": {"targetName": "gone"}}
-    parts = {"tasks": [
-        {"index": 0, "units": [{"kind": "whole", "targetName": "a"},
-                               {"kind": "range", "targetName": "big", "partSize": 8, "firstPart": 1, "lastPart": 2,
-                                "length": 16}]},
-        {"index": 1, "units": [{"kind": "range", "targetName": "gone", "partSize": 8, "firstPart": 1,
-                                "lastPart": 1, "length": 8}]},
-    ]}
-    got = tasks._task_payloads(Run(), parts, by_target, {"big": {"upload_id": "u1"}})
-    assert got == [{"index": 0, "copy_params": Run.params, "whole": [by_target["a"]],
-                    "ranges": [{"entry": by_target["big"], "upload_id": "u1", "part_size": 8, "first_part": 1,
-                                "last_part": 2, "length": 16}]}]
-
-
-@pytest.mark.parametrize("given, want", [(0, "0 B"), (1536, "1.5 KiB"), (5 * 1024 ** 4, "5.0 TiB")])
 def test_sizes_in_the_progress_lines(given, want):
     assert driver._human_bytes(given) == want
 
