@@ -522,7 +522,9 @@ def _is_a_run_log_copy(handle, exists):
     """Whether the configured log (a binary handle, scanned in chunks by _scan_log, never read whole) is a copy of
     one run's log that still exists under its own name (then replacing it loses nothing): an empty JSON array, or
     an array whose "run_id" keys all hold the one run id R whose own log exists (exists(R)). Anything else (several
-    runs' records, the original's accumulated log, a file that is not a JSON array) is not."""
+    runs' records, the original's accumulated log, a file that is not a JSON array) is not. Scanned, not parsed: a
+    record without a "run_id" key among one run's records, and broken JSON between the first "[" and the last "]",
+    go unnoticed (both were kept aside when the whole log was parsed); neither is a log this job writes."""
     run_ids, shape = _scan_log(handle)
     if shape == "other":
         return False
