@@ -7,12 +7,16 @@
 # same content (it holds the latest run's log, as the original's did). Earlier runs' logs are never rewritten.
 # While a run goes, each task appends its records as JSON lines (TaskLog) under `<log>.runs/<run_id>/`, so a crash
 # loses nothing already done; merge_run_logs folds only this run's folder into its log and then removes it;
-# fold_crashed_runs (under the lease) folds what a crashed earlier run left into that run's own log. The log location
-# is {"path": P} (LOCAL: files, 0600) or {"namespace": N, "bucket": B, "object": O} (DATAFLOW: objects; OCI has no
-# append, so a task log object is re-put as it grows).
+# fold_crashed_runs (under the lease) folds what a crashed earlier run left into that run's own log. Both stream: one
+# task's record keys are held at a time, never the records. The log location is {"path": P} (LOCAL: files, 0600) or
+# {"namespace": N, "bucket": B, "object": O} (DATAFLOW: objects; OCI has no append, so a task log is a sequence of
+# objects, each put once).
 import datetime
+import http.client
 import json
 import os
+import re
+import shutil
 import tempfile
 import threading
 import time
@@ -200,23 +204,61 @@ class TaskLog:
         return False
 
 
-def _parse_jsonl(text, name):
-    """Records of one JSONL file. A line that is not JSON (the last one, cut short by a crash) is skipped."""
-    records = []
-    skipped = 0
-    for line in text.splitlines():
-        if not line.strip():
-            continue
-        try:
-            value = json.loads(line)
-        except json.JSONDecodeError:
-            skipped += 1
-            continue
-        if isinstance(value, dict):
-            records.append(value)
+# ---- A run's log, assembled by streaming its task logs ----
+# A run's task logs (files or objects) fall into groups, one per task: the name up to the first "." or "~" after
+# "task-" (_task_group). task-00003.jsonl (LOCAL), task-00003.000001.jsonl (a piece of an OCI task log) and
+# task-00003~attempt1.000002.jsonl (a retried Spark attempt's) are one group; task-driver.jsonl another. The groups
+# are read in name order, the files of a group in name order ("." sorts before "~": an attempt's pieces after the
+# first attempt's). A file belongs to one task, so records are deduplicated within their group only: a first pass
+# maps each record's key (run_id, source_name, targe_name) to its last position in the group, a second writes each
+# record there (the last one written wins: a task that ran twice wrote its files twice). Only one group's keys are
+# held at a time, never the records; the JSON array is written record by record, byte for byte
+# json.dumps(records, ensure_ascii=False, indent=2) + "\n". When the run's own log already holds records (an
+# interrupted merge, rare) the merge is done in memory as it always was (_merge: a record already there is replaced
+# where it stands).
+
+# Bytes per read or write when files and objects are streamed or scanned.
+LOG_STREAM_CHUNK = 1 << 20
+# A "run_id" value longer than this is not a run id (a log whose run_id key has one is not a copy of a run log).
+MAX_RUN_ID_BYTES = 4096
+
+
+def _task_group(name):
+    """The task a task log file or object (its name in the run's folder) belongs to: the name up to the first "." or
+    "~" after "task-"."""
+    start = len("task-") if name.startswith("task-") else 0
+    cuts = [i for i in (name.find(".", start), name.find("~", start)) if i >= 0]
+    return name[:min(cuts)] if cuts else name
+
+
+def _task_log_groups(named):
+    """[(group, [path, ...]), ...] of (name, path) pairs: groups in name order, a group's files in name order."""
+    groups = []
+    for name, path in sorted(named, key=lambda item: (_task_group(item[0]), item[0])):
+        group = _task_group(name)
+        if groups and groups[-1][0] == group:
+            groups[-1][1].append(path)
         else:
-            skipped += 1
-    return records, skipped
+            groups.append((group, [path]))
+    return groups
+
+
+def _jsonl_records(path, counts=None):
+    """Yields the records (JSON objects) of one JSONL file, one line at a time (lines end at "\\n" only). A line that
+    is not a JSON object (the last one, cut short by a crash) is skipped and counted in counts["skipped"]."""
+    with open(path, "rb") as handle:
+        for raw in handle:
+            line = raw.decode("utf-8", errors="replace")
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line)
+            except ValueError:
+                value = None
+            if isinstance(value, dict):
+                yield value
+            elif counts is not None:
+                counts["skipped"] += 1
 
 
 def _parse_log(text, name):
@@ -240,7 +282,7 @@ def _record_key(record):
 def _merge(existing, records):
     """existing records + records, one per file (the last one wins: a Spark task that ran twice wrote its files
     twice); a record already there is replaced where it stands rather than added again, so merging twice changes
-    nothing."""
+    nothing. In memory: only when the run's own log already holds records (an interrupted merge)."""
     merged = list(existing)
     index = {_record_key(r): i for i, r in enumerate(merged) if isinstance(r, dict)}
     added = 0
@@ -257,6 +299,74 @@ def _merge(existing, records):
 
 def _dump_log(records):
     return json.dumps(records, ensure_ascii=False, indent=2) + "\n"
+
+
+_FLAT_JSON_TYPES = (str, int, float, bool, type(None))
+
+
+class _ArrayWriter:
+    """Writes a JSON array to a text handle one record at a time, byte for byte what _dump_log(records) gives: each
+    record dumped with indent=2 and every line of it indented two more spaces ("[]\\n" when there is none)."""
+
+    def __init__(self, handle):
+        self._handle = handle
+        self.count = 0
+
+    def add(self, record):
+        if type(record) is dict and record and all(type(v) in _FLAT_JSON_TYPES for v in record.values()):
+            # A record of scalars (every record a task writes): Python's json only uses its C encoder without
+            # indent, so the separators carry the indent (raw newlines are never inside a JSON string).
+            text = "{\n    " + json.dumps(record, ensure_ascii=False, separators=(",\n    ", ": "))[1:-1] + "\n  }"
+        else:
+            text = json.dumps(record, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+        self._handle.write(("[\n  " if self.count == 0 else ",\n  ") + text)
+        self.count += 1
+
+    def finish(self):
+        self._handle.write("\n]\n" if self.count else "[]\n")
+
+
+def _merge_group(paths, writer, counts):
+    """Writes one task's records (its files in order) with one record per key, at the key's last position. Holds the
+    group's keys and positions only. A line appended between the two passes (no task writes during a merge) has a
+    position past the first pass's and is not written."""
+    last = {}
+    run_ids = {}
+    position = 0
+    for path in paths:
+        for record in _jsonl_records(path, counts):
+            run_id, source, target = _record_key(record)
+            # One run id object for the group, and one name object when source and target names are equal: the
+            # keys are a task's only memory here.
+            run_id = run_ids.setdefault(run_id, run_id)
+            last[(run_id, source, source if target == source else target)] = position
+            position += 1
+    position = 0
+    for path in paths:
+        for record in _jsonl_records(path):
+            if last.get(_record_key(record)) == position:
+                writer.add(record)
+            position += 1
+
+
+def _write_merged(named, handle, existing):
+    """Writes the run's log to handle: the task logs `named` ((name, path) pairs), streamed group by group, or, when
+    `existing` (the run's own log, left by an interrupted merge) holds records, merged in memory into it. Returns
+    (records, added, skipped lines)."""
+    counts = {"skipped": 0}
+    writer = _ArrayWriter(handle)
+    if existing:
+        records = (record for _, paths in _task_log_groups(named) for path in paths
+                   for record in _jsonl_records(path, counts))
+        merged, added = _merge(existing, records)
+        for record in merged:
+            writer.add(record)
+    else:
+        for _, paths in _task_log_groups(named):
+            _merge_group(paths, writer, counts)
+        added = writer.count
+    writer.finish()
+    return writer.count, added, counts["skipped"]
 
 
 def run_log_name(name, run_id):
@@ -284,15 +394,16 @@ def describe_location(location):
     return location["path"]
 
 
-def _write_private(path, text):
-    """Writes text to path atomically (temp file beside it, fsync, rename), mode 0600."""
+def _write_private_with(path, fill, *, binary=False):
+    """Writes path atomically (a temp file beside it, mode 0600, fsync, rename): fill(handle) writes the content to
+    a text (UTF-8) or binary handle. Returns what fill returns."""
     directory = os.path.dirname(path) or "."
     os.makedirs(directory, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=".lake2oci-log-", suffix=".tmp", dir=directory)
     try:
         os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with (os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8")) as handle:
+            result = fill(handle)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temp, path)
@@ -300,32 +411,34 @@ def _write_private(path, text):
         if os.path.exists(temp):
             os.remove(temp)
         raise
+    return result
 
 
-def _read_local_log(path):
+def _write_private(path, text):
+    """Writes text to path atomically (temp file beside it, fsync, rename), mode 0600."""
+    _write_private_with(path, lambda handle: handle.write(text))
+
+
+def _copy_private(source, path):
+    """Copies the file source to path atomically, mode 0600, streamed."""
+    with open(source, "rb") as handle:
+        _write_private_with(path, lambda out: shutil.copyfileobj(handle, out, LOG_STREAM_CHUNK), binary=True)
+
+
+def _read_local_log(path, where=None):
     try:
         with open(path, encoding="utf-8") as handle:
-            return _parse_log(handle.read(), path)
+            return _parse_log(handle.read(), where or path)
     except FileNotFoundError:
         return []
 
 
 def _local_task_logs(location, run_id):
-    """(records, files, skipped lines) of one run's task logs, in task-file order."""
+    """(name, path) of each of one run's task log files."""
     run_path = os.path.join(_runs_dir(location), _check_run_id(run_id))
-    records, files, skipped = [], [], 0
     if not os.path.isdir(run_path):
-        return records, files, skipped
-    for name in sorted(os.listdir(run_path)):
-        if not name.endswith(".jsonl"):
-            continue
-        full = os.path.join(run_path, name)
-        with open(full, encoding="utf-8", errors="replace") as handle:
-            got, bad = _parse_jsonl(handle.read(), full)
-        records.extend(got)
-        skipped += bad
-        files.append(full)
-    return records, files, skipped
+        return []
+    return [(name, os.path.join(run_path, name)) for name in sorted(os.listdir(run_path)) if name.endswith(".jsonl")]
 
 
 def _remove_local_task_logs(location, run_id, files):
@@ -339,23 +452,89 @@ def _remove_local_task_logs(location, run_id, files):
             pass
 
 
-def _is_a_run_log_copy(text, exists):
-    """Whether the configured log's text is a copy of one run's log that still exists under its own name (then
-    replacing it loses nothing). exists(run_id) tells whether that run's own log exists."""
-    try:
-        records = json.loads(text)
-    except ValueError:
+# A "run_id" key and its value: a JSON string (group 1, its text between the quotes) or the first byte of another
+# value (group 2). In JSON text an unescaped `"run_id"` followed by a colon can only be a key (inside a string its
+# quotes would be escaped).
+_RUN_ID_KEY = b'"run_id"'
+_RUN_ID_ENTRY = re.compile(rb'"run_id"[ \t\r\n]*:[ \t\r\n]*(?:"([^"\\]*(?:\\.[^"\\]*)*)"|([^ \t\r\n"]))', re.S)
+# What may still become such an entry when more bytes come.
+_RUN_ID_PARTIAL = re.compile(rb'"run_id"[ \t\r\n]*(?::[ \t\r\n]*(?:"[^"\\]*(?:\\.[^"\\]*)*\\?)?)?', re.S)
+_JSON_WHITESPACE = b" \t\r\n"
+
+
+def _scan_log(handle, chunk_size=LOG_STREAM_CHUNK):
+    """Reads a log (a binary handle) in chunks, never whole: (run_ids, shape). run_ids: the distinct values of its
+    "run_id" keys (None for one that is not a string or not a plausible run id); shape: "empty" (an empty JSON
+    array), "array" (it starts with "[" and ends with "]") or "other". The scan stops at a second run id (shape None:
+    not read to the end)."""
+    run_ids = set()
+    first = last = None
+    solid = 0  # bytes that are not JSON whitespace
+    carry = b""
+    while True:
+        chunk = handle.read(chunk_size)
+        at_end = not chunk
+        kept = chunk.translate(None, _JSON_WHITESPACE)
+        if kept:
+            solid += len(kept)
+            first = kept[:1] if first is None else first
+            last = kept[-1:]
+        buf = carry + chunk
+        carry = b""
+        pos = 0
+        while True:
+            at = buf.find(_RUN_ID_KEY, pos)
+            if at < 0:
+                if not at_end:  # the start of a key may be cut at the chunk's end
+                    carry = buf[max(pos, len(buf) - len(_RUN_ID_KEY) + 1):]
+                break
+            match = _RUN_ID_ENTRY.match(buf, at)
+            if match is None:
+                if not at_end and _RUN_ID_PARTIAL.fullmatch(buf, at):
+                    carry = buf[at:]  # the entry goes on in the next chunk
+                    if len(carry) > MAX_RUN_ID_BYTES + 64:
+                        run_ids.add(None)
+                        carry = b""
+                    break
+                pos = at + 1  # `"run_id"` as a value, not a key
+                continue
+            value = None
+            if match.group(1) is not None and len(match.group(1)) <= MAX_RUN_ID_BYTES:
+                try:
+                    value = json.loads(b'"' + match.group(1) + b'"')
+                except ValueError:
+                    value = None
+            run_ids.add(value)
+            if len(run_ids) > 1:
+                break
+            pos = match.end()
+        if len(run_ids) > 1:
+            return run_ids, None
+        if at_end:
+            break
+    shape = "other"
+    if first == b"[" and last == b"]":
+        shape = "empty" if solid == 2 else "array"
+    return run_ids, shape
+
+
+def _is_a_run_log_copy(handle, exists):
+    """Whether the configured log (a binary handle, scanned in chunks by _scan_log, never read whole) is a copy of
+    one run's log that still exists under its own name (then replacing it loses nothing): an empty JSON array, or
+    an array whose "run_id" keys all hold the one run id R whose own log exists (exists(R)). Anything else (several
+    runs' records, the original's accumulated log, a file that is not a JSON array) is not. Scanned, not parsed: a
+    record without a "run_id" key among one run's records, and broken JSON between the first "[" and the last "]",
+    go unnoticed (both were kept aside when the whole log was parsed); neither is a log this job writes."""
+    run_ids, shape = _scan_log(handle)
+    if shape == "other":
         return False
-    if not isinstance(records, list):
-        return False
-    run_ids = {r.get("run_id") for r in records if isinstance(r, dict)}
     if not run_ids:
-        return len(records) == 0
+        return shape == "empty"
     if len(run_ids) != 1:
         return False
     run_id = next(iter(run_ids))
     try:
-        return bool(run_id) and exists(str(run_id))
+        return bool(run_id) and bool(exists(str(run_id)))
     except ValueError:
         return False
 
@@ -369,38 +548,51 @@ def kept_log_name(name, run_id):
 def _fold_local(location, run_id, *, publish):
     path = os.path.abspath(location["path"])
     own = run_log_location({"path": path}, run_id)["path"]
+    # Read whole only when it exists: an interrupted merge left it (rare); a corrupt one raises before any write.
     existing = _read_local_log(own)
-    records, files, skipped = _local_task_logs({"path": path}, run_id)
-    merged, added = _merge(existing, records)
-    text = _dump_log(merged)
-    _write_private(own, text)
+    named = _local_task_logs({"path": path}, run_id)
+    records, added, skipped = _write_private_with(own, lambda handle: _write_merged(named, handle, existing))
     kept = None
     if publish:
         try:
-            with open(path, encoding="utf-8", errors="replace") as handle:
-                previous = handle.read()
+            previous = open(path, "rb")  # noqa: SIM115 - closed below
         except FileNotFoundError:
             previous = None
-        if previous is not None and not _is_a_run_log_copy(
-                previous, lambda r: os.path.exists(run_log_name(path, r))):
-            kept = kept_log_name(path, run_id)
-            _write_private(kept, previous)
-        _write_private(path, text)
-    _remove_local_task_logs({"path": path}, run_id, files)
-    return {"log": path, "run_log": own, "records": len(merged), "added": added, "runs": [run_id],
+        if previous is not None:
+            with previous:
+                copy = _is_a_run_log_copy(previous, lambda r: os.path.exists(run_log_name(path, r)))
+            if not copy:
+                kept = kept_log_name(path, run_id)
+                _copy_private(path, kept)
+        _copy_private(own, path)
+    _remove_local_task_logs({"path": path}, run_id, [full for _, full in named])
+    return {"log": path, "run_log": own, "records": records, "added": added, "runs": [run_id],
             "skipped_lines": skipped, "kept": kept}
 
 
-def _get_text(client, ns, bucket, name, options):
-    """The object's text, or None when there is none."""
+def _download_log_object(client, ns, bucket, name, path, options):
+    """Streams the object `name` into the file path (created 0600), never whole in memory: False when there is no
+    such object. A body shorter than its Content-Length is retried."""
+
+    def attempt():
+        response = client.get_object(ns, bucket, name)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        written = 0
+        with os.fdopen(fd, "wb") as out:
+            for chunk in response.data.raw.stream(LOG_STREAM_CHUNK, decode_content=False):
+                out.write(chunk)
+                written += len(chunk)
+        expected = (response.headers or {}).get("content-length")
+        if expected is not None and written != int(expected):
+            raise http.client.IncompleteRead(b"", int(expected) - written)
+
     try:
-        response, _ = call_with_retry(lambda: client.get_object(ns, bucket, name), what=f"get_object {name}",
-                                      **options)
+        call_with_retry(attempt, what=f"get_object {name}", **options)
     except oci.exceptions.ServiceError as err:
         if err.status != 404:
             raise
-        return None
-    return response.data.content.decode("utf-8", errors="replace")
+        return False
+    return True
 
 
 def _exists(client, ns, bucket, name, options):
@@ -413,43 +605,59 @@ def _exists(client, ns, bucket, name, options):
     return True
 
 
-def _put_text(client, ns, bucket, name, text, options, content_type="application/json"):
-    body = text.encode("utf-8")
-    call_with_retry(lambda: client.put_object(ns, bucket, name, body, content_length=len(body),
-                                              content_type=content_type),
-                    what=f"put_object {name}", **options)
+def _put_log_file(client, ns, bucket, name, path, options, content_type="application/json"):
+    """Puts the file path as the object `name`, sent from the open file (rewound for every attempt)."""
+    size = os.path.getsize(path)
+    with open(path, "rb") as body:
+        def attempt():
+            body.seek(0)
+            return client.put_object(ns, bucket, name, body if size else b"", content_length=size,
+                                     content_type=content_type)
+
+        call_with_retry(attempt, what=f"put_object {name}", **options)
 
 
 def _fold_oci(location, run_id, client, retry_options, *, publish):
     ns, bucket, name = location["namespace"], location["bucket"], location["object"]
     options = dict(retry_options or {})
     own = run_log_name(name, run_id)
-    text = _get_text(client, ns, bucket, own, options)
-    existing = _parse_log(text, f"oci://{bucket}@{ns}/{own}") if text is not None else []
     prefix = f"{name}{RUNS_SUFFIX}/{_check_run_id(run_id)}/"
-    records, objects, skipped = [], [], 0
-    for item in list_target(client, ns, bucket, prefix, retry_options=options):
-        key = item["name"]
-        if not key.endswith(".jsonl") or "/" in key[len(prefix):]:
-            continue
-        got, bad = _parse_jsonl(_get_text(client, ns, bucket, key, options) or "", key)
-        records.extend(got)
-        skipped += bad
-        objects.append(key)
-    merged, added = _merge(existing, records)
-    body = _dump_log(merged)
-    # The run's own log first, then the configured name (the latest run's log): a crash between the two leaves the
-    # run's records in its own log. Only the lease holder writes them, so no condition is needed.
-    _put_text(client, ns, bucket, own, body, options)
+    objects = []
     kept = None
-    if publish:
-        previous = _get_text(client, ns, bucket, name, options)
-        if previous is not None and not _is_a_run_log_copy(
-                previous, lambda r: _exists(client, ns, bucket, run_log_name(name, r), options)):
-            kept = kept_log_name(name, run_id)
-            _put_text(client, ns, bucket, kept, previous, options)
-            kept = f"oci://{bucket}@{ns}/{kept}"
-        _put_text(client, ns, bucket, name, body, options)
+    # Everything goes through files in a private folder: the task logs, the run log and the previous configured log
+    # are streamed down and up, never held in memory.
+    with tempfile.TemporaryDirectory(prefix="lake2oci-log-") as work:
+        own_copy = os.path.join(work, "run-log.json")
+        existing = []
+        if _download_log_object(client, ns, bucket, own, own_copy, options):
+            existing = _read_local_log(own_copy, f"oci://{bucket}@{ns}/{own}")
+        named = []
+        for item in list_target(client, ns, bucket, prefix, retry_options=options):
+            key = item["name"]
+            if not key.endswith(".jsonl") or "/" in key[len(prefix):]:
+                continue
+            local = os.path.join(work, f"task-log-{len(objects):08d}.jsonl")
+            objects.append(key)
+            if _download_log_object(client, ns, bucket, key, local, options):
+                named.append((key[len(prefix):], local))
+        merged = os.path.join(work, "merged.json")
+        fd = os.open(merged, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            records, added, skipped = _write_merged(named, handle, existing)
+        # The run's own log first, then the configured name (the latest run's log): a crash between the two leaves
+        # the run's records in its own log. Only the lease holder writes them, so no condition is needed.
+        _put_log_file(client, ns, bucket, own, merged, options)
+        if publish:
+            previous = os.path.join(work, "previous.json")
+            if _download_log_object(client, ns, bucket, name, previous, options):
+                with open(previous, "rb") as handle:
+                    copy = _is_a_run_log_copy(
+                        handle, lambda r: _exists(client, ns, bucket, run_log_name(name, r), options))
+                if not copy:
+                    kept = kept_log_name(name, run_id)
+                    _put_log_file(client, ns, bucket, kept, previous, options)
+                    kept = f"oci://{bucket}@{ns}/{kept}"
+            _put_log_file(client, ns, bucket, name, merged, options)
     for key in objects:
         try:
             call_with_retry(lambda key=key: client.delete_object(ns, bucket, key), what=f"delete_object {key}",
@@ -457,7 +665,7 @@ def _fold_oci(location, run_id, client, retry_options, *, publish):
         except oci.exceptions.ServiceError as err:
             if err.status != 404:
                 raise
-    return {"log": f"oci://{bucket}@{ns}/{name}", "run_log": f"oci://{bucket}@{ns}/{own}", "records": len(merged),
+    return {"log": f"oci://{bucket}@{ns}/{name}", "run_log": f"oci://{bucket}@{ns}/{own}", "records": records,
             "added": added, "runs": [run_id], "skipped_lines": skipped, "kept": kept}
 
 
@@ -466,7 +674,9 @@ def merge_run_logs(location, run_id, *, client=None, retry_options=None):
     its tasks wrote under `<log>.runs/<run_id>/` (and of that run log, when an interrupted merge left one), then
     replaces the configured name with the same content (the latest run's log), then removes those task logs. Only
     this run's folder is read or removed: another run's task logs are never touched, and no earlier run's log is
-    rewritten. LOCAL: atomic writes (temp file + os.replace), mode 0600; DATAFLOW: the run's log object, then the
+    rewritten. Streamed: one record per file within each task's logs (the last one written, at its last position),
+    one task's keys held at a time (see _merge_group). LOCAL: atomic writes (temp file + os.replace), mode 0600;
+    DATAFLOW: the task logs streamed to a private temp folder, the run's log object put from a file, then the
     configured one. A run log that exists but is not a JSON array raises LogError and nothing is touched. A configured
     log that is not a copy of an existing run log (the one accumulated log of the original, say) is first kept as
     `<stem>.before-<run_id><ext>`. Returns {log, run_log, records, added, runs, skipped_lines, kept}."""

@@ -137,6 +137,95 @@ def test_an_accumulated_log_object_is_kept_before_the_first_run_replaces_it(clou
     assert [r["source_name"] for r in json.loads(get_text(cloud, bucket, loc["object"]))] == ["a"]
 
 
+class StreamOnly:
+    """An object's body that refuses to be read whole (.content, .text): only its raw stream is there."""
+
+    def __init__(self, data):
+        self._data = data
+
+    @property
+    def content(self):
+        raise AssertionError("an object was read whole (.content)")
+
+    @property
+    def text(self):
+        raise AssertionError("an object was read whole (.text)")
+
+    def __getattr__(self, name):
+        return getattr(self._data, name)
+
+
+class StreamingOnlyClient:
+    """The emulator's client, whose get_object bodies can only be streamed; it notes what each put_object sent."""
+
+    def __init__(self, client):
+        self._client = client
+        self.puts = {}
+
+    def __getattr__(self, name):
+        return getattr(self._client, name)
+
+    def get_object(self, *args, **kwargs):
+        response = self._client.get_object(*args, **kwargs)
+        response.data = StreamOnly(response.data)
+        return response
+
+    def put_object(self, namespace, bucket, name, body, **kwargs):
+        self.puts[name] = "file" if hasattr(body, "read") else type(body).__name__
+        return self._client.put_object(namespace, bucket, name, body, **kwargs)
+
+
+def test_the_merge_streams_pieces_and_attempts_and_keeps_an_accumulated_log_aside(cloud):
+    bucket = cloud.new_bucket("log")
+    loc = location(cloud, bucket)
+    # The original's accumulated log (two runs' records) at the configured name, 2,000 records.
+    accumulated = json.dumps([record(f"old-{i}", "R0" if i % 2 else "R00") for i in range(2000)], indent=2) + "\n"
+    put_text(cloud, bucket, loc["object"], accumulated)
+    # Task 00001 ran twice (its first attempt failed a, b, c), in pieces of 2 records; 00000 and the driver in pieces
+    # of 3; task-rest-00001 in one piece.
+    with rt.TaskLog(loc, "R1", "00001", client=cloud.oci, flush_every=2) as log:
+        for name in ["a", "b", "c", "d", "e"]:
+            log.append(dict(record(name, "R1"), outcome="failed" if name in "abc" else "copied"))
+    with rt.TaskLog(loc, "R1", "00001~attempt1", client=cloud.oci, flush_every=2) as log:
+        for name in ["c", "a", "b"]:
+            log.append(record(name, "R1"))
+    with rt.TaskLog(loc, "R1", "00000", client=cloud.oci, flush_every=3) as log:
+        for i in range(500):
+            log.append(record(f"z-{i:03d}", "R1"))
+    with rt.TaskLog(loc, "R1", "driver", client=cloud.oci, flush_every=3) as log:
+        log.append(dict(record("skip-me", "R1"), outcome="skipped"))
+    with rt.TaskLog(loc, "R1", "rest-00001", client=cloud.oci) as log:
+        log.append(record("rest", "R1"))
+    pieces = [n for n in object_names(cloud, bucket) if ".runs/R1/" in n]
+    assert len(pieces) == 3 + 2 + 167 + 1 + 1
+
+    client = StreamingOnlyClient(cloud.oci)
+    stats = rt.merge_run_logs(loc, "R1", client=client)
+    gets = sorted(r["object"] for r in cloud.requests("GetObject", bucket))
+
+    want = ([record(f"z-{i:03d}", "R1") for i in range(500)]
+            + [record("d", "R1"), record("e", "R1"), record("c", "R1"), record("a", "R1"), record("b", "R1")]
+            + [dict(record("skip-me", "R1"), outcome="skipped"), record("rest", "R1")])
+    run_log = get_text(cloud, bucket, "log/log_dataflow_app_migration.R1.json")
+    assert run_log == json.dumps(want, ensure_ascii=False, indent=2) + "\n"
+    assert get_text(cloud, bucket, loc["object"]) == run_log
+    kept = "log/log_dataflow_app_migration.before-R1.json"
+    assert get_text(cloud, bucket, kept) == accumulated
+    assert (stats["records"], stats["added"], stats["kept"]) == (507, 507, f"oci://{bucket}@{cloud.namespace}/{kept}")
+    # Every object read was streamed (StreamOnly refuses .content); the logs were put from files, not from bytes.
+    assert client.puts == {"log/log_dataflow_app_migration.R1.json": "file", kept: "file", loc["object"]: "file"}
+    # Each piece read once, the run's own log asked for (none yet) and the configured log read once to be kept.
+    assert gets == sorted([*pieces, "log/log_dataflow_app_migration.R1.json", loc["object"]])
+    assert not [n for n in object_names(cloud, bucket) if ".runs/" in n]
+
+    # The next run's merge finds a copy of R1's log at the configured name: nothing more kept aside.
+    with rt.TaskLog(loc, "R2", "00000", client=cloud.oci) as log:
+        log.append(record("next", "R2"))
+    assert rt.merge_run_logs(loc, "R2", client=StreamingOnlyClient(cloud.oci))["kept"] is None
+    assert [r["source_name"] for r in json.loads(get_text(cloud, bucket, loc["object"]))] == ["next"]
+    assert get_text(cloud, bucket, kept) == accumulated
+
+
 def test_merge_retries_throttling(cloud):
     bucket = cloud.new_bucket("log")
     loc = location(cloud, bucket)
