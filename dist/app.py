@@ -2588,7 +2588,8 @@ def partition_option_problems(options: PartitionOptions) -> list[str]:
     return problems
 
 
-def _copy_problem(entry: PlanEntry, position: float) -> str | None:
+def copy_problem(entry: PlanEntry, position: float) -> str | None:
+    """Why a plan entry the tasks carry out (copy, hash, fail) cannot be partitioned, or null; `position`: its index in the plan."""
     size = entry["sourceSize"]
     if entry["sourceName"] is None or size is None:
         return f"partition: plan entry {_js_num(position)} ({quote_name(entry['targetName'])}) is a {entry['action']} without a source name or size"
@@ -2679,7 +2680,7 @@ def partition_plan(entries: list[PlanEntry], options: PartitionOptions) -> Parti
     position = 0
     for entry in entries:
         if entry["action"] == "copy" or entry["action"] == "hash" or entry["action"] == "fail":
-            problem = _copy_problem(entry, position)
+            problem = copy_problem(entry, position)
             if problem is not None:
                 errors.append(problem)
             elif entry["sourceName"] is not None and entry["sourceSize"] is not None:
@@ -7781,7 +7782,7 @@ def _target_order(kv):
 PLAN_PARTITION_ENTRIES = 50000
 
 
-def _partitions(sc, count):
+def plan_partitions(sc, count):
     return max(sc.defaultParallelism, -(-count // PLAN_PARTITION_ENTRIES))
 
 
@@ -7799,8 +7800,8 @@ def _list_sequentially(run, sc):
                                                         retry_options=ctx.retry_options)]
     _progress("target", len(targets), started, "one sequential listing")
     count = max(len(sources), len(targets))
-    return (sc.parallelize([(0, s) for s in sources], _partitions(sc, len(sources))),
-            sc.parallelize([(0, t) for t in targets], _partitions(sc, len(targets))), count)
+    return (sc.parallelize([(0, s) for s in sources], plan_partitions(sc, len(sources))),
+            sc.parallelize([(0, t) for t in targets], plan_partitions(sc, len(targets))), count)
 
 
 def _executor_params(run):
@@ -7892,22 +7893,25 @@ def _equality_state(run, sc, sources, targets, partitions):
     run.state = state
     if not state:
         return None
-    return sc.parallelize([(0, r) for r in state.values()], _partitions(sc, len(state)))
+    return sc.parallelize([(0, r) for r in state.values()], plan_partitions(sc, len(state)))
 
 
 def make_plan(run):
     """Lists both sides on Spark and diffs them there (diff_on_spark: the translated core's steps per object name,
-    the same entries, errors and summary as diff_listings): (entries, errors, summary). The entries come back to the
-    driver in object name order for the copy."""
+    the same entries, errors and summary as diff_listings): (entries, errors, summary), the entries an RDD in object
+    name order (persisted), never collected."""
     sc = spark_session().sparkContext
     sources, targets, count = _list_sides(run, sc)
-    partitions = _partitions(sc, count)
+    partitions = plan_partitions(sc, count)
     # The equality state kept beside the log (rebuilt from the objects' metadata when missing) gives each object the
     # source version and MD5 it was copied from: the evidence of `equal` when the listing has no MD5.
     states = _equality_state(run, sc, sources, targets, partitions)
     diff = diff_on_spark(sources, targets, {0: run.options}, states=states, partitions=partitions)
+    from pyspark import StorageLevel
+
+    entries = diff.entries_of(0).persist(StorageLevel.MEMORY_AND_DISK)
     try:
-        entries = list(diff.entries_of(0).toLocalIterator())
+        entries.count()
     finally:
         diff.unpersist()
     return entries, diff.errors[0], diff.summaries[0]
@@ -7961,10 +7965,11 @@ def _entry_version(entry):
 
 
 def write_plan_file(run, entries, errors, summary):
-    """The job's plan, beside its run log, in the format of `lake2oci plan` (contract C3)."""
+    """The job's plan, beside its run log, in the format of `lake2oci plan` (contract C3): the entries (an RDD)
+    streamed into it a partition at a time."""
     where = plan_location_for_log(run_log_location(run.location, run.run_id))
     client = run.ctx.target if "object" in where else None
-    written = write_plan(where, entries, errors, summary, run.options, run.meta(), client=client,
+    written = write_plan(where, entries.toLocalIterator(), errors, summary, run.options, run.meta(), client=client,
                          retry_options=run.ctx.retry_options)
     _say(f"plan: {written}")
 
@@ -8121,7 +8126,7 @@ def tally_records(records):
 
 # ---- src/job/logs.py ---------------------------------------------------------------------------------------
 # The run's logs and what follows them, on the driver: earlier crashed runs' task logs folded into their own logs,
-# this run's task logs merged into its log, the equality state for the next plan, and the summary with the exit
+# this run's task logs merged into its log, and the summary with the exit
 # status (0 all done, 1 some file failed, 3 the run reached --max-minutes and left files for the next run).
 
 
@@ -8145,17 +8150,6 @@ def write_logs(run):
     return merged
 
 
-def write_state(run, entries):
-    """The equality state for the next plan: the previous one updated with this run's outcomes (not on a dry run)."""
-    if run.ctx.dry_run:
-        return
-    ctx = run.ctx
-    where = write_equality_state(ctx, run.location, ctx.namespace, ctx.bucket, run.prefix, run.run_id, entries,
-                                 run.records, run.state)
-    if where:
-        _say(f"equality state: {where['where']} ({where['records']:,} objects)")
-
-
 def print_summary(run, merged):
     """The summary table and the exit status: 0 all done; 1 some file failed; 3 the run reached its deadline
     (--max-minutes) and left files for the next run (logged `stopped`), whether or not some file also failed: run
@@ -8177,8 +8171,8 @@ def print_summary(run, merged):
 
 
 # ---- src/job/tasks.py --------------------------------------------------------------------------------------
-# The Spark tasks: each task's payload (its whole files and its part ranges of uploads the driver started) and the
-# task itself (_run_task, one Spark partition), which copies, uploads and logs each file as it finishes in its own
+# The Spark tasks: each task (_run_task, one Spark partition; its payload, whole files and part ranges of uploads
+# started before it, is grouped on Spark by spark_copy.py) copies, uploads and logs each file as it finishes in its own
 # task log. _record and _complete_record make a file's log record (also for the driver's records). After the run's
 # deadline (copy params' deadline, --max-minutes) no file and no part starts: files are logged `stopped`, and a part
 # range cut short is reported stopped to the driver (which aborts that upload).
@@ -8276,181 +8270,549 @@ def _run_task(payload, location):
     return {"records": records, "ranges": ranges}
 
 
-def _task_payloads(run, parts, by_target, uploads):
-    payloads = []
-    for t in parts["tasks"]:
-        whole = []
-        ranges = []
-        for unit in t["units"]:
-            entry = by_target[unit["targetName"]]
-            if unit["kind"] == "whole":
-                whole.append(entry)
-            elif unit["targetName"] in uploads:
-                ranges.append({"entry": entry, "upload_id": uploads[unit["targetName"]]["upload_id"],
-                               "part_size": unit["partSize"], "first_part": unit["firstPart"],
-                               "last_part": unit["lastPart"], "length": unit["length"]})
-        if whole or ranges:
-            payloads.append({"index": t["index"], "copy_params": run.params, "whole": whole, "ranges": ranges})
-    return payloads
-
-
 # ---- src/job/commit.py -------------------------------------------------------------------------------------
-# The multipart uploads that span tasks, on the driver: those left open by a crashed run are aborted (the lease is
-# held, so no live run owns them), the ones the partitioning asks for are started before the tasks run, and each whose
-# ranges all arrived is committed after them, even past the run's deadline (else aborted: the file fails alone, or is
-# logged `stopped` when the deadline cut a range short). DriverLog: the driver's records.
+# The multipart uploads that span tasks: each whose ranges all arrived is committed after the tasks, even past the
+# run's deadline (else aborted: the file fails alone, or is logged `stopped` when the deadline cut a range short):
+# commit_file, run on an executor (spark_copy.py). record_maker: a file's record, logged as it is made.
 
 
-class DriverLog:
-    """The driver's own records: kept for the summary and appended to its task log as they come."""
-
-    def __init__(self, run, log):
-        self.run = run
-        self.log = log
-
-    def add(self, entry, outcome, **kwargs):
-        record = _complete_record(_record(self.run.ctx, entry, outcome, **kwargs), entry)
-        self.add_record(record)
-
-    def add_record(self, record):
-        self.run.records.append(record)
-        self.log.append(record)
+def record_maker(ctx, log):
+    """add(entry, outcome, **record fields) -> the file's record, completed from its plan entry and appended to
+    `log` (a TaskLog)."""
+    def add(entry, outcome, **kwargs):
+        record = _complete_record(_record(ctx, entry, outcome, **kwargs), entry)
+        log.append(record)
+        return record
+    return add
 
 
-def _abort_stale_uploads(ctx, names):
-    """Aborts multipart uploads left open on objects this plan writes. Called only while this run holds the lease, so
-    no live run owns them: they were left by a run that crashed (nothing half-written stays behind, and a stale
-    upload cannot be committed over a newer copy later)."""
-    aborted = 0
+def commit_file(ctx, entry, upload, pieces, add):
+    """Commits the multipart upload of `entry` whose ranges came back as `pieces` (the tasks' range results), or
+    aborts it: the file fails (a range failed, or the commit did), or is `stopped` (the deadline cut a range short
+    and none failed). Returns (the file's record made by add, (name, parts, tasks) when committed else None).
+    upload: {"upload_id", "started" (datetime), "clock" (epoch seconds)}."""
+    name = entry["targetName"]
+    failed = [r["error"] for r in pieces if r["error"] and not r.get("stopped")]
+    stopped = [r["error"] for r in pieces if r.get("stopped")]
+    # 1 + every retry made for the file, in any task (each range's tally counts 1 + its retries).
+    attempts = 1 + sum(r["attempts"] - 1 for r in pieces)
+    elapsed = time.time() - upload["clock"]
+    try:
+        if failed:
+            raise RuntimeError(failed[0])
+        if stopped:
+            uploaded = sum(len(r["parts"]) for r in pieces)
+            raise DeadlineReached(f"stopped with {uploaded} parts uploaded by {len(pieces)} Spark task(s), the "
+                                  f"upload aborted: {deadline_words(ctx)}")
+        if not pieces:
+            raise RuntimeError("no part range of the upload came back from its Spark tasks")
+        all_parts = [part for r in pieces for part in r["parts"]]
+        tally = AttemptTally()
+        result = commit_or_copy_again(ctx, entry, upload["upload_id"], all_parts, tally=tally)
+        record = add(entry, "copied", result=result, start=upload["started"], attempts=attempts + tally.retries,
+                     elapsed=time.time() - upload["clock"])
+        return record, (name, len(all_parts), len({r["task"] for r in pieces}))
+    except DeadlineReached as error:
+        abort_multipart(ctx, entry, upload["upload_id"])
+        return add(entry, "stopped", error=str(error), start=upload["started"], attempts=attempts,
+                   elapsed=elapsed), None
+    except Exception as error:  # noqa: BLE001 - the file fails, the others go on
+        abort_multipart(ctx, entry, upload["upload_id"])
+        return add(entry, "failed", error=failed[0] if failed else describe_error(error), start=upload["started"],
+                   attempts=attempts, elapsed=elapsed), None
+
+
+# ---- src/job/spark_copy.py ---------------------------------------------------------------------------------
+# The copy as Spark computations (issue 11, deliverable 3): the plan's entries stay an RDD from the diff to the
+# equality state, and the driver holds O(tasks): per-partition counts, the tasks' slots, and the tallies of the
+# records. Every record is written by the executor that made it to its own task log (TaskLog) and kept in an RDD for
+# the tallies and the equality state; none is collected.
+#
+# The stages, each computed once (persisted, then read by one action that also brings back its counts):
+#   1. skip and delete entries, on the executors (task logs `task-rest-<partition>`);
+#   2. multipart uploads left open on objects this plan writes are aborted (the open uploads are listed on the
+#      driver, matched against the plan on Spark);
+#   3. the work (copy, hash and fail entries) partitioned into tasks by bytes with the core's own arithmetic
+#      (partition.ts: copyProblem, fileUnits, taskSlot) from per-partition totals: the same units and slots as
+#      partitionPlan over the same entries, without a list of them anywhere;
+#   4. the multipart uploads of files spread over tasks started on the executors (`task-start-<partition>` logs the
+#      files that could not start, or that the deadline or a dry run kept from starting);
+#   5. the copy tasks, one Spark partition per slot: whole files and part ranges (_run_task, unchanged);
+#   6. each upload whose ranges all arrived committed on the executors, else aborted (`task-commit-<partition>`);
+#   7. the equality state from the entries, the records and the previous state, joined by name, sorted, streamed.
+
+
+WORK_ACTIONS = ("copy", "hash", "fail")
+REST_ACTIONS = ("skip", "delete")
+# Commit lines printed by the driver (one per multipart upload committed); the rest are counted.
+COMMIT_LINES = 20
+
+def _persisted(rdd):
+    from pyspark import StorageLevel
+
+    return rdd.persist(StorageLevel.MEMORY_AND_DISK)
+
+
+def _tally_of(items):
+    tally = RecordTally()
+    for record in items:
+        tally.add(record)
+    yield tally
+
+
+def _merged(tallies):
+    total = RecordTally()
+    for tally in tallies:
+        total.merge(tally)
+    return total
+
+
+# ---- 1. skip and delete ----
+
+def _rest_partition(params, location):
+    def rest(index, entries):
+        entries = list(entries)
+        if not entries:
+            return
+        ctx = executor_context(params)
+        by_target = {e["targetName"]: e for e in entries}
+        with TaskLog(location, ctx.run_id, f"rest-{index:05d}", client=ctx.target) as log:
+            for record in copy_files(ctx, entries):
+                record = _complete_record(record, by_target.get(record.get("targe_name")) or {})
+                log.append(record)
+                yield record
+    return rest
+
+
+# ---- 2. uploads left open ----
+
+def _open_upload_names(ctx):
+    """{object name: [upload ids]} of the bucket's open multipart uploads (all pages)."""
+    found = {}
     page = None
     while True:
         kwargs = {"limit": 1000}
         if page:
             kwargs["page"] = page
         result, _ = call_with_retry(
-            lambda: ctx.target.list_multipart_uploads(ctx.namespace, ctx.bucket, **kwargs),
+            lambda kwargs=kwargs: ctx.target.list_multipart_uploads(ctx.namespace, ctx.bucket, **kwargs),
             what="list multipart uploads", **ctx.retry_options)
         for u in result.data:
-            if u.object in names:
-                abort_multipart(ctx, {"target_name": u.object}, u.upload_id)
-                aborted += 1
+            found.setdefault(u.object, []).append(u.upload_id)
         page = result.headers.get("opc-next-page")
         if not page:
-            return aborted
+            return found
 
 
-def _start_uploads(run, parts, by_target, driver):
-    """Creates the multipart uploads the partitioning asks for; a file whose upload cannot start fails alone. Past the
-    run's deadline none is created: the file is logged `stopped` (its ranges are then left out of the tasks)."""
-    uploads = {}
-    for u in parts["uploads"]:
-        entry = by_target[u["targetName"]]
-        if run.ctx.dry_run:
-            driver.add(entry, "planned", start=_now())
-            continue
-        if run.ctx.past_deadline():
-            driver.add(entry, "stopped", error=f"not started: {deadline_words(run.ctx)}", start=_now())
-            continue
-        try:
-            upload_id = start_multipart(run.ctx, entry, u["partSize"])
-            uploads[u["targetName"]] = {"upload_id": upload_id, "started": _now(), "clock": time.monotonic()}
-        except Exception as error:  # noqa: BLE001 - the file fails, the others go on
-            message = str(source_changed_error(entry["sourceName"], _entry_version(entry), error) or "") \
-                or describe_error(error)
-            driver.add(entry, "failed", error=message, start=_now())
-    return uploads
+def abort_stale_uploads(ctx, entries):
+    """Aborts the multipart uploads left open on objects this plan copies. Called only while this run holds the
+    lease, so no live run owns them: a run that crashed left them. Nothing is asked of OCI when the plan copies
+    nothing."""
+    if entries.filter(lambda e: e["action"] == "copy").isEmpty():
+        return 0
+    open_uploads = _open_upload_names(ctx)
+    if not open_uploads:
+        return 0
+    names = set(open_uploads)
+    hit = entries.filter(lambda e: e["action"] == "copy" and e["targetName"] in names) \
+        .map(lambda e: e["targetName"]).distinct().collect()
+    aborted = 0
+    for name in hit:
+        for upload_id in open_uploads[name]:
+            abort_multipart(ctx, {"target_name": name}, upload_id)
+            aborted += 1
+    return aborted
 
 
-def _commit_uploads(run, uploads, results, by_target, driver):
-    """Commits each multipart upload whose ranges all arrived; aborts the others: the file fails, or is logged
-    `stopped` when the run's deadline cut a range short and none failed."""
+# ---- 3. partitioning ----
+
+def _work_totals(popts):
+    """Per partition: (index, entries in it, work files, work bytes, problems (position in partition, entry), skip
+    and delete entries, copy entries, files uploaded in parts)."""
+    def totals(index, entries):
+        count = files = size = rest = copies = multipart = 0
+        problems = []
+        for position, entry in enumerate(entries):
+            count += 1
+            action = entry["action"]
+            if action in REST_ACTIONS:
+                rest += 1
+            if action not in WORK_ACTIONS:
+                continue
+            problem = copy_problem(entry, position)
+            if problem is not None:
+                problems.append((position, entry))
+                continue
+            files += 1
+            size += 0 if action == "fail" else entry["sourceSize"]
+            if action == "copy":
+                copies += 1
+                first = file_units(entry["sourceName"], entry["targetName"], entry["sourceSize"], action, 1, popts)[0]
+                if first["kind"] == "parts":
+                    multipart += 1
+        yield index, count, files, size, problems, rest, copies, multipart
+    return totals
+
+
+def _units_of(share, popts):
+    def units(index, entries):
+        for entry in entries:
+            if entry["action"] not in WORK_ACTIONS:
+                continue
+            size = 0 if entry["action"] == "fail" else entry["sourceSize"]
+            for unit in file_units(entry["sourceName"], entry["targetName"], size, entry["action"], share, popts):
+                yield unit, entry
+    return units
+
+
+def _unit_costs(file_cost):
+    def costs(index, items):
+        total = 0
+        for unit, _entry in items:
+            total += unit["length"] + file_cost
+        yield index, total
+    return costs
+
+
+def _slotted(offsets, total, tasks, file_cost):
+    """Each unit with its task slot and its number (partition, position: plan order)."""
+    def slot(index, items):
+        before = offsets[index]
+        for position, (unit, entry) in enumerate(items):
+            cost = unit["length"] + file_cost
+            yield task_slot(before, cost, total, tasks), (index, position), unit, entry
+            before += cost
+    return slot
+
+
+class CopyWork:
+    """The partitioned work: units (an RDD of (slot, number, unit, entry)); files and bytes; the plan's skip and
+    delete entries, copies and files uploaded in parts (what decides which stages run)."""
+
+    def __init__(self, units, files, size, rest, copies, multipart, tasks):
+        self.units = units
+        self.files = files
+        self.bytes = size
+        self.rest = rest
+        self.copies = copies
+        self.multipart = multipart
+        self.tasks = tasks
+
+
+def partition_work(sc, entries, popts):
+    """The plan's work cut into tasks as partition_plan cuts it (same units, same slots), from per-partition totals.
+    Raises JobError with partition_plan's messages when the options or an entry cannot be partitioned."""
+    problems = list(partition_option_problems(popts))
+    totals = sorted(entries.mapPartitionsWithIndex(_work_totals(popts)).collect()) if not problems else []
+    base = 0
+    files = size = rest = copies = multipart = 0
+    for _index, count, part_files, part_bytes, part_problems, part_rest, part_copies, part_multipart in totals:
+        for position, entry in part_problems:
+            problems.append(copy_problem(entry, base + position))
+        base += count
+        files += part_files
+        size += part_bytes
+        rest += part_rest
+        copies += part_copies
+        multipart += part_multipart
+    if problems:
+        raise JobError("cannot partition the plan: " + "; ".join(problems[:20]))
+    tasks = int(popts["targetTasks"])
+    share = (size + files * popts["fileCost"]) / tasks
+    units = entries.mapPartitionsWithIndex(_units_of(share, popts))
+    costs = dict(units.mapPartitionsWithIndex(_unit_costs(popts["fileCost"])).collect()) if files else {}
+    offsets = {}
+    running = 0
+    for index in sorted(costs):
+        offsets[index] = running
+        running += costs[index]
+    slotted = units.mapPartitionsWithIndex(_slotted(offsets, running, tasks, popts["fileCost"]))
+    return CopyWork(slotted, files, size, rest, copies, multipart, tasks)
+
+
+# ---- 4. uploads started ----
+
+def _start_partition(params, location):
+    """Starts the multipart upload of each file whose first range is in this partition: ("upload", name, upload) or
+    ("record", record) for a file that fails to start, or is kept from starting by the deadline or a dry run."""
+    def start(index, items):
+        items = list(items)
+        if not items:
+            return
+        ctx = executor_context(params)
+        with TaskLog(location, ctx.run_id, f"start-{index:05d}", client=ctx.target) as log:
+            add = record_maker(ctx, log)
+            for unit, entry in items:
+                if ctx.dry_run:
+                    yield "record", add(entry, "planned", start=_now())
+                    continue
+                if ctx.past_deadline():
+                    yield "record", add(entry, "stopped", error=f"not started: {deadline_words(ctx)}", start=_now())
+                    continue
+                try:
+                    upload_id = start_multipart(ctx, entry, unit["partSize"])
+                    yield "upload", entry["targetName"], {"upload_id": upload_id, "started": _now(),
+                                                          "clock": time.time(), "entry": entry}
+                except Exception as error:  # noqa: BLE001 - the file fails, the others go on
+                    message = str(source_changed_error(entry["sourceName"], _entry_version(entry), error) or "") \
+                        or describe_error(error)
+                    yield "record", add(entry, "failed", error=message, start=_now())
+    return start
+
+
+# ---- 5. the copy tasks ----
+
+def _task_payload(params):
+    """A slot's units as _run_task's payload: whole files and part ranges, in plan order."""
+    def payload(item):
+        slot, units = item
+        whole = []
+        ranges = []
+        for _number, kind, value in sorted(units, key=lambda u: u[0]):
+            (whole if kind == "whole" else ranges).append(value)
+        return {"index": slot, "copy_params": params, "whole": whole, "ranges": ranges}
+    return payload
+
+
+def _range_of(item):
+    """(slot, (number, "range", range)) for a part range whose upload started."""
+    _name, ((slot, number, unit), upload) = item
+    return slot, (number, "range", {"entry": upload["entry"], "upload_id": upload["upload_id"],
+                                    "part_size": unit["partSize"], "first_part": unit["firstPart"],
+                                    "last_part": unit["lastPart"], "length": unit["length"]})
+
+
+def _slot_partition(slot):
+    """The Spark partition of a task slot: the slot itself (0 .. targetTasks - 1)."""
+    return slot
+
+
+def _task_results(location):
+    def run(payload):
+        result = _run_task(payload, location)
+        out = [("record", r) for r in result["records"]]
+        out.extend(("range", r["target_name"], r) for r in result["ranges"])
+        return out
+    return run
+
+
+# ---- 6. commits ----
+
+def _commit_partition(params, location):
+    """Commits (or aborts) each upload of this partition: ("record", record) and ("commit", name, parts, tasks)."""
+    def commit(index, items):
+        items = list(items)
+        if not items:
+            return
+        ctx = executor_context(params)
+        with TaskLog(location, ctx.run_id, f"commit-{index:05d}", client=ctx.target) as log:
+            add = record_maker(ctx, log)
+            for _name, (upload, pieces) in items:
+                pieces = list(pieces or [])
+                record, line = commit_file(ctx, upload["entry"], upload, pieces, add)
+                yield "record", record
+                if line is not None:
+                    yield "commit", line
+    return commit
+
+
+def _only(kind):
+    def pick(item):
+        return item[0] == kind
+    return pick
+
+
+def _second(item):
+    return item[1]
+
+
+def _start_results(items):
+    """Per partition of the started uploads: (its records' tally, the uploads started)."""
+    tally = RecordTally()
+    started = 0
+    for item in items:
+        if item[0] == "record":
+            tally.add(item[1])
+        else:
+            started += 1
+    yield tally, started
+
+
+def _task_tally(items):
+    """Per copy task: (its records' tally, 1 when it ran)."""
+    tally = RecordTally()
+    ran = 0
+    for item in items:
+        ran = 1
+        if item[0] == "record":
+            tally.add(item[1])
+    yield tally, ran
+
+
+def copy_on_spark(run, entries):
+    """Carries out the plan (an RDD of runtime entries in plan order) on Spark, stage by stage (above); a stage with
+    nothing to do is not run. Returns (the records as an RDD, their RecordTally, the RDDs kept until the run ends)."""
     ctx = run.ctx
-    got = {}
-    for res in results:
-        for r in res["ranges"]:
-            got.setdefault(r["target_name"], []).append(r)
-    for name, up in uploads.items():
-        entry = by_target[name]
-        pieces = got.get(name, [])
-        failed = [r["error"] for r in pieces if r["error"] and not r.get("stopped")]
-        stopped = [r["error"] for r in pieces if r.get("stopped")]
-        # 1 + every retry made for the file, in any task (each range's tally counts 1 + its retries).
-        attempts = 1 + sum(r["attempts"] - 1 for r in pieces)
-        try:
-            if failed:
-                raise RuntimeError(failed[0])
-            if stopped:
-                uploaded = sum(len(r["parts"]) for r in pieces)
-                raise DeadlineReached(f"stopped with {uploaded} parts uploaded by {len(pieces)} Spark task(s), the "
-                                      f"upload aborted: {deadline_words(ctx)}")
-            all_parts = [part for r in pieces for part in r["parts"]]
-            tally = AttemptTally()
-            result = commit_or_copy_again(ctx, entry, up["upload_id"], all_parts, tally=tally)
-            _say(f"committed {name}: {len(all_parts)} parts uploaded by "
-                 f"{len({r['task'] for r in pieces})} Spark task(s)")
-            driver.add(entry, "copied", result=result, start=up["started"], attempts=attempts + tally.retries,
-                       elapsed=time.monotonic() - up["clock"])
-        except DeadlineReached as error:
-            abort_multipart(ctx, entry, up["upload_id"])
-            driver.add(entry, "stopped", error=str(error), start=up["started"], attempts=attempts,
-                       elapsed=time.monotonic() - up["clock"])
-        except Exception as error:  # noqa: BLE001 - the file fails, the others go on
-            abort_multipart(ctx, entry, up["upload_id"])
-            driver.add(entry, "failed", error=failed[0] if failed else describe_error(error), start=up["started"],
-                       attempts=attempts, elapsed=time.monotonic() - up["clock"])
+    p = run.p
+    sc = spark_session().sparkContext
+    params = run.params
+    location = run.location
+    tasks = int(p["tasks"]) or target_task_count(1, sc.defaultParallelism, DEFAULT_TASKS_PER_CORE)
+    mib = 1024 * 1024
+    popts = {"targetTasks": tasks, "multipartThreshold": int(p["multipart-threshold-mib"]) * mib,
+             "minPartSize": int(p["part-size-mib"]) * mib, "fileCost": DEFAULT_FILE_COST}
+    work = partition_work(sc, entries, popts)
+    parts = []
+    cached = []
+    tally = RecordTally()
+    # 1. Equal files (skipped) and, with mirror, the target-only objects deleted. Kept target-only objects have no
+    # source file, so no record (the log has one record per source file, as the original).
+    if work.rest:
+        rest = _persisted(entries.filter(lambda e: e["action"] in REST_ACTIONS)
+                          .mapPartitionsWithIndex(_rest_partition(params, location)))
+        cached.append(rest)
+        parts.append(rest)
+        tally.merge(_merged(rest.mapPartitions(_tally_of).collect()))
+    # 2.
+    if work.copies and not ctx.dry_run:
+        aborted = abort_stale_uploads(ctx, entries)
+        if aborted:
+            _say(f"aborted {aborted} multipart upload(s) left open by an earlier run")
+    if not work.files:
+        _say("copying 0 files (0 B): nothing for the Spark tasks")
+        return (sc.union(parts) if parts else sc.emptyRDD()), tally, cached
+    units = _persisted(work.units)
+    cached.append(units)
+    # 4.
+    uploads = None
+    if work.multipart:
+        firsts = units.filter(lambda u: u[2]["kind"] == "parts" and u[2]["firstPart"] == 1).map(lambda u: (u[2], u[3]))
+        started = _persisted(firsts.mapPartitionsWithIndex(_start_partition(params, location)))
+        cached.append(started)
+        for part_tally, _count in started.mapPartitions(_start_results).collect():
+            tally.merge(part_tally)
+        parts.append(started.filter(_only("record")).map(_second))
+        uploads = started.filter(_only("upload")).map(lambda u: (u[1], u[2]))
+    # 5. One Spark partition per task slot (slots without units stay empty: no task runs there).
+    payload_units = units.filter(lambda u: u[2]["kind"] == "whole").map(lambda u: (u[0], (u[1], "whole", u[3])))
+    if uploads is not None:
+        ranges = units.filter(lambda u: u[2]["kind"] == "parts") \
+            .map(lambda u: (u[2]["targetName"], (u[0], u[1], u[2])))
+        payload_units = payload_units.union(ranges.join(uploads).map(_range_of))
+    payloads = payload_units.groupByKey(work.tasks, _slot_partition).map(_task_payload(params))
+    _say(f"copying {work.files:,} files ({_human_bytes(work.bytes)}) in up to {work.tasks} Spark tasks")
+    results = _persisted(payloads.flatMap(_task_results(location)))
+    cached.append(results)
+    for part_tally, _ran in results.mapPartitions(_task_tally).collect():
+        tally.merge(part_tally)
+    parts.append(results.filter(_only("record")).map(_second))
+    # 6. Past the deadline too: complete uploads are committed (the work is done), the others aborted.
+    if uploads is not None:
+        run.lease.check()
+        pieces = results.filter(_only("range")).map(lambda r: (r[1], r[2])).groupByKey()
+        committed = _persisted(uploads.leftOuterJoin(pieces).mapPartitionsWithIndex(_commit_partition(params, location)))
+        cached.append(committed)
+        lines = []
+        for part_tally, part_lines in committed.mapPartitions(_commit_results).collect():
+            tally.merge(part_tally)
+            lines.extend(part_lines)
+        parts.append(committed.filter(_only("record")).map(_second))
+        for name, part_count, task_count in lines[:COMMIT_LINES]:
+            _say(f"committed {name}: {part_count} parts uploaded by {task_count} Spark task(s)")
+        if len(lines) > COMMIT_LINES:
+            _say(f"... and {len(lines) - COMMIT_LINES:,} more multipart uploads committed (each in the log)")
+    return sc.union(parts), tally, cached
+
+
+def _commit_results(items):
+    """Per partition of the commits: (its records' tally, its commit lines (name, parts, tasks), at most
+    COMMIT_LINES + 1)."""
+    tally = RecordTally()
+    lines = []
+    for item in items:
+        if item[0] == "record":
+            tally.add(item[1])
+        elif len(lines) <= COMMIT_LINES:
+            lines.append(item[1])
+    yield tally, lines
+
+
+# ---- 7. the equality state ----
+
+def _first_entry_by_name(index, entries):
+    for position, entry in enumerate(entries):
+        name = entry.get("targetName")
+        if name is not None:
+            yield name, (0, (index, position), entry)
+
+
+def _state_of_name(item):
+    name, tagged = item
+    entry = None
+    entry_number = None
+    own = []
+    old = None
+    for kind, number, value in tagged:
+        if kind == 0:
+            if entry_number is None or number < entry_number:
+                entry, entry_number = value, number
+        elif kind == 1:
+            own.append((number, value))
+        else:
+            old = value
+    if entry is None:
+        return []
+    own.sort(key=lambda o: o[0])
+    record = state_record_for(name, entry, [r for _, r in own], old)
+    return [(name_order_key(name), record)] if record is not None else []
+
+
+def _numbered_records(index, records):
+    for position, record in enumerate(records):
+        name = record.get("targe_name")
+        if name is not None:
+            yield name, (1, (index, position), record)
+
+
+def write_state_on_spark(run, entries, records):
+    """The equality state for the next plan: every object the plan listed or this run copied, joined by name on
+    Spark with its records and its previous record, sorted by name and streamed into the state (not on a dry run)."""
+    if run.ctx.dry_run:
+        return None
+    ctx = run.ctx
+    sc = spark_session().sparkContext
+    previous = sc.parallelize([(name, (2, None, r)) for name, r in (run.state or {}).items()], 1)
+    tagged = entries.mapPartitionsWithIndex(_first_entry_by_name) \
+        .union(records.mapPartitionsWithIndex(_numbered_records)).union(previous)
+    # One partition per 50,000 names (the plan's partitioning): a small state is judged and sorted in one.
+    names = (run.tally.records if getattr(run, "tally", None) is not None else 0) + len(run.state or {})
+    partitions = max(1, -(-names // 50000))
+    judged = tagged.groupByKey(partitions).flatMap(_state_of_name)
+    if partitions == 1:
+        kept = judged.mapPartitions(lambda items: iter(sorted(items, key=lambda kv: kv[0]))).values()
+    else:
+        kept = judged.sortByKey(numPartitions=partitions).values()
+    where = write_equality_state_lines(ctx, run.location, ctx.namespace, ctx.bucket, run.prefix, run.run_id,
+                                       kept.toLocalIterator())
+    if where:
+        _say(f"equality state: {where['where']} ({where['records']:,} objects)")
+    return where
 
 
 # ---- src/job/driver.py -------------------------------------------------------------------------------------
 # The Spark job's driver and entry point, in named steps (run_job): read the parameters; take the lease beside the
-# log; list both stores and diff them with the translated core (or read a plan given with --plan); write the plan
-# beside the run log; partition the copy into Spark tasks with the translated core and run them (one Spark partition
-# each); commit the multipart uploads spread over tasks; write this run's log from its task logs; print the summary.
+# log; list both stores and diff them on Spark (or read a plan given with --plan); write the plan beside the run log;
+# carry it out on Spark (spark_copy.py: skips and deletes, the partitioning into tasks, the uploads spread over tasks
+# started and committed, the copy tasks; the driver gets counts and tallies, never one record per file); write this
+# run's log from its task logs and the equality state; print the summary.
 # Exit status: 0 all done, 1 some file failed or the plan is invalid (nothing written then), 2 bad parameters, a store
 # problem, the lease held by another run, or a plan that does not fit this run, 3 the run reached --max-minutes: no new
 # file or part started after it, complete uploads were committed, the rest is logged `stopped` and the next run
 # continues (run again).
 
 
-def copy_and_commit(run, entries):
-    """Carries out the plan: equal and deleted files on the driver, copies in Spark tasks (whole files, and part
-    ranges of multipart uploads that the driver starts and commits). Every record goes to this run's task logs."""
-    ctx = run.ctx
-    p = run.p
-    spark = spark_session()
-    sc = spark.sparkContext
-    tasks = int(p["tasks"]) or target_task_count(1, sc.defaultParallelism, DEFAULT_TASKS_PER_CORE)
-    mib = 1024 * 1024
-    popts = {"targetTasks": tasks, "multipartThreshold": int(p["multipart-threshold-mib"]) * mib,
-             "minPartSize": int(p["part-size-mib"]) * mib, "fileCost": DEFAULT_FILE_COST}
-    parts = partition_plan(entries, popts)
-    if parts["errors"]:
-        raise JobError("cannot partition the plan: " + "; ".join(parts["errors"]))
-    by_target = {e["targetName"]: e for e in entries}
-    with TaskLog(run.location, run.run_id, "driver", client=ctx.target) as log:
-        driver = DriverLog(run, log)
-        # Done on the driver: equal files (skipped) and, with mirror, the target-only objects deleted. Files to hash
-        # (compare md5) and names that cannot become objects (logged failed with the reason) go to the tasks with the
-        # copies. Kept target-only objects have no source file, so no record (the log has one record per source
-        # file, as the original).
-        rest = [e for e in entries if e["action"] in ("skip", "delete")]
-        copy_files(ctx, rest, on_record=lambda record: driver.add_record(
-            _complete_record(record, by_target.get(record.get("targe_name")) or {})))
-        copying = {e["targetName"] for e in entries if e["action"] == "copy"}
-        if copying and not ctx.dry_run:
-            aborted = _abort_stale_uploads(ctx, copying)
-            if aborted:
-                _say(f"aborted {aborted} multipart upload(s) left open by an earlier run")
-        uploads = _start_uploads(run, parts, by_target, driver)
-        payloads = _task_payloads(run, parts, by_target, uploads)
-        _say(f"copying {parts['files']:,} files ({_human_bytes(parts['bytes'])}) in {len(payloads)} Spark tasks")
-        results = []
-        if payloads:
-            location = run.location
-            rdd = sc.parallelize(payloads, len(payloads))
-            results = rdd.map(lambda payload: _run_task(payload, location)).collect()
-        run.records.extend(r for res in results for r in res["records"])
-        run.lease.check()
-        _commit_uploads(run, uploads, results, by_target, driver)
+def _is_failed_file(entry):
+    return entry["action"] == "fail" and entry.get("sourceName") is not None
 
 
 def run_job(argv):
@@ -8463,21 +8825,27 @@ def run_job(argv):
     take_lease(run)
     try:
         fold_earlier_runs(run)
+        sc = spark_session().sparkContext
         if run.p.get("plan"):
             entries, errors, summary = load_plan(run)
+            entries = sc.parallelize(entries, plan_partitions(sc, len(entries)))
         else:
             entries, errors, summary = make_plan(run)
             write_plan_file(run, entries, errors, summary)
-        failed_names = []
-        collect_failed_names(failed_names, entries)
+        failed_names = entries.filter(_is_failed_file).map(lambda e: e["sourceName"]).take(FAILED_NAMES_LISTED)
         print(format_summary_table(summary, failed_names), flush=True)
         if errors:
             report_invalid_plan(errors)
             return 1
         run.started = _now()
-        copy_and_commit(run, [_entry_for_runtime(e) for e in entries])
+        from pyspark import StorageLevel
+
+        runtime = entries.map(_entry_for_runtime).persist(StorageLevel.MEMORY_AND_DISK)
+        records, run.tally, cached = copy_on_spark(run, runtime)
         merged = write_logs(run)
-        write_state(run, entries)
+        write_state_on_spark(run, runtime, records)
+        for rdd in cached + [runtime, entries]:
+            rdd.unpersist()
         return print_summary(run, merged)
     finally:
         run.lease.release()
