@@ -7731,21 +7731,9 @@ def write_equality_state_lines(ctx, location, namespace, bucket, prefix, run_id,
 
             call_with_retry(put, what=f"put_object {state_location['object']}", **options)
     else:
-        path = state_location["path"]
-        directory = os.path.dirname(path) or "."
-        os.makedirs(directory, exist_ok=True)
-        fd, temp = tempfile.mkstemp(prefix=".lake2oci-state-", suffix=".tmp", dir=directory)
-        try:
-            os.fchmod(fd, 0o600)
-            with os.fdopen(fd, "wb") as handle:
-                count = _write_state_lines(handle, namespace, bucket, prefix, run_id, records_iter)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp, path)
-        except BaseException:
-            if os.path.exists(temp):
-                os.remove(temp)
-            raise
+        count = _write_private_with(
+            state_location["path"],
+            lambda handle: _write_state_lines(handle, namespace, bucket, prefix, run_id, records_iter), binary=True)
     return {"where": describe_state_location(state_location), "records": count}
 
 
@@ -8367,6 +8355,12 @@ def _merged(tallies):
     return total
 
 
+def _partition_log(params, kind, index, location):
+    """An executor's context and the task log of stage `kind`'s partition `index` (task-<kind>-<index>.jsonl)."""
+    ctx = executor_context(params)
+    return ctx, TaskLog(location, ctx.run_id, f"{kind}-{index:05d}", client=ctx.target)
+
+
 # ---- 1. skip and delete ----
 
 def _rest_partition(params, location):
@@ -8374,9 +8368,9 @@ def _rest_partition(params, location):
         entries = list(entries)
         if not entries:
             return
-        ctx = executor_context(params)
+        ctx, task_log = _partition_log(params, "rest", index, location)
         by_target = {e["targetName"]: e for e in entries}
-        with TaskLog(location, ctx.run_id, f"rest-{index:05d}", client=ctx.target) as log:
+        with task_log as log:
             for record in copy_files(ctx, entries):
                 record = _complete_record(record, by_target.get(record.get("targe_name")) or {})
                 log.append(record)
@@ -8477,7 +8471,7 @@ def _unit_costs(file_cost):
 def _slotted(offsets, total, tasks, file_cost):
     """Each unit with its task slot and its number (partition, position: plan order)."""
     def slot(index, items):
-        before = offsets[index]
+        before = offsets.get(index, 0)
         for position, (unit, entry) in enumerate(items):
             cost = unit["length"] + file_cost
             yield task_slot(before, cost, total, tasks), (index, position), unit, entry
@@ -8539,8 +8533,8 @@ def _start_partition(params, location):
         items = list(items)
         if not items:
             return
-        ctx = executor_context(params)
-        with TaskLog(location, ctx.run_id, f"start-{index:05d}", client=ctx.target) as log:
+        ctx, task_log = _partition_log(params, "start", index, location)
+        with task_log as log:
             add = record_maker(ctx, log)
             for unit, entry in items:
                 if ctx.dry_run:
@@ -8604,8 +8598,8 @@ def _commit_partition(params, location):
         items = list(items)
         if not items:
             return
-        ctx = executor_context(params)
-        with TaskLog(location, ctx.run_id, f"commit-{index:05d}", client=ctx.target) as log:
+        ctx, task_log = _partition_log(params, "commit", index, location)
+        with task_log as log:
             add = record_maker(ctx, log)
             for _name, (upload, pieces) in items:
                 pieces = list(pieces or [])

@@ -60,6 +60,12 @@ def _merged(tallies):
     return total
 
 
+def _partition_log(params, kind, index, location):
+    """An executor's context and the task log of stage `kind`'s partition `index` (task-<kind>-<index>.jsonl)."""
+    ctx = executor_context(params)
+    return ctx, TaskLog(location, ctx.run_id, f"{kind}-{index:05d}", client=ctx.target)
+
+
 # ---- 1. skip and delete ----
 
 def _rest_partition(params, location):
@@ -67,9 +73,9 @@ def _rest_partition(params, location):
         entries = list(entries)
         if not entries:
             return
-        ctx = executor_context(params)
+        ctx, task_log = _partition_log(params, "rest", index, location)
         by_target = {e["targetName"]: e for e in entries}
-        with TaskLog(location, ctx.run_id, f"rest-{index:05d}", client=ctx.target) as log:
+        with task_log as log:
             for record in copy_files(ctx, entries):
                 record = _complete_record(record, by_target.get(record.get("targe_name")) or {})
                 log.append(record)
@@ -170,7 +176,7 @@ def _unit_costs(file_cost):
 def _slotted(offsets, total, tasks, file_cost):
     """Each unit with its task slot and its number (partition, position: plan order)."""
     def slot(index, items):
-        before = offsets[index]
+        before = offsets.get(index, 0)
         for position, (unit, entry) in enumerate(items):
             cost = unit["length"] + file_cost
             yield task_slot(before, cost, total, tasks), (index, position), unit, entry
@@ -232,8 +238,8 @@ def _start_partition(params, location):
         items = list(items)
         if not items:
             return
-        ctx = executor_context(params)
-        with TaskLog(location, ctx.run_id, f"start-{index:05d}", client=ctx.target) as log:
+        ctx, task_log = _partition_log(params, "start", index, location)
+        with task_log as log:
             add = record_maker(ctx, log)
             for unit, entry in items:
                 if ctx.dry_run:
@@ -297,8 +303,8 @@ def _commit_partition(params, location):
         items = list(items)
         if not items:
             return
-        ctx = executor_context(params)
-        with TaskLog(location, ctx.run_id, f"commit-{index:05d}", client=ctx.target) as log:
+        ctx, task_log = _partition_log(params, "commit", index, location)
+        with task_log as log:
             add = record_maker(ctx, log)
             for _name, (upload, pieces) in items:
                 pieces = list(pieces or [])

@@ -28,6 +28,7 @@ from lake2oci_core import (
     STATE_KIND, STATE_VERSION, apply_state, compare_names, normalize_target_prefix, state_name, target_name_for,
 )
 
+from .log import _write_private_with
 from .oci_store import head_target
 from .retry import call_with_retry
 
@@ -339,21 +340,9 @@ def write_equality_state_lines(ctx, location, namespace, bucket, prefix, run_id,
 
             call_with_retry(put, what=f"put_object {state_location['object']}", **options)
     else:
-        path = state_location["path"]
-        directory = os.path.dirname(path) or "."
-        os.makedirs(directory, exist_ok=True)
-        fd, temp = tempfile.mkstemp(prefix=".lake2oci-state-", suffix=".tmp", dir=directory)
-        try:
-            os.fchmod(fd, 0o600)
-            with os.fdopen(fd, "wb") as handle:
-                count = _write_state_lines(handle, namespace, bucket, prefix, run_id, records_iter)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp, path)
-        except BaseException:
-            if os.path.exists(temp):
-                os.remove(temp)
-            raise
+        count = _write_private_with(
+            state_location["path"],
+            lambda handle: _write_state_lines(handle, namespace, bucket, prefix, run_id, records_iter), binary=True)
     return {"where": describe_state_location(state_location), "records": count}
 
 

@@ -1,6 +1,6 @@
-"""The driver's modules on their own, without Spark or a network (src/job/run.py, planning.py, tasks.py, driver.py):
+"""The driver's modules on their own, without Spark or a network (src/job/run.py, planning.py, driver.py, spark_copy.py):
 the parameters checked all at once, the job file, the picklable copy parameters, plan entries given their source
-version, plan headers compared as this run writes them, the Spark task payloads. The steps that list, copy and commit
+version, plan headers compared as this run writes them, the sizes in the progress lines, the summary. The steps that list, copy and commit
 run end to end in test/e2e (spark-submit dist/app.py against the local cloud)."""
 import json
 
@@ -10,8 +10,8 @@ from runtime_loader import load_runtime
 
 run = load_runtime("run")
 planning = load_runtime("planning")
-tasks = load_runtime("tasks")
 driver = load_runtime("driver")
+spark_copy = load_runtime("spark_copy")
 
 GOOD = ["--source-account", "acct", "--source-file-system", "fs", "--source-auth", "key", "--source-account-key",
         "env:KEY", "--target-bucket", "b", "--target-profile", "LOCAL", "--log-path", "/tmp/log.json"]
@@ -77,8 +77,9 @@ def test_the_runtime_entry_reads_on_the_planned_version():
     assert planning._entry_version({"sourceEtag": "0x8"}) == "0x8"
 
 
+@pytest.mark.parametrize("given, want", [(0, "0 B"), (1536, "1.5 KiB"), (5 * 1024 ** 4, "5.0 TiB")])
 def test_sizes_in_the_progress_lines(given, want):
-    assert driver._human_bytes(given) == want
+    assert spark_copy._human_bytes(given) == want
 
 
 @pytest.mark.parametrize("given, want", [(["--debug"], True), (["--debug=true"], True), (["--debug=no"], False),
