@@ -7187,12 +7187,6 @@ def _order_errors(scans):
     return found
 
 
-def target_order_errors(targets):
-    """{plan id: the invalid-listing error} of an RDD of (plan id, target entry) in listing order."""
-    keyed = targets.map(lambda kv: ((kv[0], kv[1]["name"]), kv[1]))
-    return _order_errors(keyed.mapPartitionsWithIndex(_order_scan).collect())
-
-
 def _intake_partition(options):
     """Each source through intake_source, numbered (partition index, position): listing order without a job."""
     def intake(index, items):
@@ -8441,8 +8435,10 @@ def _work_totals(popts):
             size += 0 if action == "fail" else entry["sourceSize"]
             if action == "copy":
                 copies += 1
-                first = file_units(entry["sourceName"], entry["targetName"], entry["sourceSize"], action, 1, popts)[0]
-                if first["kind"] == "parts":
+                # file_units' own rule for a file uploaded in parts (without cutting it into units here).
+                file_size = entry["sourceSize"]
+                if file_size >= popts["multipartThreshold"] and \
+                        file_size > part_size_for(file_size, popts["minPartSize"]):
                     multipart += 1
         yield index, count, files, size, problems, rest, copies, multipart
     return totals

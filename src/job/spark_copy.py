@@ -18,8 +18,8 @@
 import time
 
 from lake2oci_core import (
-    DEFAULT_FILE_COST, DEFAULT_TASKS_PER_CORE, copy_problem, file_units, partition_option_problems, task_slot,
-    target_task_count,
+    DEFAULT_FILE_COST, DEFAULT_TASKS_PER_CORE, copy_problem, file_units, part_size_for, partition_option_problems,
+    target_task_count, task_slot,
 )
 
 from .commit import commit_file, record_maker
@@ -146,8 +146,10 @@ def _work_totals(popts):
             size += 0 if action == "fail" else entry["sourceSize"]
             if action == "copy":
                 copies += 1
-                first = file_units(entry["sourceName"], entry["targetName"], entry["sourceSize"], action, 1, popts)[0]
-                if first["kind"] == "parts":
+                # file_units' own rule for a file uploaded in parts (without cutting it into units here).
+                file_size = entry["sourceSize"]
+                if file_size >= popts["multipartThreshold"] and \
+                        file_size > part_size_for(file_size, popts["minPartSize"]):
                     multipart += 1
         yield index, count, files, size, problems, rest, copies, multipart
     return totals

@@ -132,12 +132,6 @@ def _order_errors(scans):
     return found
 
 
-def target_order_errors(targets):
-    """{plan id: the invalid-listing error} of an RDD of (plan id, target entry) in listing order."""
-    keyed = targets.map(lambda kv: ((kv[0], kv[1]["name"]), kv[1]))
-    return _order_errors(keyed.mapPartitionsWithIndex(_order_scan).collect())
-
-
 def _intake_partition(options):
     """Each source through intake_source, numbered (partition index, position): listing order without a job."""
     def intake(index, items):
