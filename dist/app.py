@@ -5269,15 +5269,6 @@ class PlanFile:
         self.header = header
         self._temp = temp
 
-    def _line(self, number, raw):
-        try:
-            value = json.loads(raw)
-        except ValueError as err:
-            raise PlanFileError(f"plan {self.where}, line {number}: not a plan line ({err})") from None
-        if not isinstance(value, dict):
-            raise PlanFileError(f"plan {self.where}, line {number}: not a plan line (not a JSON object)")
-        return value
-
     def records(self):
         entries = errors = 0
         with open(self.path, encoding="utf-8") as handle:
@@ -5287,21 +5278,20 @@ class PlanFile:
                 number += 1
                 if raw.endswith("\n"):
                     raw = raw[:-1]
-                if not raw:
-                    raise PlanFileError(f"plan {self.where}, line {number}: empty line")
-                value = self._line(number, raw)
-                if "error" in value:
+                kind, value = plan_line_of(raw)
+                if kind is None:
+                    raise PlanFileError(f"plan {self.where}, line {number}: {value}")
+                if kind == "error":
                     errors += 1
-                    yield {"error": value["error"]}
+                    yield {"error": value}
                 else:
                     if errors:
                         raise PlanFileError(f"plan {self.where}, line {number}: an entry after the errors")
                     entries += 1
                     yield {"entry": value}
-        if entries != self.header["entries"] or errors != self.header["errors"]:
-            raise PlanFileError(
-                f"plan {self.where} is truncated or altered: its header announces {self.header['entries']} entries "
-                f"and {self.header['errors']} errors, the file holds {entries} and {errors}; make the plan again")
+        problem = plan_count_problem(self.where, self.header, entries, errors)
+        if problem is not None:
+            raise problem
 
     def entries(self):
         """The plan's entries (after reading the whole file: a truncated plan is refused before any is used)."""
@@ -5352,6 +5342,53 @@ def _download(location, client, retry_options):
     return temp
 
 
+def plan_header_of(first, where):
+    """The header of the plan at `where` from its first line (text); PlanFileError when it is not a plan header this
+    lake2oci reads."""
+    if not first.strip():
+        raise PlanFileError(f"plan {where} is empty: make the plan again")
+    try:
+        header = json.loads(first)
+    except ValueError as err:
+        raise PlanFileError(f"plan {where}, line 1: not a plan line ({err})") from None
+    if not isinstance(header, dict) or header.get("kind") != PLAN_KIND:
+        kind = header.get("kind") if isinstance(header, dict) else None
+        raise PlanFileError(f"plan {where}: the first line is not a lake2oci plan header (kind {_json(kind)})")
+    if header.get("version") != PLAN_VERSION:
+        raise PlanFileError(
+            f"plan {where}: plan format version {_json(header.get('version'))} is not supported (this lake2oci "
+            f"reads version {PLAN_VERSION}); make the plan again with this version")
+    if (not isinstance(header.get("entries"), int) or not isinstance(header.get("errors"), int)
+            or "summary" not in header):
+        raise PlanFileError(f"plan {where}: the header lacks its totals (entries, errors, summary)")
+    return header
+
+
+def plan_line_of(raw):
+    """One plan line after the header (text, without its newline): ("entry", entry), ("error", error) or
+    (None, what is wrong with it)."""
+    if not raw:
+        return None, "empty line"
+    try:
+        value = json.loads(raw)
+    except ValueError as err:
+        return None, f"not a plan line ({err})"
+    if not isinstance(value, dict):
+        return None, "not a plan line (not a JSON object)"
+    if "error" in value:
+        return "error", value["error"]
+    return "entry", value
+
+
+def plan_count_problem(where, header, entries, errors):
+    """The PlanFileError of a plan whose counts do not match its header, or None."""
+    if entries != header["entries"] or errors != header["errors"]:
+        return PlanFileError(
+            f"plan {where} is truncated or altered: its header announces {header['entries']} entries "
+            f"and {header['errors']} errors, the file holds {entries} and {errors}; make the plan again")
+    return None
+
+
 def read_plan(location, *, client=None, retry_options=None):
     """Opens a plan (a location from parse_plan_location): reads and checks its header. An object plan is streamed
     to a temporary file first (removed by close())."""
@@ -5372,22 +5409,7 @@ def read_plan(location, *, client=None, retry_options=None):
             raise PlanFileError(f"plan {where} cannot be read: {err.strerror}") from None
         except UnicodeDecodeError:
             raise PlanFileError(f"plan {where}: the first line is not a lake2oci plan header (not UTF-8)") from None
-        if not first.strip():
-            raise PlanFileError(f"plan {where} is empty: make the plan again")
-        try:
-            header = json.loads(first)
-        except ValueError as err:
-            raise PlanFileError(f"plan {where}, line 1: not a plan line ({err})") from None
-        if not isinstance(header, dict) or header.get("kind") != PLAN_KIND:
-            kind = header.get("kind") if isinstance(header, dict) else None
-            raise PlanFileError(f"plan {where}: the first line is not a lake2oci plan header (kind {_json(kind)})")
-        if header.get("version") != PLAN_VERSION:
-            raise PlanFileError(
-                f"plan {where}: plan format version {_json(header.get('version'))} is not supported (this lake2oci "
-                f"reads version {PLAN_VERSION}); make the plan again with this version")
-        if (not isinstance(header.get("entries"), int) or not isinstance(header.get("errors"), int)
-                or "summary" not in header):
-            raise PlanFileError(f"plan {where}: the header lacks its totals (entries, errors, summary)")
+        header = plan_header_of(first, where)
     except BaseException:
         if temp:
             os.remove(temp)
@@ -6771,6 +6793,181 @@ def list_locally(units, run_unit, rerun_on_driver, workers=1, max_rounds=MAX_ROU
     return entries, rounds
 
 
+# ---- src/job/ranged_lines.py -------------------------------------------------------------------------------
+# JSON-lines files and objects (the equality state kept beside the log, a plan given with --plan) read in byte
+# ranges by Spark's executors, so that the driver never holds their lines (issue 11, deliverable 3). The driver
+# learns the size (and an object's etag: every ranged GET is conditional on it, so an object replaced meanwhile is
+# an error, never a mix of two versions), reads the first line (the header) itself, and gives each executor task one
+# range of RANGE_BYTES. A line belongs to the range its first byte is in, as Hadoop's text input does: a range
+# starting inside a line leaves that line to the range before it, and reads past its own end to finish its last
+# line; so every line is read exactly once, whatever the split. Lines are split on b"\n" before decoding (no UTF-8
+# sequence holds that byte).
+
+
+RANGE_BYTES = 16 << 20
+# Read past a range's end this much at a time to finish its last line.
+_TAIL_BYTES = 64 << 10
+# The longest header line read.
+_HEADER_BYTES = 16 << 20
+
+
+class LinesChanged(Exception):
+    """The object changed while its ranges were read (If-Match refused): read it again."""
+
+
+class LinesFile:
+    """A JSON-lines file ({"path"}) or object ({"namespace","bucket","object"}) of `size` bytes; `etag` for an
+    object. Small and picklable: it travels to the executors."""
+
+    def __init__(self, location, size, etag=None):
+        self.location = dict(location)
+        self.size = int(size)
+        self.etag = etag
+
+    @property
+    def is_object(self):
+        return "object" in self.location
+
+
+def open_lines(location, client=None, retry_options=None):
+    """The LinesFile at `location`, or None when there is none (a 404, a missing file)."""
+    if "object" in location:
+        loc = location
+        try:
+            response, _ = call_with_retry(lambda: client.head_object(loc["namespace"], loc["bucket"], loc["object"]),
+                                          what=f"head_object {loc['object']}", **dict(retry_options or {}))
+        except oci.exceptions.ServiceError as error:
+            if error.status == 404:
+                return None
+            raise
+        return LinesFile(location, int(response.headers.get("content-length") or 0), response.headers.get("etag"))
+    try:
+        return LinesFile(location, os.stat(location["path"]).st_size)
+    except FileNotFoundError:
+        return None
+
+
+def fetch_bytes(lines, start, end, client=None, retry_options=None):
+    """Bytes [start, end) of the file (end clamped to its size); b"" for an empty range."""
+    end = min(end, lines.size)
+    if start >= end:
+        return b""
+    if not lines.is_object:
+        with open(lines.location["path"], "rb") as handle:
+            handle.seek(start)
+            return handle.read(end - start)
+    loc = lines.location
+
+    def get():
+        kwargs = {"range": f"bytes={start}-{end - 1}"}
+        if lines.etag:
+            kwargs["if_match"] = lines.etag
+        return client.get_object(loc["namespace"], loc["bucket"], loc["object"], **kwargs).data.content
+
+    try:
+        data, _ = call_with_retry(get, what=f"get_object {loc['object']} bytes {start}-{end - 1}",
+                                  **dict(retry_options or {}))
+    except oci.exceptions.ServiceError as error:
+        if error.status in (404, 412):
+            raise LinesChanged(f"oci://{loc['bucket']}@{loc['namespace']}/{loc['object']} changed while it was "
+                               "read") from None
+        raise
+    if len(data) != end - start:
+        raise LinesChanged(f"oci://{loc['bucket']}@{loc['namespace']}/{loc['object']}: {len(data)} bytes answered "
+                           f"for bytes {start}-{end - 1}")
+    return data
+
+
+def first_line(lines, client=None, retry_options=None, limit=_HEADER_BYTES):
+    """(line 1 without its newline, the offset of line 2). A first line longer than `limit` is returned cut."""
+    data = b""
+    while len(data) < min(limit, lines.size):
+        more = fetch_bytes(lines, len(data), min(limit, len(data) + _TAIL_BYTES), client, retry_options)
+        if not more:
+            break
+        data += more
+        cut = data.find(b"\n")
+        if cut != -1:
+            return data[:cut], cut + 1
+    return data, len(data)
+
+
+def byte_ranges(first, size, range_bytes=RANGE_BYTES):
+    """The ranges [start, end) covering bytes first..size, each at most range_bytes (at least one range)."""
+    range_bytes = max(1, int(range_bytes))
+    ranges = []
+    start = first
+    while start < size:
+        ranges.append((start, min(size, start + range_bytes)))
+        start += range_bytes
+    return ranges or [(first, first)]
+
+
+def lines_in_range(lines, start, end, client=None, retry_options=None, tail_bytes=_TAIL_BYTES):
+    """(offset, line bytes without its newline) of every line whose first byte is in [start, end)."""
+    if start >= end or start >= lines.size:
+        return
+    base = start - 1 if start > 0 else 0
+    buf = fetch_bytes(lines, base, end, client, retry_options)
+    if start > 0:
+        cut = buf.find(b"\n")
+        if cut == -1:
+            return  # the range is inside a line that began before it
+        pos = base + cut + 1
+    else:
+        pos = 0
+    while pos < end and pos < lines.size:
+        rel = pos - base
+        cut = buf.find(b"\n", rel)
+        while cut == -1 and base + len(buf) < lines.size:
+            searched = len(buf)
+            buf += fetch_bytes(lines, base + len(buf), base + len(buf) + tail_bytes, client, retry_options)
+            cut = buf.find(b"\n", searched)
+        if cut == -1:
+            yield pos, buf[rel:]
+            return
+        yield pos, buf[rel:cut]
+        pos = base + cut + 1
+
+
+def line_number_at(lines, offset, client=None, retry_options=None):
+    """The 1-based number of the line starting at `offset` (for messages: streams the bytes before it)."""
+    count = 1
+    start = 0
+    while start < offset:
+        chunk = fetch_bytes(lines, start, min(offset, start + RANGE_BYTES), client, retry_options)
+        if not chunk:
+            break
+        count += chunk.count(b"\n")
+        start += len(chunk)
+    return count
+
+
+def range_bytes_for(size, parallelism, most=RANGE_BYTES, least=_TAIL_BYTES):
+    """The range size for a file of `size` bytes: at most `most`, and small enough to give every core of the
+    cluster a range (but not below `least`)."""
+    return max(least, min(most, -(-size // max(1, parallelism))))
+
+
+def lines_rdd(sc, lines, first, params=None, range_bytes=None):
+    """An RDD of (offset, line bytes) of every line from offset `first` on, one partition per range, in file order.
+    `params`: the copy parameters the executors make their OCI client from (needed for an object); range_bytes
+    default: range_bytes_for(the size, the default parallelism)."""
+    if range_bytes is None:
+        range_bytes = range_bytes_for(lines.size - first, sc.defaultParallelism)
+    ranges = byte_ranges(first, lines.size, range_bytes)
+
+    def read(index, items):
+        client = retry_options = None
+        if lines.is_object:
+            ctx = executor_context(params)
+            client, retry_options = ctx.target, ctx.retry_options
+        for start, end in items:
+            yield from lines_in_range(lines, start, end, client, retry_options)
+
+    return sc.parallelize(ranges, len(ranges)).mapPartitionsWithIndex(read)
+
+
 # ---- src/job/run.py ----------------------------------------------------------------------------------------
 # The run of the Spark job and its first steps: the parameters (the table's defaults, then a job file's, then the
 # arguments; every problem listed at once), the copy context and where the log goes, and the lease beside the log.
@@ -6977,7 +7174,9 @@ class Run:
                         "compare": p["compare"], "mirror": bool(p["mirror"]), "maxDeletions": int(p["max-deletions"]),
                         "strictNames": bool(p.get("strict-names"))}
         self.records = []
-        self.state = {}
+        # The equality state kept beside the log: an RDD of (name, record) read by the executors (None: none).
+        self.state = None
+        self.state_count = 0
         self.started = None
 
     @property
@@ -7451,13 +7650,10 @@ def missing_state_warning(where):
             "(one HEAD request per same-size object)")
 
 
-def parse_equality_state(text, where, namespace, bucket, prefix):
-    """{name: record} from the state's text; StateError when it is not a state of this target."""
-    lines = text.splitlines()
-    if not lines:
-        raise StateError(f"{where} is empty")
+def check_state_header(line, where, namespace, bucket, prefix):
+    """Line 1 of a state: StateError unless it is the header of the state of this target."""
     try:
-        header = json.loads(lines[0])
+        header = json.loads(line)
     except ValueError as error:
         raise StateError(f"{where} line 1 is not JSON: {error}") from None
     kind = STATE_KIND
@@ -7467,24 +7663,41 @@ def parse_equality_state(text, where, namespace, bucket, prefix):
     for field, want in (("namespace", namespace), ("bucket", bucket), ("prefix", prefix)):
         if header.get(field) != want:
             raise StateError(f"{where} is the state of {field} {header.get(field)!r}, not {want!r}")
+    return header
+
+
+def state_record_of(line):
+    """The record of one state line (not blank), or the reason it is not one: (record, None) or (None, reason)."""
+    try:
+        record = json.loads(line)
+    except ValueError as error:
+        return None, f"is not JSON: {error}"
+    if (not isinstance(record, dict) or not isinstance(record.get("name"), str)
+            or not isinstance(record.get("size"), int) or not isinstance(record.get("md5"), str)):
+        return None, "is not a state record"
+    return {
+        "name": record["name"],
+        "size": record["size"],
+        "md5": record["md5"],
+        "sourceVersion": record.get("sourceVersion"),
+        "sourceMd5": record.get("sourceMd5"),
+    }, None
+
+
+def parse_equality_state(text, where, namespace, bucket, prefix):
+    """{name: record} from the state's text; StateError when it is not a state of this target."""
+    lines = text.splitlines()
+    if not lines:
+        raise StateError(f"{where} is empty")
+    check_state_header(lines[0], where, namespace, bucket, prefix)
     records = {}
     for number, line in enumerate(lines[1:], start=2):
         if not line.strip():
             continue
-        try:
-            record = json.loads(line)
-        except ValueError as error:
-            raise StateError(f"{where} line {number} is not JSON: {error}") from None
-        if (not isinstance(record, dict) or not isinstance(record.get("name"), str)
-                or not isinstance(record.get("size"), int) or not isinstance(record.get("md5"), str)):
-            raise StateError(f"{where} line {number} is not a state record")
-        records[record["name"]] = {
-            "name": record["name"],
-            "size": record["size"],
-            "md5": record["md5"],
-            "sourceVersion": record.get("sourceVersion"),
-            "sourceMd5": record.get("sourceMd5"),
-        }
+        record, reason = state_record_of(line)
+        if record is None:
+            raise StateError(f"{where} line {number} {reason}")
+        records[record["name"]] = record
     return records
 
 
@@ -7852,30 +8065,80 @@ def _same_size(pair):
     return size == target.get("size")
 
 
+def _state_lines(items):
+    """(name, record) of each state line of a range, or (None, (offset, reason)) for a line that is not a record."""
+    for offset, raw in items:
+        line = raw.decode("utf-8", errors="replace")
+        if not line.strip():
+            continue
+        record, reason = state_record_of(line)
+        yield (record["name"], record) if record is not None else (None, (offset, reason))
+
+
+def _is_bad_line(item):
+    return item[0] is None
+
+
+def read_state_on_spark(run, sc):
+    """The equality state kept beside the log as an RDD of (name, record), persisted, read in byte ranges by the
+    executors (ranged_lines.py); None when there is none. A state that cannot be used (another target's, a line that
+    is not a record) is one line on stderr and counts as missing, as read_equality_state does. Sets run.state_count."""
+    from pyspark import StorageLevel
+
+    ctx = run.ctx
+    where_location = equality_state_location(run.location, ctx.namespace, ctx.bucket, run.prefix)
+    where = describe_state_location(where_location)
+    client = ctx.target if "object" in where_location else None
+    lines = open_lines(where_location, client, ctx.retry_options)
+    run.state_count = 0
+    if lines is None:
+        return None
+    records = None
+    try:
+        header, first = first_line(lines, client, ctx.retry_options)
+        if not header.strip():
+            raise StateError(f"{where} is empty")
+        check_state_header(header.decode("utf-8", errors="replace"), where, ctx.namespace, ctx.bucket, run.prefix)
+        records = lines_rdd(sc, lines, first, _executor_params(run)).mapPartitions(_state_lines) \
+            .persist(StorageLevel.MEMORY_AND_DISK)
+        bad = records.filter(_is_bad_line).take(1)
+        if bad:
+            offset, reason = bad[0][1]
+            number = line_number_at(lines, offset, client, ctx.retry_options)
+            raise StateError(f"{where} line {number} {reason}")
+        run.state_count = records.count()
+    except (StateError, LinesChanged) as error:
+        if records is not None:
+            records.unpersist()
+        print(f"lake2oci: ignoring the equality state: {error}", file=sys.stderr, flush=True)
+        return None
+    return records
+
+
 def _equality_state(run, sc, sources, targets, partitions):
     """The equality state kept beside the log, as an RDD of (plan 0, record) for the diff (None when empty); when it
     is missing and the target lists objects, one warning line and a HEAD request (on the executors) for every object
-    a source maps to with the same size rebuild it. run.state keeps it as {name: record} for the state written at
-    the end of the run."""
+    a source maps to with the same size rebuild it. run.state keeps it as an RDD of (name, record) (persisted) for the
+    state written at the end of the run; the driver holds none of its records."""
+    from pyspark import StorageLevel
+
     ctx = run.ctx
-    state = read_equality_state(ctx, run.location, ctx.namespace, ctx.bucket, run.prefix)
-    if state is None:
-        state = {}
-        if not targets.isEmpty():
-            where = describe_state_location(equality_state_location(run.location, ctx.namespace, ctx.bucket,
-                                                                    run.prefix))
-            print(missing_state_warning(where), flush=True)
-            prefix = normalize_target_prefix(run.prefix or "")
-            params = _executor_params(run)
-            sizes = sources.filter(lambda kv: not kv[1].get("isDirectory")) \
-                .map(lambda kv: (target_name_for(prefix, kv[1]["name"]), kv[1].get("size")))
-            candidates = sizes.join(targets.map(lambda kv: (kv[1]["name"], kv[1])), partitions).filter(_same_size) \
-                .map(lambda pair: (pair[0], pair[1][1]))
-            state = dict(candidates.mapPartitions(_rebuild_partition(params)).collect())
+    state = read_state_on_spark(run, sc)
+    if state is None and not targets.isEmpty():
+        where = describe_state_location(equality_state_location(run.location, ctx.namespace, ctx.bucket, run.prefix))
+        print(missing_state_warning(where), flush=True)
+        prefix = normalize_target_prefix(run.prefix or "")
+        params = _executor_params(run)
+        sizes = sources.filter(lambda kv: not kv[1].get("isDirectory")) \
+            .map(lambda kv: (target_name_for(prefix, kv[1]["name"]), kv[1].get("size")))
+        candidates = sizes.join(targets.map(lambda kv: (kv[1]["name"], kv[1])), partitions).filter(_same_size) \
+            .map(lambda pair: (pair[0], pair[1][1]))
+        state = candidates.mapPartitions(_rebuild_partition(params)).persist(StorageLevel.MEMORY_AND_DISK)
+        run.state_count = state.count()
     run.state = state
-    if not state:
+    if state is None or not run.state_count:
         return None
-    return sc.parallelize([(0, r) for r in state.values()], plan_partitions(sc, len(state)))
+    return state.map(lambda kv: (0, kv[1]))
 
 
 def make_plan(run):
@@ -7921,24 +8184,106 @@ def _normalised_header(header):
     return dict(header, meta=meta, options=options)
 
 
+def _plan_lines(items):
+    """(kind, offset, value) of each plan line of a range: kind "entry" or "error", or None (value: what is wrong)."""
+    for offset, raw in items:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            yield None, offset, "not a plan line (not UTF-8)"
+            continue
+        kind, value = plan_line_of(text)
+        yield kind, offset, value
+
+
+def _plan_counts(items):
+    """One (entries, errors, last entry offset, first error offset, first bad line) per range."""
+    entries = errors = 0
+    last_entry = -1
+    first_error = bad = None
+    for kind, offset, value in items:
+        if kind == "entry":
+            entries += 1
+            last_entry = offset
+        elif kind == "error":
+            errors += 1
+            first_error = offset if first_error is None else first_error
+        elif bad is None:
+            bad = (offset, value)
+    yield entries, errors, last_entry, first_error, bad
+
+
+def _plan_entry(item):
+    return item[2]
+
+
+def _read_plan_on_spark(run, sc, where_location):
+    """(header, entries RDD persisted, errors) of the plan at `where_location`, its lines read in byte ranges by the
+    executors (ranged_lines.py): the same checks as plan_file.read_plan (a header this lake2oci reads, no entry
+    after the errors, the counts the header announces), the same messages; the driver holds the errors only."""
+    from pyspark import StorageLevel
+
+    where = describe_plan_location(where_location)
+    client = run.ctx.target if "object" in where_location else None
+    retry_options = run.ctx.retry_options
+    lines = open_lines(where_location, client, retry_options)
+    if lines is None:
+        if "object" in where_location:
+            raise PlanFileError(f"plan {where} does not exist")
+        raise PlanFileError(f"plan {where} cannot be read: No such file or directory")
+    first, offset = first_line(lines, client, retry_options)
+    try:
+        header = plan_header_of(first.decode("utf-8"), where)
+    except UnicodeDecodeError:
+        raise PlanFileError(f"plan {where}: the first line is not a lake2oci plan header (not UTF-8)") from None
+    parsed = lines_rdd(sc, lines, offset, _executor_params(run)).mapPartitions(_plan_lines) \
+        .persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        counts = parsed.mapPartitions(_plan_counts).collect()
+        bad = next((c[4] for c in counts if c[4] is not None), None)
+        if bad is not None:
+            raise PlanFileError(f"plan {where}, line {line_number_at(lines, bad[0], client, retry_options)}: {bad[1]}")
+        first_error = min((c[3] for c in counts if c[3] is not None), default=None)
+        if first_error is not None and max(c[2] for c in counts) > first_error:
+            late = parsed.filter(lambda t: t[0] == "entry" and t[1] > first_error).map(lambda t: t[1]).min()
+            raise PlanFileError(f"plan {where}, line {line_number_at(lines, late, client, retry_options)}: an entry "
+                                "after the errors")
+        problem = plan_count_problem(where, header, sum(c[0] for c in counts), sum(c[1] for c in counts))
+        if problem is not None:
+            raise problem
+        errors = parsed.filter(lambda t: t[0] == "error").map(_plan_entry).collect() if header["errors"] else []
+        entries = parsed.filter(lambda t: t[0] == "entry").map(_plan_entry).persist(StorageLevel.MEMORY_AND_DISK)
+        entries.count()
+    except LinesChanged as error:
+        raise PlanFileError(f"plan {where}: {error}; read it again (run again)") from None
+    finally:
+        parsed.unpersist()
+    return header, entries, errors
+
+
 def load_plan(run):
-    """Reads the plan given with --plan, checks its header against this run (PlanMismatch / PlanFileError -> one
-    line, exit 2) and returns (entries, errors, summary). The source is not listed."""
-    where = parse_plan_location(run.p["plan"])
-    client = run.ctx.target if "object" in where else None
-    with read_plan(where, client=client, retry_options=run.ctx.retry_options) as plan:
-        check_plan(_normalised_header(plan.header), run.meta(), _comparable_options(run.options), plan.where)
-        entries, errors = plan.entries()
-        _say(f"applying plan {plan.where} ({len(entries):,} entries, made by "
-             f"{(plan.header.get('meta') or {}).get('createdBy') or 'an unknown writer'}); the source is not listed")
-        unversioned = sum(1 for e in entries if e.get("action") == "copy" and not _entry_version(e))
-        if unversioned:
-            _say(f"{unversioned:,} entries of the plan carry no source version: each is checked against its planned "
-                 "size before it is copied (a same-size change since planning cannot be told); plan again with this "
-                 "lake2oci to have versions")
-        # The state is carried forward (not rebuilt: the plan's verdicts were made already).
-        run.state = read_equality_state(run.ctx, run.location, run.ctx.namespace, run.ctx.bucket, run.prefix) or {}
-        return entries, errors, plan.header["summary"]
+    """Reads the plan given with --plan (its lines read by the executors), checks its header against this run
+    (PlanMismatch / PlanFileError -> one line, exit 2) and returns (entries RDD, errors, summary). The source is not
+    listed."""
+    sc = spark_session().sparkContext
+    where_location = parse_plan_location(run.p["plan"])
+    header, entries, errors = _read_plan_on_spark(run, sc, where_location)
+    where = describe_plan_location(where_location)
+    try:
+        check_plan(_normalised_header(header), run.meta(), _comparable_options(run.options), where)
+    except BaseException:
+        entries.unpersist()
+        raise
+    _say(f"applying plan {where} ({header['entries']:,} entries, made by "
+         f"{(header.get('meta') or {}).get('createdBy') or 'an unknown writer'}); the source is not listed")
+    unversioned = entries.filter(lambda e: e.get("action") == "copy" and not _entry_version(e)).count()
+    if unversioned:
+        _say(f"{unversioned:,} entries of the plan carry no source version: each is checked against its planned "
+             "size before it is copied (a same-size change since planning cannot be told); plan again with this "
+             "lake2oci to have versions")
+    # The state is carried forward (not rebuilt: the plan's verdicts were made already).
+    run.state = read_state_on_spark(run, sc)
+    return entries, errors, header["summary"]
 
 
 def _entry_version(entry):
@@ -8764,18 +9109,24 @@ def _numbered_records(index, records):
             yield name, (1, (index, position), record)
 
 
+def _previous_record(item):
+    name, record = item
+    return name, (2, None, record)
+
+
 def write_state_on_spark(run, entries, records):
     """The equality state for the next plan: every object the plan listed or this run copied, joined by name on
     Spark with its records and its previous record, sorted by name and streamed into the state (not on a dry run)."""
     if run.ctx.dry_run:
         return None
     ctx = run.ctx
-    sc = spark_session().sparkContext
-    previous = sc.parallelize([(name, (2, None, r)) for name, r in (run.state or {}).items()], 1)
     tagged = entries.mapPartitionsWithIndex(_first_entry_by_name) \
-        .union(records.mapPartitionsWithIndex(_numbered_records)).union(previous)
+        .union(records.mapPartitionsWithIndex(_numbered_records))
+    state = getattr(run, "state", None)
+    if state is not None:
+        tagged = tagged.union(state.map(_previous_record))
     # One partition per 50,000 names (the plan's partitioning): a small state is judged and sorted in one.
-    names = (run.tally.records if getattr(run, "tally", None) is not None else 0) + len(run.state or {})
+    names = (run.tally.records if getattr(run, "tally", None) is not None else 0) + int(getattr(run, "state_count", 0))
     partitions = max(1, -(-names // 50000))
     judged = tagged.groupByKey(partitions).flatMap(_state_of_name)
     if partitions == 1:
@@ -8815,10 +9166,8 @@ def run_job(argv):
     take_lease(run)
     try:
         fold_earlier_runs(run)
-        sc = spark_session().sparkContext
         if run.p.get("plan"):
             entries, errors, summary = load_plan(run)
-            entries = sc.parallelize(entries, plan_partitions(sc, len(entries)))
         else:
             entries, errors, summary = make_plan(run)
             write_plan_file(run, entries, errors, summary)
@@ -8834,7 +9183,7 @@ def run_job(argv):
         records, run.tally, cached = copy_on_spark(run, runtime)
         merged = write_logs(run)
         write_state_on_spark(run, runtime, records)
-        for rdd in cached + [runtime, entries]:
+        for rdd in cached + [runtime, entries] + ([run.state] if run.state is not None else []):
             rdd.unpersist()
         return print_summary(run, merged)
     finally:

@@ -19,12 +19,12 @@ from .oci_store import OciAuthError
 from .params import ParamsError, ParamsHelp
 from .plan_file import PlanFileError, PlanMismatch
 from .planning import (
-    _entry_for_runtime, load_plan, make_plan, plan_partitions, report_invalid_plan, write_plan_file,
+    _entry_for_runtime, load_plan, make_plan, report_invalid_plan, write_plan_file,
 )
 from .preflight import StoreProblem, preflight_stores
 from .redact import redact_secrets
 from .retry import describe_error
-from .run import JobError, _now, open_context, read_parameters, spark_session, take_lease
+from .run import JobError, _now, open_context, read_parameters, take_lease
 from .secrets import SecretError
 from .spark_copy import copy_on_spark, write_state_on_spark
 
@@ -43,10 +43,8 @@ def run_job(argv):
     take_lease(run)
     try:
         fold_earlier_runs(run)
-        sc = spark_session().sparkContext
         if run.p.get("plan"):
             entries, errors, summary = load_plan(run)
-            entries = sc.parallelize(entries, plan_partitions(sc, len(entries)))
         else:
             entries, errors, summary = make_plan(run)
             write_plan_file(run, entries, errors, summary)
@@ -62,7 +60,7 @@ def run_job(argv):
         records, run.tally, cached = copy_on_spark(run, runtime)
         merged = write_logs(run)
         write_state_on_spark(run, runtime, records)
-        for rdd in cached + [runtime, entries]:
+        for rdd in cached + [runtime, entries] + ([run.state] if run.state is not None else []):
             rdd.unpersist()
         return print_summary(run, merged)
     finally:

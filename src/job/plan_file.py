@@ -195,15 +195,6 @@ class PlanFile:
         self.header = header
         self._temp = temp
 
-    def _line(self, number, raw):
-        try:
-            value = json.loads(raw)
-        except ValueError as err:
-            raise PlanFileError(f"plan {self.where}, line {number}: not a plan line ({err})") from None
-        if not isinstance(value, dict):
-            raise PlanFileError(f"plan {self.where}, line {number}: not a plan line (not a JSON object)")
-        return value
-
     def records(self):
         entries = errors = 0
         with open(self.path, encoding="utf-8") as handle:
@@ -213,21 +204,20 @@ class PlanFile:
                 number += 1
                 if raw.endswith("\n"):
                     raw = raw[:-1]
-                if not raw:
-                    raise PlanFileError(f"plan {self.where}, line {number}: empty line")
-                value = self._line(number, raw)
-                if "error" in value:
+                kind, value = plan_line_of(raw)
+                if kind is None:
+                    raise PlanFileError(f"plan {self.where}, line {number}: {value}")
+                if kind == "error":
                     errors += 1
-                    yield {"error": value["error"]}
+                    yield {"error": value}
                 else:
                     if errors:
                         raise PlanFileError(f"plan {self.where}, line {number}: an entry after the errors")
                     entries += 1
                     yield {"entry": value}
-        if entries != self.header["entries"] or errors != self.header["errors"]:
-            raise PlanFileError(
-                f"plan {self.where} is truncated or altered: its header announces {self.header['entries']} entries "
-                f"and {self.header['errors']} errors, the file holds {entries} and {errors}; make the plan again")
+        problem = plan_count_problem(self.where, self.header, entries, errors)
+        if problem is not None:
+            raise problem
 
     def entries(self):
         """The plan's entries (after reading the whole file: a truncated plan is refused before any is used)."""
@@ -278,6 +268,53 @@ def _download(location, client, retry_options):
     return temp
 
 
+def plan_header_of(first, where):
+    """The header of the plan at `where` from its first line (text); PlanFileError when it is not a plan header this
+    lake2oci reads."""
+    if not first.strip():
+        raise PlanFileError(f"plan {where} is empty: make the plan again")
+    try:
+        header = json.loads(first)
+    except ValueError as err:
+        raise PlanFileError(f"plan {where}, line 1: not a plan line ({err})") from None
+    if not isinstance(header, dict) or header.get("kind") != PLAN_KIND:
+        kind = header.get("kind") if isinstance(header, dict) else None
+        raise PlanFileError(f"plan {where}: the first line is not a lake2oci plan header (kind {_json(kind)})")
+    if header.get("version") != PLAN_VERSION:
+        raise PlanFileError(
+            f"plan {where}: plan format version {_json(header.get('version'))} is not supported (this lake2oci "
+            f"reads version {PLAN_VERSION}); make the plan again with this version")
+    if (not isinstance(header.get("entries"), int) or not isinstance(header.get("errors"), int)
+            or "summary" not in header):
+        raise PlanFileError(f"plan {where}: the header lacks its totals (entries, errors, summary)")
+    return header
+
+
+def plan_line_of(raw):
+    """One plan line after the header (text, without its newline): ("entry", entry), ("error", error) or
+    (None, what is wrong with it)."""
+    if not raw:
+        return None, "empty line"
+    try:
+        value = json.loads(raw)
+    except ValueError as err:
+        return None, f"not a plan line ({err})"
+    if not isinstance(value, dict):
+        return None, "not a plan line (not a JSON object)"
+    if "error" in value:
+        return "error", value["error"]
+    return "entry", value
+
+
+def plan_count_problem(where, header, entries, errors):
+    """The PlanFileError of a plan whose counts do not match its header, or None."""
+    if entries != header["entries"] or errors != header["errors"]:
+        return PlanFileError(
+            f"plan {where} is truncated or altered: its header announces {header['entries']} entries "
+            f"and {header['errors']} errors, the file holds {entries} and {errors}; make the plan again")
+    return None
+
+
 def read_plan(location, *, client=None, retry_options=None):
     """Opens a plan (a location from parse_plan_location): reads and checks its header. An object plan is streamed
     to a temporary file first (removed by close())."""
@@ -298,22 +335,7 @@ def read_plan(location, *, client=None, retry_options=None):
             raise PlanFileError(f"plan {where} cannot be read: {err.strerror}") from None
         except UnicodeDecodeError:
             raise PlanFileError(f"plan {where}: the first line is not a lake2oci plan header (not UTF-8)") from None
-        if not first.strip():
-            raise PlanFileError(f"plan {where} is empty: make the plan again")
-        try:
-            header = json.loads(first)
-        except ValueError as err:
-            raise PlanFileError(f"plan {where}, line 1: not a plan line ({err})") from None
-        if not isinstance(header, dict) or header.get("kind") != PLAN_KIND:
-            kind = header.get("kind") if isinstance(header, dict) else None
-            raise PlanFileError(f"plan {where}: the first line is not a lake2oci plan header (kind {_json(kind)})")
-        if header.get("version") != PLAN_VERSION:
-            raise PlanFileError(
-                f"plan {where}: plan format version {_json(header.get('version'))} is not supported (this lake2oci "
-                f"reads version {PLAN_VERSION}); make the plan again with this version")
-        if (not isinstance(header.get("entries"), int) or not isinstance(header.get("errors"), int)
-                or "summary" not in header):
-            raise PlanFileError(f"plan {where}: the header lacks its totals (entries, errors, summary)")
+        header = plan_header_of(first, where)
     except BaseException:
         if temp:
             os.remove(temp)

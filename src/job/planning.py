@@ -15,12 +15,16 @@ from .listing import (
 )
 from .log import run_log_location
 from .oci_store import list_target
-from .plan_file import check_plan, parse_plan_location, plan_location_for_log, read_plan, write_plan
+from .plan_file import (
+    PlanFileError, check_plan, describe_plan_location, parse_plan_location, plan_count_problem, plan_header_of,
+    plan_line_of, plan_location_for_log, write_plan,
+)
 from .run import _plain_path, _say, _store_problems, spark_session
 from .spark_plan import diff_on_spark, name_order_key
+from .ranged_lines import LinesChanged, first_line, line_number_at, lines_rdd, open_lines
 from .state import (
-    describe_state_location, equality_state_location, missing_state_warning, read_equality_state,
-    rebuild_equality_state,
+    StateError, check_state_header, describe_state_location, equality_state_location, missing_state_warning,
+    rebuild_equality_state, state_record_of,
 )
 
 
@@ -129,30 +133,80 @@ def _same_size(pair):
     return size == target.get("size")
 
 
+def _state_lines(items):
+    """(name, record) of each state line of a range, or (None, (offset, reason)) for a line that is not a record."""
+    for offset, raw in items:
+        line = raw.decode("utf-8", errors="replace")
+        if not line.strip():
+            continue
+        record, reason = state_record_of(line)
+        yield (record["name"], record) if record is not None else (None, (offset, reason))
+
+
+def _is_bad_line(item):
+    return item[0] is None
+
+
+def read_state_on_spark(run, sc):
+    """The equality state kept beside the log as an RDD of (name, record), persisted, read in byte ranges by the
+    executors (ranged_lines.py); None when there is none. A state that cannot be used (another target's, a line that
+    is not a record) is one line on stderr and counts as missing, as read_equality_state does. Sets run.state_count."""
+    from pyspark import StorageLevel
+
+    ctx = run.ctx
+    where_location = equality_state_location(run.location, ctx.namespace, ctx.bucket, run.prefix)
+    where = describe_state_location(where_location)
+    client = ctx.target if "object" in where_location else None
+    lines = open_lines(where_location, client, ctx.retry_options)
+    run.state_count = 0
+    if lines is None:
+        return None
+    records = None
+    try:
+        header, first = first_line(lines, client, ctx.retry_options)
+        if not header.strip():
+            raise StateError(f"{where} is empty")
+        check_state_header(header.decode("utf-8", errors="replace"), where, ctx.namespace, ctx.bucket, run.prefix)
+        records = lines_rdd(sc, lines, first, _executor_params(run)).mapPartitions(_state_lines) \
+            .persist(StorageLevel.MEMORY_AND_DISK)
+        bad = records.filter(_is_bad_line).take(1)
+        if bad:
+            offset, reason = bad[0][1]
+            number = line_number_at(lines, offset, client, ctx.retry_options)
+            raise StateError(f"{where} line {number} {reason}")
+        run.state_count = records.count()
+    except (StateError, LinesChanged) as error:
+        if records is not None:
+            records.unpersist()
+        print(f"lake2oci: ignoring the equality state: {error}", file=sys.stderr, flush=True)
+        return None
+    return records
+
+
 def _equality_state(run, sc, sources, targets, partitions):
     """The equality state kept beside the log, as an RDD of (plan 0, record) for the diff (None when empty); when it
     is missing and the target lists objects, one warning line and a HEAD request (on the executors) for every object
-    a source maps to with the same size rebuild it. run.state keeps it as {name: record} for the state written at
-    the end of the run."""
+    a source maps to with the same size rebuild it. run.state keeps it as an RDD of (name, record) (persisted) for the
+    state written at the end of the run; the driver holds none of its records."""
+    from pyspark import StorageLevel
+
     ctx = run.ctx
-    state = read_equality_state(ctx, run.location, ctx.namespace, ctx.bucket, run.prefix)
-    if state is None:
-        state = {}
-        if not targets.isEmpty():
-            where = describe_state_location(equality_state_location(run.location, ctx.namespace, ctx.bucket,
-                                                                    run.prefix))
-            print(missing_state_warning(where), flush=True)
-            prefix = normalize_target_prefix(run.prefix or "")
-            params = _executor_params(run)
-            sizes = sources.filter(lambda kv: not kv[1].get("isDirectory")) \
-                .map(lambda kv: (target_name_for(prefix, kv[1]["name"]), kv[1].get("size")))
-            candidates = sizes.join(targets.map(lambda kv: (kv[1]["name"], kv[1])), partitions).filter(_same_size) \
-                .map(lambda pair: (pair[0], pair[1][1]))
-            state = dict(candidates.mapPartitions(_rebuild_partition(params)).collect())
+    state = read_state_on_spark(run, sc)
+    if state is None and not targets.isEmpty():
+        where = describe_state_location(equality_state_location(run.location, ctx.namespace, ctx.bucket, run.prefix))
+        print(missing_state_warning(where), flush=True)
+        prefix = normalize_target_prefix(run.prefix or "")
+        params = _executor_params(run)
+        sizes = sources.filter(lambda kv: not kv[1].get("isDirectory")) \
+            .map(lambda kv: (target_name_for(prefix, kv[1]["name"]), kv[1].get("size")))
+        candidates = sizes.join(targets.map(lambda kv: (kv[1]["name"], kv[1])), partitions).filter(_same_size) \
+            .map(lambda pair: (pair[0], pair[1][1]))
+        state = candidates.mapPartitions(_rebuild_partition(params)).persist(StorageLevel.MEMORY_AND_DISK)
+        run.state_count = state.count()
     run.state = state
-    if not state:
+    if state is None or not run.state_count:
         return None
-    return sc.parallelize([(0, r) for r in state.values()], plan_partitions(sc, len(state)))
+    return state.map(lambda kv: (0, kv[1]))
 
 
 def make_plan(run):
@@ -198,24 +252,106 @@ def _normalised_header(header):
     return dict(header, meta=meta, options=options)
 
 
+def _plan_lines(items):
+    """(kind, offset, value) of each plan line of a range: kind "entry" or "error", or None (value: what is wrong)."""
+    for offset, raw in items:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            yield None, offset, "not a plan line (not UTF-8)"
+            continue
+        kind, value = plan_line_of(text)
+        yield kind, offset, value
+
+
+def _plan_counts(items):
+    """One (entries, errors, last entry offset, first error offset, first bad line) per range."""
+    entries = errors = 0
+    last_entry = -1
+    first_error = bad = None
+    for kind, offset, value in items:
+        if kind == "entry":
+            entries += 1
+            last_entry = offset
+        elif kind == "error":
+            errors += 1
+            first_error = offset if first_error is None else first_error
+        elif bad is None:
+            bad = (offset, value)
+    yield entries, errors, last_entry, first_error, bad
+
+
+def _plan_entry(item):
+    return item[2]
+
+
+def _read_plan_on_spark(run, sc, where_location):
+    """(header, entries RDD persisted, errors) of the plan at `where_location`, its lines read in byte ranges by the
+    executors (ranged_lines.py): the same checks as plan_file.read_plan (a header this lake2oci reads, no entry
+    after the errors, the counts the header announces), the same messages; the driver holds the errors only."""
+    from pyspark import StorageLevel
+
+    where = describe_plan_location(where_location)
+    client = run.ctx.target if "object" in where_location else None
+    retry_options = run.ctx.retry_options
+    lines = open_lines(where_location, client, retry_options)
+    if lines is None:
+        if "object" in where_location:
+            raise PlanFileError(f"plan {where} does not exist")
+        raise PlanFileError(f"plan {where} cannot be read: No such file or directory")
+    first, offset = first_line(lines, client, retry_options)
+    try:
+        header = plan_header_of(first.decode("utf-8"), where)
+    except UnicodeDecodeError:
+        raise PlanFileError(f"plan {where}: the first line is not a lake2oci plan header (not UTF-8)") from None
+    parsed = lines_rdd(sc, lines, offset, _executor_params(run)).mapPartitions(_plan_lines) \
+        .persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        counts = parsed.mapPartitions(_plan_counts).collect()
+        bad = next((c[4] for c in counts if c[4] is not None), None)
+        if bad is not None:
+            raise PlanFileError(f"plan {where}, line {line_number_at(lines, bad[0], client, retry_options)}: {bad[1]}")
+        first_error = min((c[3] for c in counts if c[3] is not None), default=None)
+        if first_error is not None and max(c[2] for c in counts) > first_error:
+            late = parsed.filter(lambda t: t[0] == "entry" and t[1] > first_error).map(lambda t: t[1]).min()
+            raise PlanFileError(f"plan {where}, line {line_number_at(lines, late, client, retry_options)}: an entry "
+                                "after the errors")
+        problem = plan_count_problem(where, header, sum(c[0] for c in counts), sum(c[1] for c in counts))
+        if problem is not None:
+            raise problem
+        errors = parsed.filter(lambda t: t[0] == "error").map(_plan_entry).collect() if header["errors"] else []
+        entries = parsed.filter(lambda t: t[0] == "entry").map(_plan_entry).persist(StorageLevel.MEMORY_AND_DISK)
+        entries.count()
+    except LinesChanged as error:
+        raise PlanFileError(f"plan {where}: {error}; read it again (run again)") from None
+    finally:
+        parsed.unpersist()
+    return header, entries, errors
+
+
 def load_plan(run):
-    """Reads the plan given with --plan, checks its header against this run (PlanMismatch / PlanFileError -> one
-    line, exit 2) and returns (entries, errors, summary). The source is not listed."""
-    where = parse_plan_location(run.p["plan"])
-    client = run.ctx.target if "object" in where else None
-    with read_plan(where, client=client, retry_options=run.ctx.retry_options) as plan:
-        check_plan(_normalised_header(plan.header), run.meta(), _comparable_options(run.options), plan.where)
-        entries, errors = plan.entries()
-        _say(f"applying plan {plan.where} ({len(entries):,} entries, made by "
-             f"{(plan.header.get('meta') or {}).get('createdBy') or 'an unknown writer'}); the source is not listed")
-        unversioned = sum(1 for e in entries if e.get("action") == "copy" and not _entry_version(e))
-        if unversioned:
-            _say(f"{unversioned:,} entries of the plan carry no source version: each is checked against its planned "
-                 "size before it is copied (a same-size change since planning cannot be told); plan again with this "
-                 "lake2oci to have versions")
-        # The state is carried forward (not rebuilt: the plan's verdicts were made already).
-        run.state = read_equality_state(run.ctx, run.location, run.ctx.namespace, run.ctx.bucket, run.prefix) or {}
-        return entries, errors, plan.header["summary"]
+    """Reads the plan given with --plan (its lines read by the executors), checks its header against this run
+    (PlanMismatch / PlanFileError -> one line, exit 2) and returns (entries RDD, errors, summary). The source is not
+    listed."""
+    sc = spark_session().sparkContext
+    where_location = parse_plan_location(run.p["plan"])
+    header, entries, errors = _read_plan_on_spark(run, sc, where_location)
+    where = describe_plan_location(where_location)
+    try:
+        check_plan(_normalised_header(header), run.meta(), _comparable_options(run.options), where)
+    except BaseException:
+        entries.unpersist()
+        raise
+    _say(f"applying plan {where} ({header['entries']:,} entries, made by "
+         f"{(header.get('meta') or {}).get('createdBy') or 'an unknown writer'}); the source is not listed")
+    unversioned = entries.filter(lambda e: e.get("action") == "copy" and not _entry_version(e)).count()
+    if unversioned:
+        _say(f"{unversioned:,} entries of the plan carry no source version: each is checked against its planned "
+             "size before it is copied (a same-size change since planning cannot be told); plan again with this "
+             "lake2oci to have versions")
+    # The state is carried forward (not rebuilt: the plan's verdicts were made already).
+    run.state = read_state_on_spark(run, sc)
+    return entries, errors, header["summary"]
 
 
 def _entry_version(entry):

@@ -213,7 +213,9 @@ class Run:
                         "compare": p["compare"], "mirror": bool(p["mirror"]), "maxDeletions": int(p["max-deletions"]),
                         "strictNames": bool(p.get("strict-names"))}
         self.records = []
-        self.state = {}
+        # The equality state kept beside the log: an RDD of (name, record) read by the executors (None: none).
+        self.state = None
+        self.state_count = 0
         self.started = None
 
     @property

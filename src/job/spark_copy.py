@@ -475,18 +475,24 @@ def _numbered_records(index, records):
             yield name, (1, (index, position), record)
 
 
+def _previous_record(item):
+    name, record = item
+    return name, (2, None, record)
+
+
 def write_state_on_spark(run, entries, records):
     """The equality state for the next plan: every object the plan listed or this run copied, joined by name on
     Spark with its records and its previous record, sorted by name and streamed into the state (not on a dry run)."""
     if run.ctx.dry_run:
         return None
     ctx = run.ctx
-    sc = spark_session().sparkContext
-    previous = sc.parallelize([(name, (2, None, r)) for name, r in (run.state or {}).items()], 1)
     tagged = entries.mapPartitionsWithIndex(_first_entry_by_name) \
-        .union(records.mapPartitionsWithIndex(_numbered_records)).union(previous)
+        .union(records.mapPartitionsWithIndex(_numbered_records))
+    state = getattr(run, "state", None)
+    if state is not None:
+        tagged = tagged.union(state.map(_previous_record))
     # One partition per 50,000 names (the plan's partitioning): a small state is judged and sorted in one.
-    names = (run.tally.records if getattr(run, "tally", None) is not None else 0) + len(run.state or {})
+    names = (run.tally.records if getattr(run, "tally", None) is not None else 0) + int(getattr(run, "state_count", 0))
     partitions = max(1, -(-names // 50000))
     judged = tagged.groupByKey(partitions).flatMap(_state_of_name)
     if partitions == 1:

@@ -66,13 +66,10 @@ def missing_state_warning(where):
             "(one HEAD request per same-size object)")
 
 
-def parse_equality_state(text, where, namespace, bucket, prefix):
-    """{name: record} from the state's text; StateError when it is not a state of this target."""
-    lines = text.splitlines()
-    if not lines:
-        raise StateError(f"{where} is empty")
+def check_state_header(line, where, namespace, bucket, prefix):
+    """Line 1 of a state: StateError unless it is the header of the state of this target."""
     try:
-        header = json.loads(lines[0])
+        header = json.loads(line)
     except ValueError as error:
         raise StateError(f"{where} line 1 is not JSON: {error}") from None
     kind = STATE_KIND
@@ -82,24 +79,41 @@ def parse_equality_state(text, where, namespace, bucket, prefix):
     for field, want in (("namespace", namespace), ("bucket", bucket), ("prefix", prefix)):
         if header.get(field) != want:
             raise StateError(f"{where} is the state of {field} {header.get(field)!r}, not {want!r}")
+    return header
+
+
+def state_record_of(line):
+    """The record of one state line (not blank), or the reason it is not one: (record, None) or (None, reason)."""
+    try:
+        record = json.loads(line)
+    except ValueError as error:
+        return None, f"is not JSON: {error}"
+    if (not isinstance(record, dict) or not isinstance(record.get("name"), str)
+            or not isinstance(record.get("size"), int) or not isinstance(record.get("md5"), str)):
+        return None, "is not a state record"
+    return {
+        "name": record["name"],
+        "size": record["size"],
+        "md5": record["md5"],
+        "sourceVersion": record.get("sourceVersion"),
+        "sourceMd5": record.get("sourceMd5"),
+    }, None
+
+
+def parse_equality_state(text, where, namespace, bucket, prefix):
+    """{name: record} from the state's text; StateError when it is not a state of this target."""
+    lines = text.splitlines()
+    if not lines:
+        raise StateError(f"{where} is empty")
+    check_state_header(lines[0], where, namespace, bucket, prefix)
     records = {}
     for number, line in enumerate(lines[1:], start=2):
         if not line.strip():
             continue
-        try:
-            record = json.loads(line)
-        except ValueError as error:
-            raise StateError(f"{where} line {number} is not JSON: {error}") from None
-        if (not isinstance(record, dict) or not isinstance(record.get("name"), str)
-                or not isinstance(record.get("size"), int) or not isinstance(record.get("md5"), str)):
-            raise StateError(f"{where} line {number} is not a state record")
-        records[record["name"]] = {
-            "name": record["name"],
-            "size": record["size"],
-            "md5": record["md5"],
-            "sourceVersion": record.get("sourceVersion"),
-            "sourceMd5": record.get("sourceMd5"),
-        }
+        record, reason = state_record_of(line)
+        if record is None:
+            raise StateError(f"{where} line {number} {reason}")
+        records[record["name"]] = record
     return records
 
 
