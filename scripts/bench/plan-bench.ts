@@ -19,6 +19,9 @@
 //          [--driver-memory 2g] [--worker-memory 512m] [--no-listing-timing] [--check-order] [--stages]
 //   --stages   also print where the Spark run's time goes: each stage (from Spark's event log) with its wall time, its
 //              tasks' run time and shuffle bytes, the call site naming the line of app.py that started its job
+//   --state    measure the equality state's read instead: a state of --files objects (kept in .cache/bench/plan-state)
+//              read whole into a dict on one process (the baseline, the job before session 5) and by the executors in
+//              byte ranges (read_state_on_spark); the driver's memory is the figure
 //   --profile  profile the Python workers (spark.python.profile: one cProfile per RDD, pickling included) and print
 //              the costliest functions of each of the costliest RDDs (the profiler slows the run: not for figures)
 // Prints a table and, last, one JSON line {"bench":"plan-bench", ...}.
@@ -48,8 +51,12 @@ const { values: flags } = parseArgs({
     "check-order": { type: "boolean", default: false },
     stages: { type: "boolean", default: false },
     profile: { type: "boolean", default: false },
+    state: { type: "boolean", default: false },
   },
 });
+/** --state: read an equality state of --files objects (written once, kept here) instead of planning. */
+const stateDir = join(repoRoot, ".cache", "bench", "plan-state");
+const stateArgs = flags.state ? ["--state", "--out", stateDir] : [];
 const files = Number(flags.files);
 if (!Number.isInteger(files) || files < 1) throw new Error(`--files must be a whole number >= 1 (got ${flags.files})`);
 
@@ -160,14 +167,14 @@ interface Row {
 }
 
 async function baseline(n: number, app: string): Promise<Row> {
-  process.stderr.write(`plan-bench: baseline (diff_listings in one process), ${n.toLocaleString("en")} files...\n`);
-  const r = await runSampled([python, join(here, "plan_bench.py"), "--baseline", "--app", app, "--files", String(n)], {
+  process.stderr.write(`plan-bench: baseline (${flags.state ? "the state read whole" : "diff_listings in one process"}), ${n.toLocaleString("en")} files...\n`);
+  const r = await runSampled([python, join(here, "plan_bench.py"), "--baseline", "--app", app, "--files", String(n), ...stateArgs], {
     PYTHONDONTWRITEBYTECODE: "1",
   });
   if (r.code !== 0 && r.code !== 1) throw new Error(`the baseline failed (exit ${r.code}):\n${r.stderr.slice(-3000)}`);
   const j = lastJson(r.stdout);
   return {
-    way: "baseline (driver lists, diff_listings)",
+    way: flags.state ? "baseline state (read_equality_state: one dict)" : "baseline (driver lists, diff_listings)",
     files: n,
     planSeconds: Number(j.totalSeconds),
     diffOnlySeconds: Number(j.diffSeconds),
@@ -184,7 +191,7 @@ async function baseline(n: number, app: string): Promise<Row> {
 async function spark(n: number, app: string): Promise<Row> {
   const others = otherSparkSubmits();
   if (others > 0) process.stderr.write(`plan-bench: warning: ${others} other spark-submit running: the figures are shared\n`);
-  process.stderr.write(`plan-bench: Spark (diff_on_spark, local[2]), ${n.toLocaleString("en")} files...\n`);
+  process.stderr.write(`plan-bench: Spark (${flags.state ? "read_state_on_spark" : "diff_on_spark"}, local[2]), ${n.toLocaleString("en")} files...\n`);
   const out = mkdtempSync(join(os.tmpdir(), "lake2oci-plan-bench-"));
   try {
     const eventLog = join(out, "events");
@@ -204,7 +211,8 @@ async function spark(n: number, app: string): Promise<Row> {
         ...conf,
         ...["--py-files", `${app},${join(here, "synthetic_store.py")}`],
         join(here, "plan_bench.py"),
-        ...["--app", app, "--files", String(n), "--out", join(out, "entries"), "--partitions", flags.partitions],
+        ...["--app", app, "--files", String(n), "--partitions", flags.partitions],
+        ...(flags.state ? stateArgs : ["--out", join(out, "entries")]),
         ...(flags["no-listing-timing"] ? [] : ["--listing-timing"]),
         ...(flags["check-order"] ? ["--check-order"] : []),
         ...(flags.profile ? ["--profile-dir", profileDir] : []),
@@ -224,7 +232,7 @@ async function spark(n: number, app: string): Promise<Row> {
     if (flags.stages) printStages(eventLog);
     if (flags.profile) printProfiles(profileDir);
     return {
-      way: "spark (diff_on_spark, local[2])",
+      way: flags.state ? "spark state (read_state_on_spark, local[2])" : "spark (diff_on_spark, local[2])",
       files: n,
       planSeconds: Number(j.totalSeconds),
       listingSeconds: j.listingSeconds === undefined ? undefined : Number(j.listingSeconds),
@@ -341,11 +349,16 @@ async function main(): Promise<number> {
     maxWorkerMb: main1 ? Math.round(main1.maxWorkerMb ?? 0) : undefined,
   };
   const met = {
-    speedup: targets.speedup === undefined ? undefined : targets.speedup >= 3,
+    speedup: targets.speedup === undefined || flags.state ? undefined : targets.speedup >= 3,
     driverPython: rows.filter((r) => r.way.startsWith("spark")).every((r) => r.driverPythonMb < 600),
     worker: rows.filter((r) => r.way.startsWith("spark")).every((r) => (r.maxWorkerMb ?? 0) < 1024),
   };
-  process.stdout.write(
+  if (flags.state) {
+    process.stdout.write(
+      `state of ${files.toLocaleString("en")} objects: driver Python ${fmt(main1?.driverPythonMb, 0)} MB on Spark, ` +
+        `${fmt(base?.driverPythonMb, 0)} MB read whole; read in ${fmt(main1?.planSeconds)} s on Spark, ${fmt(base?.planSeconds)} s whole\n`,
+    );
+  } else process.stdout.write(
     `targets: speed-up ${targets.speedup ?? "-"}x (>= 3x; diff_listings alone ${targets.speedupDiffOnly ?? "-"}x), ` +
       `driver Python ${targets.driverPythonMb ?? "-"} MB (< 600), max worker ${targets.maxWorkerMb ?? "-"} MB (< 1024)` +
       `${flags.huge ? "; 10,000,000 within the same bounds" : ""}: ` +

@@ -150,6 +150,76 @@ def run_spark(args, app, store):
     return out
 
 
+class _StateCtx:
+    namespace = "bench"
+    bucket = "lake"
+    target = None
+    retry_options = {}
+
+
+class _StateRun:
+    """What read_state_on_spark uses of the job's run (a local log location; no OCI client needed)."""
+
+    def __init__(self, location):
+        self.ctx = _StateCtx()
+        self.location = location
+        self.prefix = ""
+        self.params = {"target": {}}
+        self.state = None
+        self.state_count = 0
+
+
+def _state_file(args, app):
+    """A state of --files records (names of the synthetic lake's shape) beside a log in --out, written once and kept
+    (untimed): its log location."""
+    out_dir = os.path.abspath(args.out)
+    os.makedirs(out_dir, exist_ok=True)
+    location = {"path": os.path.join(out_dir, f"state-{args.files}", "log.json")}
+    where = app.equality_state_location(location, "bench", "lake", "")["path"]
+    if not os.path.exists(where):
+        names = (f"year=20{i % 20:02d}/month={i % 12 + 1:02d}/part-{i:09d}-c000.snappy.parquet"
+                 for i in range(args.files))
+        records = ({"name": n, "size": 1000 + len(n), "md5": "1B2M2Y8AsgTpgAmY7PhCfg==", "sourceVersion": f"0x8D{len(n):X}",
+                    "sourceMd5": "1B2M2Y8AsgTpgAmY7PhCfg=="} for n in sorted(names, key=_name_order(app)))
+        app.write_equality_state_lines(None, location, "bench", "lake", "", "20260101000000000000", records)
+    return location, where
+
+
+def _name_order(app):
+    import functools
+
+    return functools.cmp_to_key(app.compare_names)
+
+
+def run_state(args, app):
+    """The equality state of --files objects read as the job reads it: --baseline, whole into a dict on one process
+    (read_equality_state, the job before session 5); Spark, in byte ranges by the executors (read_state_on_spark),
+    counted there."""
+    location, where = _state_file(args, app)
+    size = os.path.getsize(where)
+    if args.baseline:
+        started = time.perf_counter()
+        state = app.read_equality_state(None, location, "bench", "lake", "")
+        elapsed = time.perf_counter() - started
+        count = len(state or {})
+    else:
+        from pyspark import SparkConf, SparkContext
+
+        sc = SparkContext.getOrCreate(SparkConf().setAppName("lake2oci plan-bench state"))
+        sc.setLogLevel("WARN")
+        started = time.perf_counter()
+        run = _StateRun(location)
+        state = app.read_state_on_spark(run, sc)
+        count = run.state_count
+        elapsed = time.perf_counter() - started
+        state.unpersist()
+        sc.stop()
+    problems = [] if count == args.files else [f"state records: read {count}, written {args.files}"]
+    return {"mode": "state-baseline" if args.baseline else "state-spark", "files": args.files, "stateBytes": size,
+            "entries": count, "diffSeconds": elapsed, "drainSeconds": 0, "totalSeconds": elapsed,
+            "peakRssMb": peak_rss_mb(), "summaryOk": not problems, "problems": problems}
+
+
 def check_written_order(out_dir, app):
     """The files under out_dir, read in part order, give target names in strictly increasing compare_names order
     (streamed: one name held at a time)."""
@@ -177,10 +247,16 @@ def main(argv=None):
     parser.add_argument("--profile-dir", help="with --conf spark.python.profile=true: where to dump the workers' "
                         "profiles (one file per RDD)")
     parser.add_argument("--check-order", action="store_true", help="read the written entries back, check name order")
+    parser.add_argument("--state", action="store_true", help="read an equality state of --files objects (kept in "
+                        "--out) instead of planning")
     args = parser.parse_args(argv)
     app = load_app(os.path.abspath(args.app))
     store = load_store()
-    if args.baseline:
+    if args.state:
+        if not args.out:
+            parser.error("--out is required with --state")
+        out = run_state(args, app)
+    elif args.baseline:
         out = run_baseline(args, app, store)
     else:
         if not args.out:
