@@ -1,0 +1,209 @@
+// The front of the local GCS: one loopback HTTP server that is the only way in. It serves
+//   POST /token                      the Google OAuth2 token endpoint (JWT-bearer grant, token-endpoint.ts)
+//   /storage/v1/...                  the Cloud Storage JSON API,
+//   /upload/storage/v1/...           its media, multipart and resumable uploads,
+//   /download/storage/v1/...         and its media downloads,
+// forwarding the last three to fake-gcs-server only with a bearer token the token endpoint issued and that has not
+// expired, and refusing everything else with Google's JSON errors. Bodies are streamed both ways (nothing is
+// buffered whole); every request header but Authorization and the hop-by-hop ones reaches fake-gcs-server (Range,
+// If-*, Content-Type, ...), every response header comes back.
+import http from "node:http";
+import { listen } from "../listen.ts";
+import {
+  type ApiErrorItem,
+  BEARER_CHALLENGE,
+  invalidCredentials,
+  loginRequired,
+  notFound,
+  OAuthError,
+  sendApiError,
+  sendJson,
+  sendOAuthError,
+} from "./google-errors.ts";
+import type { TokenGrant, TokenService } from "./token-endpoint.ts";
+
+const MAX_FORM_BYTES = 64 * 1024;
+const KEEP_ALIVE_MS = 65_000;
+const API_PREFIXES = ["/storage/v1/", "/upload/storage/v1/", "/download/storage/v1/"];
+const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade"]);
+
+const FULL_SCOPES = [
+  "https://www.googleapis.com/auth/devstorage.full_control",
+  "https://www.googleapis.com/auth/devstorage.read_write",
+  "https://www.googleapis.com/auth/cloud-platform",
+];
+const READ_SCOPES = ["https://www.googleapis.com/auth/devstorage.read_only", "https://www.googleapis.com/auth/cloud-platform.read-only"];
+
+export interface GcsFront {
+  /** http://127.0.0.1:PORT */
+  origin: string;
+  port: number;
+  /** Starts serving: until then every request answers 503. */
+  attach(backend: { tokens: TokenService; upstream: string }): void;
+  /** Requests so far by outcome: token, token-refused, forwarded, unauthenticated, refused-scope, not-found. */
+  requestCounts(): Record<string, number>;
+  stop(): Promise<void>;
+}
+
+/** The permission and resource kind Google names when an anonymous caller is refused (see loginRequired). */
+function anonymousCheck(method: string, path: string): { permission: string; resource: string } | undefined {
+  if (path.startsWith("/upload/storage/v1/b/")) return { permission: "storage.objects.create", resource: "bucket" };
+  if (path.startsWith("/download/storage/v1/b/")) return { permission: "storage.objects.get", resource: "object" };
+  const m = /^\/storage\/v1\/b\/[^/]+(\/o(\/.*)?)?$/.exec(path);
+  if (!m) return undefined;
+  if (m[1] === undefined) return { permission: method === "GET" ? "storage.buckets.get" : "storage.buckets.update", resource: "bucket" };
+  if (m[2] === undefined) return { permission: "storage.objects.list", resource: "bucket" };
+  if (method === "DELETE") return { permission: "storage.objects.delete", resource: "object" };
+  return { permission: method === "GET" || method === "HEAD" ? "storage.objects.get" : "storage.objects.update", resource: "object" };
+}
+
+function scopeAllows(grant: TokenGrant, method: string): boolean {
+  if (grant.scopes.some((s) => FULL_SCOPES.includes(s))) return true;
+  return (method === "GET" || method === "HEAD") && grant.scopes.some((s) => READ_SCOPES.includes(s));
+}
+
+function readForm(request: http.IncomingMessage): Promise<URLSearchParams> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_FORM_BYTES) {
+        request.removeAllListeners("data");
+        request.resume();
+        reject(new OAuthError(400, "invalid_request", "The request body is too large."));
+        return;
+      }
+      chunks.push(c);
+    });
+    request.on("end", () => resolve(new URLSearchParams(Buffer.concat(chunks).toString("utf8"))));
+    request.on("error", reject);
+  });
+}
+
+export async function startGcsFront(options: { host: string; port?: number }): Promise<GcsFront> {
+  let backend: { tokens: TokenService; upstream: URL } | undefined;
+  const counts: Record<string, number> = {};
+  const count = (kind: string) => {
+    counts[kind] = (counts[kind] ?? 0) + 1;
+  };
+  let origin = "";
+
+  async function token(request: http.IncomingMessage, response: http.ServerResponse, tokens: TokenService): Promise<void> {
+    try {
+      if (request.method !== "POST") {
+        request.resume();
+        throw new OAuthError(405, "invalid_request", `Method ${request.method} is not allowed on the token endpoint; use POST.`);
+      }
+      const type = (request.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
+      const form = await readForm(request);
+      if (type !== "application/x-www-form-urlencoded") {
+        throw new OAuthError(400, "invalid_request", "The token request must be application/x-www-form-urlencoded.");
+      }
+      const answer = tokens.exchange(form);
+      count("token");
+      sendJson(response, 200, answer);
+    } catch (error) {
+      if (!(error instanceof OAuthError)) throw error;
+      count("token-refused");
+      sendOAuthError(response, error);
+    }
+  }
+
+  function refuse(request: http.IncomingMessage, response: http.ServerResponse, status: number, item: ApiErrorItem, kind: string): void {
+    request.resume();
+    count(kind);
+    sendApiError(response, status, [item], status === 401 ? BEARER_CHALLENGE : {});
+  }
+
+  function forward(request: http.IncomingMessage, response: http.ServerResponse, upstream: URL): void {
+    const headers: http.OutgoingHttpHeaders = {};
+    for (const [name, value] of Object.entries(request.headers)) {
+      if (value === undefined || HOP_BY_HOP.has(name) || name === "authorization" || name === "host") continue;
+      headers[name] = value;
+    }
+    // fake-gcs-server routes by Host and was told the front's host is its public host.
+    headers.host = new URL(origin).host;
+    count("forwarded");
+    const outgoing = http.request(
+      { host: upstream.hostname, port: upstream.port, method: request.method, path: request.url, headers },
+      (incoming) => {
+        const back: http.OutgoingHttpHeaders = {};
+        for (const [name, value] of Object.entries(incoming.headers)) {
+          if (value !== undefined && !HOP_BY_HOP.has(name)) back[name] = value;
+        }
+        response.writeHead(incoming.statusCode ?? 502, back);
+        incoming.pipe(response);
+        incoming.on("error", () => response.destroy());
+      },
+    );
+    outgoing.on("error", (error) => {
+      if (!response.headersSent) {
+        sendApiError(response, 502, [{ message: `The local GCS backend (fake-gcs-server) failed: ${error.message}`, domain: "global", reason: "backendError" }]);
+      } else {
+        response.destroy();
+      }
+    });
+    // A client that goes away mid-transfer ends the upstream exchange too.
+    response.on("close", () => {
+      if (!response.writableFinished) outgoing.destroy();
+    });
+    request.pipe(outgoing);
+  }
+
+  async function handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+    if (!backend) {
+      request.resume();
+      sendApiError(response, 503, [{ message: "The local GCS is starting.", domain: "global", reason: "backendError" }]);
+      return;
+    }
+    const rawPath = (request.url ?? "/").split("?")[0];
+    const method = (request.method ?? "GET").toUpperCase();
+    if (rawPath === "/token") return token(request, response, backend.tokens);
+    const served = API_PREFIXES.some((p) => rawPath.startsWith(p)) && !rawPath.split("/").some((s) => s === "." || s === "..");
+    if (!served) return refuse(request, response, 404, notFound(`${method} ${rawPath} is not served by the local GCS`), "not-found");
+    const authorization = request.headers.authorization;
+    if (authorization === undefined) {
+      return refuse(request, response, 401, loginRequired(anonymousCheck(method, rawPath)), "unauthenticated");
+    }
+    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    const grant = bearer ? backend.tokens.check(bearer[1]) : undefined;
+    if (!grant) return refuse(request, response, 401, invalidCredentials(), "unauthenticated");
+    if (!scopeAllows(grant, method)) {
+      return refuse(request, response, 403, { message: "Insufficient Permission", domain: "global", reason: "insufficientPermissions" }, "refused-scope");
+    }
+    forward(request, response, backend.upstream);
+  }
+
+  const server = http.createServer((request, response) => {
+    handle(request, response).catch((error: unknown) => {
+      request.resume();
+      if (response.headersSent) {
+        response.destroy();
+        return;
+      }
+      sendApiError(response, 500, [{ message: `The local GCS front failed: ${(error as Error).message}`, domain: "global", reason: "backendError" }]);
+    });
+  });
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
+  server.headersTimeout = KEEP_ALIVE_MS + 1_000;
+  const port = await listen(server, options.port ?? 0, options.host);
+  origin = `http://${options.host.includes(":") ? `[${options.host}]` : options.host}:${port}`;
+
+  let stopping: Promise<void> | undefined;
+  return {
+    origin,
+    port,
+    attach({ tokens, upstream }) {
+      backend = { tokens, upstream: new URL(upstream) };
+    },
+    requestCounts: () => ({ ...counts }),
+    stop() {
+      stopping ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return stopping;
+    },
+  };
+}
