@@ -1,11 +1,13 @@
 // The whole local cloud: the OCI Object Storage emulator and ADLS Gen2 (Azurite behind the DFS gateway), on free
-// loopback ports, with a fresh OCI API key and config file. Used by the tests, the benchmarks, the demo and
+// loopback ports, with a fresh OCI API key and config file; on request (`gcs`) also GCS (fake-gcs-server behind a
+// token-checking front). Used by the tests, the benchmarks, the demo and
 // `lake2oci emulators`. Everything lives under one directory, removed on stop unless it was given by the caller.
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { startAdlsEmulator, type AdlsEmulator } from "./adls/index.ts";
+import { startGcsEmulator, type GcsEmulator } from "./gcs/index.ts";
 import { createLocalCa } from "./adls/local-ca.ts";
 import { startTlsFront } from "./adls/tls-front.ts";
 import { startTokenIssuer, type TokenIssuer } from "./adls/token-issuer.ts";
@@ -26,6 +28,8 @@ export interface LocalCloudOptions {
    * plain-http account URL keeps working as before. See `LocalCloud.oauth`.
    */
   adlsOAuth?: boolean;
+  /** Also start the local GCS (fake-gcs-server behind a token-checking front); see `LocalCloud.gcs`. */
+  gcs?: boolean;
 }
 
 /** The OAuth side of a local cloud started with `adlsOAuth`. */
@@ -50,6 +54,8 @@ export interface LocalCloud {
   credentials: DevCredentials;
   /** Present when started with `adlsOAuth`. */
   oauth?: LocalOAuth;
+  /** Present when started with `gcs`. */
+  gcs?: GcsEmulator;
   /** Environment variables describing the local cloud (what the Python tests and scripts read). */
   env(): Record<string, string>;
   stop(): Promise<void>;
@@ -91,6 +97,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       await writeFile(caFile, oauthSetup.ca.caCert);
       oauth = { accountUrl: `${front.origin}/${adls.accountName}`, authorityHost: issuer.url, ...oauthSetup.principal, caFile, issuer };
     }
+    const gcs = options.gcs ? await startGcsEmulator({ dataDir: join(dir, "gcs") }) : undefined;
+    if (gcs) started.push(gcs);
     let stopped: Promise<void> | undefined;
     return {
       dir,
@@ -98,6 +106,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       adls,
       credentials,
       oauth,
+      gcs,
       env: () => ({
         LAKE2OCI_OCI_ENDPOINT: oci.url,
         LAKE2OCI_OCI_NAMESPACE: oci.namespace,
@@ -107,6 +116,14 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         LAKE2OCI_ADLS_URL: adls.accountUrl,
         LAKE2OCI_ADLS_ACCOUNT: adls.accountName,
         LAKE2OCI_ADLS_KEY: adls.accountKey,
+        ...(gcs
+          ? {
+              LAKE2OCI_GCS_ENDPOINT: gcs.url,
+              LAKE2OCI_GCS_PROJECT: gcs.projectId,
+              LAKE2OCI_GCS_KEY_FILE: gcs.keyFile,
+              LAKE2OCI_GCS_WRONG_KEY_FILE: gcs.wrongKeyFile,
+            }
+          : {}),
       }),
       stop: () => {
         stopped ??= stopAll();

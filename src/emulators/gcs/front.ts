@@ -7,6 +7,9 @@
 // expired, and refusing everything else with Google's JSON errors. Bodies are streamed both ways (nothing is
 // buffered whole); every request header but Authorization and the hop-by-hop ones reaches fake-gcs-server (Range,
 // If-*, Content-Type, ...), every response header comes back.
+// fake-gcs-server honours generation preconditions on writes only; on reads (object metadata and media) the front
+// checks ifGenerationMatch / ifGenerationNotMatch / ifMetagenerationMatch / ifMetagenerationNotMatch itself against
+// the object's current metadata and pins the read to that generation, so a changed object is never read instead.
 import http from "node:http";
 import { listen } from "../listen.ts";
 import {
@@ -20,6 +23,7 @@ import {
   sendJson,
   sendOAuthError,
 } from "./google-errors.ts";
+import { type BodyPeek, namesInTarget, peekUploadName, unsafeObjectName } from "./object-names.ts";
 import type { TokenGrant, TokenService } from "./token-endpoint.ts";
 
 const MAX_FORM_BYTES = 64 * 1024;
@@ -60,6 +64,35 @@ function anonymousCheck(method: string, path: string): { permission: string; res
 function scopeAllows(grant: TokenGrant, method: string): boolean {
   if (grant.scopes.some((s) => FULL_SCOPES.includes(s))) return true;
   return (method === "GET" || method === "HEAD") && grant.scopes.some((s) => READ_SCOPES.includes(s));
+}
+
+const READ_CONDITIONS = ["ifGenerationMatch", "ifGenerationNotMatch", "ifMetagenerationMatch", "ifMetagenerationNotMatch"];
+
+/** The bucket and object path segments (still encoded) of an object read, or undefined for any other call. */
+function objectRead(method: string, path: string): { bucket: string; object: string } | undefined {
+  if (method !== "GET" && method !== "HEAD") return undefined;
+  const m = /^(?:\/download)?\/storage\/v1\/b\/([^/]+)\/o\/(.+)$/.exec(path);
+  if (!m || m[2].endsWith("/acl") || m[2].includes("/acl/")) return undefined;
+  return { bucket: m[1], object: m[2] };
+}
+
+/** GET on the upstream, the body read whole (object metadata only: small). */
+function upstreamJson(upstream: URL, path: string, host: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: upstream.hostname, port: upstream.port, method: "GET", path, headers: { host } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 502, body: Buffer.concat(chunks).toString("utf8") }));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+function conditionNotMet(): ApiErrorItem {
+  const message = "At least one of the pre-conditions you specified did not hold.";
+  return { message, domain: "global", reason: "conditionNotMet", locationType: "header", location: "If-Match" };
 }
 
 function readForm(request: http.IncomingMessage): Promise<URLSearchParams> {
@@ -116,7 +149,69 @@ export async function startGcsFront(options: { host: string; port?: number }): P
     sendApiError(response, status, [item], status === 401 ? BEARER_CHALLENGE : {});
   }
 
-  function forward(request: http.IncomingMessage, response: http.ServerResponse, upstream: URL): void {
+  /**
+   * Checks a read's generation preconditions against the object's metadata. Returns the path to forward (pinned to
+   * the generation checked), or undefined when it has answered (412, 304, or the metadata call's own error).
+   */
+  async function checkReadConditions(request: http.IncomingMessage, response: http.ServerResponse, upstream: URL): Promise<string | undefined> {
+    const url = new URL(request.url ?? "/", "http://front");
+    const read = objectRead((request.method ?? "GET").toUpperCase(), url.pathname);
+    if (!read || !READ_CONDITIONS.some((c) => url.searchParams.has(c))) return request.url;
+    const generation = url.searchParams.get("generation");
+    const metaPath = `/storage/v1/b/${read.bucket}/o/${read.object}${generation ? `?generation=${encodeURIComponent(generation)}` : ""}`;
+    const meta = await upstreamJson(upstream, metaPath, new URL(origin).host);
+    if (meta.status !== 200) {
+      request.resume();
+      response.writeHead(meta.status, { "content-type": "application/json; charset=UTF-8", "content-length": String(Buffer.byteLength(meta.body)) });
+      response.end(meta.body);
+      return undefined;
+    }
+    const object = JSON.parse(meta.body) as { generation?: string; metageneration?: string };
+    const q = (name: string) => url.searchParams.get(name);
+    const failed =
+      (q("ifGenerationMatch") !== null && q("ifGenerationMatch") !== object.generation) ||
+      (q("ifMetagenerationMatch") !== null && q("ifMetagenerationMatch") !== object.metageneration);
+    if (failed) {
+      refuse(request, response, 412, conditionNotMet(), "precondition-failed");
+      return undefined;
+    }
+    const notModified =
+      (q("ifGenerationNotMatch") !== null && q("ifGenerationNotMatch") === object.generation) ||
+      (q("ifMetagenerationNotMatch") !== null && q("ifMetagenerationNotMatch") === object.metageneration);
+    if (notModified) {
+      request.resume();
+      count("not-modified");
+      response.writeHead(304, { etag: `"${object.generation ?? ""}"` });
+      response.end();
+      return undefined;
+    }
+    for (const c of READ_CONDITIONS) url.searchParams.delete(c);
+    if (!generation && object.generation) url.searchParams.set("generation", object.generation);
+    return `${url.pathname}${url.search}`;
+  }
+
+  /** Refuses (400) a name the filesystem backend cannot keep; returns the body read to find it, if any. */
+  async function checkNames(request: http.IncomingMessage, response: http.ServerResponse): Promise<{ ok: boolean; peek?: BodyPeek }> {
+    const names = namesInTarget(request.url ?? "/");
+    let peek: BodyPeek | undefined;
+    const query = new URLSearchParams((request.url ?? "").split("?", 2)[1] ?? "");
+    const uploadType = query.get("uploadType");
+    if (request.method === "POST" && (request.url ?? "").startsWith("/upload/") && !query.has("name") && (uploadType === "multipart" || uploadType === "resumable")) {
+      peek = await peekUploadName(request, uploadType);
+      if (peek.name !== undefined) names.push(peek.name);
+    }
+    const bad = names.find(unsafeObjectName);
+    if (bad === undefined) return { ok: true, peek };
+    const message = `The local GCS cannot store the object name ${JSON.stringify(bad)}: fake-gcs-server's filesystem backend would map its empty, '.' or '..' segment to another path (docs/emulators.md).`;
+    refuse(request, response, 400, { message, domain: "global", reason: "invalid" }, "refused-name");
+    return { ok: false };
+  }
+
+  async function forward(request: http.IncomingMessage, response: http.ServerResponse, upstream: URL): Promise<void> {
+    const named = await checkNames(request, response);
+    if (!named.ok) return;
+    const path = await checkReadConditions(request, response, upstream);
+    if (path === undefined) return;
     const headers: http.OutgoingHttpHeaders = {};
     for (const [name, value] of Object.entries(request.headers)) {
       if (value === undefined || HOP_BY_HOP.has(name) || name === "authorization" || name === "host") continue;
@@ -126,7 +221,7 @@ export async function startGcsFront(options: { host: string; port?: number }): P
     headers.host = new URL(origin).host;
     count("forwarded");
     const outgoing = http.request(
-      { host: upstream.hostname, port: upstream.port, method: request.method, path: request.url, headers },
+      { host: upstream.hostname, port: upstream.port, method: request.method, path, headers },
       (incoming) => {
         const back: http.OutgoingHttpHeaders = {};
         for (const [name, value] of Object.entries(incoming.headers)) {
@@ -148,7 +243,13 @@ export async function startGcsFront(options: { host: string; port?: number }): P
     response.on("close", () => {
       if (!response.writableFinished) outgoing.destroy();
     });
+    if (named.peek?.ended) {
+      outgoing.end(named.peek.head);
+      return;
+    }
+    if (named.peek) outgoing.write(named.peek.head);
     request.pipe(outgoing);
+    request.resume();
   }
 
   async function handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
@@ -172,7 +273,7 @@ export async function startGcsFront(options: { host: string; port?: number }): P
     if (!scopeAllows(grant, method)) {
       return refuse(request, response, 403, { message: "Insufficient Permission", domain: "global", reason: "insufficientPermissions" }, "refused-scope");
     }
-    forward(request, response, backend.upstream);
+    await forward(request, response, backend.upstream);
   }
 
   const server = http.createServer((request, response) => {

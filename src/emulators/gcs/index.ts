@@ -29,6 +29,8 @@ export interface GcsEmulator {
   /** http://127.0.0.1:PORT — the API endpoint to give clients (STORAGE_EMULATOR_HOST, api_endpoint, ...). */
   url: string;
   port: number;
+  /** fake-gcs-server's private port (it checks no credentials: never give it to a client). */
+  backendPort: number;
   /** url + "/token": the token_uri written in the key file. */
   tokenUri: string;
   projectId: string;
@@ -77,6 +79,7 @@ export async function startGcsEmulator(options: GcsEmulatorOptions): Promise<Gcs
     return {
       url: front.origin,
       port: front.port,
+      backendPort: backend.port,
       tokenUri,
       projectId,
       keyFile: key.path,

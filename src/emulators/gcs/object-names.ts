@@ -1,0 +1,92 @@
+// Object names that fake-gcs-server's filesystem backend cannot keep apart: it stores an object at
+// <root>/<bucket>/<name> with the name used as a file path, so a "." or ".." segment would resolve elsewhere (even
+// outside its data directory) and an empty segment ("a//b", "/a") would alias another name. Google accepts such
+// names; the local GCS refuses them with 400 rather than store them somewhere else (docs/emulators.md).
+// Names are found where the JSON API carries them: path segments after ".../o/", the `name` query parameter, the
+// metadata part of a multipart upload and the metadata body that starts a resumable upload.
+import type http from "node:http";
+
+const MAX_METADATA_BYTES = 1024 * 1024;
+
+/** True for a name the filesystem backend would store under another path. */
+export function unsafeObjectName(name: string): boolean {
+  const segments = name.split("/");
+  return segments.some((s, i) => s === "." || s === ".." || (s === "" && i < segments.length - 1));
+}
+
+/** The object names a request target carries (decoded): path segments after "o", and the `name` parameter. */
+export function namesInTarget(rawUrl: string): string[] {
+  const [rawPath, rawQuery = ""] = rawUrl.split("?", 2);
+  const names: string[] = [];
+  const segments = rawPath.split("/");
+  for (let i = 1; i < segments.length; i++) {
+    if (segments[i - 1] !== "o" || segments[i] === "") continue;
+    try {
+      names.push(decodeURIComponent(segments[i]));
+    } catch {
+      names.push(segments[i]);
+    }
+  }
+  const name = new URLSearchParams(rawQuery).get("name");
+  if (name !== null) names.push(name);
+  return names;
+}
+
+/** What was read of a request body to find the object name in its metadata, to be sent on before the rest. */
+export interface BodyPeek {
+  head: Buffer;
+  ended: boolean;
+  name?: string;
+}
+
+function metadataName(json: string): string | undefined {
+  try {
+    const value = JSON.parse(json) as { name?: unknown };
+    return typeof value?.name === "string" ? value.name : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * For an upload whose name travels in the body (multipart, or the POST that starts a resumable upload), reads the
+ * body up to the end of its metadata (at most 1 MiB) and returns it with the name found. The request is left paused.
+ */
+export function peekUploadName(request: http.IncomingMessage, kind: "multipart" | "resumable"): Promise<BodyPeek> {
+  const boundary = /boundary="?([^";]+)"?/i.exec(request.headers["content-type"] ?? "")?.[1];
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = (ended: boolean) => {
+      request.off("data", onData);
+      request.off("end", onEnd);
+      request.off("error", reject);
+      request.pause();
+      const head = Buffer.concat(chunks);
+      const text = head.toString("utf8");
+      let name: string | undefined;
+      if (kind === "resumable") {
+        name = metadataName(text);
+      } else if (boundary) {
+        const start = text.indexOf("\r\n\r\n", text.indexOf(`--${boundary}`));
+        const end = text.indexOf(`\r\n--${boundary}`, start);
+        if (start >= 0 && end > start) name = metadataName(text.slice(start + 4, end));
+      }
+      resolve({ head, ended, name });
+    };
+    const onData = (c: Buffer) => {
+      chunks.push(c);
+      size += c.length;
+      if (size >= MAX_METADATA_BYTES) return finish(false);
+      if (kind === "multipart" && boundary) {
+        const text = Buffer.concat(chunks).toString("latin1");
+        const first = text.indexOf(`--${boundary}`);
+        if (first >= 0 && text.indexOf(`\r\n--${boundary}`, first + boundary.length + 2) >= 0) finish(false);
+      }
+    };
+    const onEnd = () => finish(true);
+    request.on("data", onData);
+    request.on("end", onEnd);
+    request.on("error", reject);
+  });
+}
