@@ -401,21 +401,33 @@ describe("local GCS (fake-gcs-server behind the token-checking front)", () => {
         ["tree/a.txt", "tree/z.txt"],
       );
       assert.deepEqual(listing.prefixes, ["tree/sub1/", "tree/sub2/"]);
-      // Pages of one: every object comes once; see docs/emulators.md for how prefixes repeat across pages.
-      const items: string[] = [];
-      const prefixes = new Set<string>();
+      // Pages of one: maxResults bounds items and prefixes together, each entry once, in name order.
+      const pages: { items: string[]; prefixes: string[] }[] = [];
       let pageToken: string | undefined;
-      let pages = 0;
       do {
         const p = await api(`/storage/v1/b/${bucket}/o?prefix=tree/&delimiter=/&maxResults=1${pageToken ? `&pageToken=${enc(pageToken)}` : ""}`);
+        assert.equal(p.status, 200);
         const page = (await p.json()) as { items?: ObjectResource[]; prefixes?: string[]; nextPageToken?: string };
-        items.push(...(page.items ?? []).map((o) => o.name));
-        for (const prefix of page.prefixes ?? []) prefixes.add(prefix);
+        pages.push({ items: (page.items ?? []).map((o) => o.name), prefixes: page.prefixes ?? [] });
         pageToken = page.nextPageToken;
-        assert.ok(++pages <= 10, "paging terminates");
+        assert.ok(pages.length <= 10, "paging terminates");
       } while (pageToken);
-      assert.deepEqual(items, ["tree/a.txt", "tree/z.txt"]);
-      assert.deepEqual([...prefixes].sort(), ["tree/sub1/", "tree/sub2/"]);
+      assert.deepEqual(pages, [
+        { items: ["tree/a.txt"], prefixes: [] },
+        { items: [], prefixes: ["tree/sub1/"] },
+        { items: [], prefixes: ["tree/sub2/"] },
+        { items: ["tree/z.txt"], prefixes: [] },
+      ]);
+      const two = await api(`/storage/v1/b/${bucket}/o?prefix=tree/&delimiter=/&maxResults=2`);
+      const first = (await two.json()) as { items?: ObjectResource[]; prefixes?: string[]; nextPageToken?: string };
+      assert.deepEqual([first.items?.map((o) => o.name), first.prefixes], [["tree/a.txt"], ["tree/sub1/"]]);
+      assert.ok(first.nextPageToken);
+      const badToken = await api(`/storage/v1/b/${bucket}/o?prefix=tree/&delimiter=/&pageToken=not-a-token`);
+      assert.equal(badToken.status, 400);
+      await badToken.arrayBuffer();
+      const missingBucket = await api(`/storage/v1/b/no-such-bucket/o?delimiter=/&maxResults=1`);
+      assert.equal(missingBucket.status, 404);
+      await missingBucket.arrayBuffer();
     });
 
     it("uploads multipart (metadata and media in one multipart/related body)", async () => {

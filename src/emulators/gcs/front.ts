@@ -10,6 +10,7 @@
 // fake-gcs-server honours generation preconditions on writes only; on reads (object metadata and media) the front
 // checks ifGenerationMatch / ifGenerationNotMatch / ifMetagenerationMatch / ifMetagenerationNotMatch itself against
 // the object's current metadata and pins the read to that generation, so a changed object is never read instead.
+// Listings with a delimiter are paged by the front (list-pages.ts): fake-gcs-server repeats prefixes across pages.
 import http from "node:http";
 import { listen } from "../listen.ts";
 import {
@@ -23,6 +24,7 @@ import {
   sendJson,
   sendOAuthError,
 } from "./google-errors.ts";
+import { cutPage, pagesWithDelimiter, wholeListingTarget } from "./list-pages.ts";
 import { type BodyPeek, namesInTarget, peekUploadName, unsafeObjectName } from "./object-names.ts";
 import type { TokenGrant, TokenService } from "./token-endpoint.ts";
 
@@ -190,6 +192,24 @@ export async function startGcsFront(options: { host: string; port?: number }): P
     return `${url.pathname}${url.search}`;
   }
 
+  /** Answers a listing with a delimiter and maxResults or pageToken from the whole listing; false for other calls. */
+  async function pagedListing(request: http.IncomingMessage, response: http.ServerResponse, upstream: URL): Promise<boolean> {
+    const url = new URL(request.url ?? "/", "http://front");
+    if (!pagesWithDelimiter((request.method ?? "GET").toUpperCase(), url.pathname, url.searchParams)) return false;
+    request.resume();
+    count("forwarded");
+    const whole = await upstreamJson(upstream, wholeListingTarget(url.pathname, url.searchParams), new URL(origin).host);
+    if (whole.status !== 200) {
+      response.writeHead(whole.status, { "content-type": "application/json; charset=UTF-8", "content-length": String(Buffer.byteLength(whole.body)) });
+      response.end(whole.body);
+      return true;
+    }
+    const page = cutPage(JSON.parse(whole.body), url.searchParams);
+    if (page.status === 400) sendApiError(response, 400, [{ message: page.message, domain: "global", reason: "invalid" }]);
+    else sendJson(response, 200, page.body);
+    return true;
+  }
+
   /** Refuses (400) a name the filesystem backend cannot keep; returns the body read to find it, if any. */
   async function checkNames(request: http.IncomingMessage, response: http.ServerResponse): Promise<{ ok: boolean; peek?: BodyPeek }> {
     const names = namesInTarget(request.url ?? "/");
@@ -210,6 +230,7 @@ export async function startGcsFront(options: { host: string; port?: number }): P
   async function forward(request: http.IncomingMessage, response: http.ServerResponse, upstream: URL): Promise<void> {
     const named = await checkNames(request, response);
     if (!named.ok) return;
+    if (await pagedListing(request, response, upstream)) return;
     const path = await checkReadConditions(request, response, upstream);
     if (path === undefined) return;
     const headers: http.OutgoingHttpHeaders = {};
