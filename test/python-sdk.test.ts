@@ -1,5 +1,6 @@
-// Conformance of the local cloud with the real Python SDKs (oci, azure-storage-file-datalake) from .venv: starts one
-// local cloud and runs each pytest file of test/python against it, one Node test per file.
+// Conformance of the local cloud with the real Python SDKs (oci, azure-storage-file-datalake, google-cloud-storage)
+// from .venv: starts one local cloud (GCS included) and runs each pytest file of test/python against it, one Node
+// test per file.
 import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -14,7 +15,7 @@ describe("Python SDKs against the local cloud", () => {
   let cloud: LocalCloud;
   before(async () => {
     requireVenv();
-    cloud = await startLocalCloud();
+    cloud = await startLocalCloud({ gcs: true });
   });
   after(async () => {
     await cloud?.stop();

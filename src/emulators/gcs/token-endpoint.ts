@@ -1,7 +1,7 @@
 // The local Google OAuth2 token endpoint's logic: the JWT-bearer grant (RFC 7523) that google-auth libraries use with
 // a service-account key. The client posts grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer and assertion=<JWT>,
 // the JWT signed RS256 with the account's private key: header {alg, typ, kid = private_key_id}, claims {iss =
-// client_email, scope, aud = token_uri, iat, exp <= iat + 3600}. The endpoint checks the signature against the public
+// client_email, scope, aud = Google's token URL (or token_uri), iat, exp <= iat + 3600}. The endpoint checks the signature against the public
 // key of the account it issued, then iss/aud/iat/exp and the scope, and answers an opaque access token, as Google does
 // (tokens are random, kept in memory with their expiry and scopes; they are never logged).
 import { randomBytes, verify } from "node:crypto";
@@ -12,6 +12,15 @@ export const JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 /** Google's limit on an assertion's lifetime (exp - iat). */
 const MAX_ASSERTION_SECONDS = 3600;
 const CLOCK_SKEW_SECONDS = 300;
+/**
+ * Audiences Google's token endpoint accepts. google-auth (Python) always signs aud = oauth2.googleapis.com/token,
+ * whatever the key file's token_uri says; the local endpoint also accepts its own URL.
+ */
+export const GOOGLE_TOKEN_AUDIENCES = [
+  "https://oauth2.googleapis.com/token",
+  "https://www.googleapis.com/oauth2/v4/token",
+  "https://accounts.google.com/o/oauth2/token",
+];
 
 const SHORT_LIVED =
   "Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.";
@@ -42,7 +51,7 @@ function decodeSegment(segment: string): Record<string, unknown> {
 
 export function createTokenService(options: {
   accounts: ServiceAccount[];
-  /** The audience assertions must name: the token_uri written in the key files. */
+  /** The token_uri written in the key files: an audience accepted besides Google's (GOOGLE_TOKEN_AUDIENCES). */
   tokenUri: string;
   /** Seconds an access token lives; default 3599 (Google answers expires_in 3599). */
   lifetimeSeconds?: number;
@@ -79,8 +88,8 @@ export function createTokenService(options: {
       throw new OAuthError(400, "invalid_grant", SHORT_LIVED);
     }
     if (iat > t + CLOCK_SKEW_SECONDS || exp < t - CLOCK_SKEW_SECONDS) throw new OAuthError(400, "invalid_grant", SHORT_LIVED);
-    if (claims.aud !== options.tokenUri) {
-      throw new OAuthError(400, "invalid_grant", `Invalid JWT: Failed audience check. The right audience is ${options.tokenUri}`);
+    if (typeof claims.aud !== "string" || !(claims.aud === options.tokenUri || GOOGLE_TOKEN_AUDIENCES.includes(claims.aud))) {
+      throw new OAuthError(400, "invalid_grant", `Invalid JWT: Failed audience check. The right audience is ${GOOGLE_TOKEN_AUDIENCES[0]}`);
     }
     const scopes = typeof claims.scope === "string" ? claims.scope.split(/\s+/).filter((s) => s !== "") : [];
     if (scopes.length === 0) throw new OAuthError(400, "invalid_scope", "Invalid OAuth scope or ID token audience provided.");
