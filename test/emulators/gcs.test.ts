@@ -589,6 +589,44 @@ describe("local GCS (fake-gcs-server behind the token-checking front)", () => {
       });
     }
 
+    const invalid = (message: string) => ({ error: { code: 400, message, errors: [{ message, domain: "global", reason: "invalid" }] } });
+    const fsLimit = (name: string, what: string) =>
+      invalid(`The local GCS cannot store the object name ${JSON.stringify(name)}: fake-gcs-server's filesystem backend ${what} (docs/emulators.md).`);
+    const writeRefusals: { name: string; want: unknown }[] = [
+      {
+        name: "cr\rlf\n.txt",
+        want: invalid('The object name "cr\\rlf\\n.txt" is not valid: object names cannot contain carriage return or line feed characters.'),
+      },
+      { name: "..", want: invalid('The object name ".." is not valid: "." and ".." are not object names.') },
+      { name: "folder/", want: fsLimit("folder/", "cannot keep a directory marker (a name ending in '/')") },
+      { name: `long/${"x".repeat(256)}`, want: fsLimit(`long/${"x".repeat(256)}`, "cannot keep a path segment longer than 255 bytes") },
+    ];
+    for (const { name, want } of writeRefusals) {
+      it(`refuses to write ${JSON.stringify(name.slice(0, 20))} with 400`, async () => {
+        const r = await mediaUpload(name, Buffer.alloc(0));
+        assert.equal(r.status, 400);
+        assert.deepEqual(await r.json(), want);
+      });
+    }
+
+    it("answers 400, not a retried 500, for an object beside a folder of the same name", async () => {
+      const conflict = invalid(
+        'The local GCS cannot store both an object and objects under it as a folder ("a" and "a/..."): ' +
+          "fake-gcs-server's filesystem backend keeps objects as files (docs/emulators.md).",
+      );
+      for (const [first, second] of [
+        ["clash/file", "clash/file/under"],
+        ["clash2/dir/under", "clash2/dir"],
+      ]) {
+        const ok = await mediaUpload(first, Buffer.from("1"));
+        assert.equal(ok.status, 200);
+        await ok.arrayBuffer();
+        const r = await mediaUpload(second, Buffer.from("2"));
+        assert.equal(r.status, 400, second);
+        assert.deepEqual(await r.json(), conflict);
+      }
+    });
+
     it("still takes a multipart upload whose name is fine, its body sent on whole", async () => {
       const name = "names/ok.txt";
       const boundary = "b0undary";
@@ -601,6 +639,38 @@ describe("local GCS (fake-gcs-server behind the token-checking front)", () => {
       await r.arrayBuffer();
       assert.equal(await (await download(name)).text(), "hello");
     });
+  });
+
+  it("with the memory backend keeps directory markers and an object beside a folder of the same name", async () => {
+    const mem = await startGcsEmulator({ dataDir: join(dir, "memory"), backend: "memory" });
+    try {
+      const memKey = JSON.parse(await readFile(mem.keyFile, "utf8")) as KeyFile;
+      const r = await tokenRequest(memKey, assertion(memKey));
+      const headers = { authorization: `Bearer ${r.body.access_token as string}` };
+      const created = await fetch(`${mem.url}/storage/v1/b?project=${enc(mem.projectId)}`, {
+        method: "POST",
+        headers: { ...headers, "content-type": "application/json" },
+        body: JSON.stringify({ name: "mem" }),
+      });
+      assert.equal(created.status, 200);
+      await created.arrayBuffer();
+      for (const name of ["dir/", "dir/a", "dir/a/b"]) {
+        const up = await fetch(`${mem.url}/upload/storage/v1/b/mem/o?uploadType=media&name=${enc(name)}`, { method: "POST", headers, body: name === "dir/" ? "" : name });
+        assert.equal(up.status, 200, name);
+        await up.arrayBuffer();
+      }
+      const list = (await (await fetch(`${mem.url}/storage/v1/b/mem/o`, { headers })).json()) as { items: ObjectResource[] };
+      assert.deepEqual(
+        list.items.map((o) => [o.name, o.size]),
+        [
+          ["dir/", "0"],
+          ["dir/a", "5"],
+          ["dir/a/b", "7"],
+        ],
+      );
+    } finally {
+      await mem.stop();
+    }
   });
 
   it("stops: the front and fake-gcs-server no longer listen", async () => {

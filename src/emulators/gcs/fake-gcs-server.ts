@@ -100,7 +100,13 @@ async function waitHealthy(url: string, child: ChildProcess, output: () => strin
  * Starts fake-gcs-server on host (loopback) with its objects under `dataDir`. `publicOrigin` is the front's origin:
  * fake-gcs-server routes by the Host header it is given and writes that origin into upload Locations and links.
  */
-export async function startFakeGcsServer(options: { dataDir: string; host: string; publicOrigin: string }): Promise<FakeGcsServerProcess> {
+export async function startFakeGcsServer(options: {
+  dataDir: string;
+  host: string;
+  publicOrigin: string;
+  /** "filesystem" (default): objects under dataDir, kept across restarts; "memory": nothing on disk. */
+  backend?: "filesystem" | "memory";
+}): Promise<FakeGcsServerProcess> {
   const binary = ensureFakeGcsServer();
   await mkdir(options.dataDir, { recursive: true });
   const publicHost = new URL(options.publicOrigin).host;
@@ -117,10 +123,7 @@ export async function startFakeGcsServer(options: { dataDir: string; host: strin
       options.host,
       "-port",
       String(port),
-      "-backend",
-      "filesystem",
-      "-filesystem-root",
-      options.dataDir,
+      ...((options.backend ?? "filesystem") === "filesystem" ? ["-backend", "filesystem", "-filesystem-root", options.dataDir] : ["-backend", "memory"]),
       "-public-host",
       publicHost,
       "-external-url",

@@ -25,7 +25,7 @@ import {
   sendOAuthError,
 } from "./google-errors.ts";
 import { cutPage, pagesWithDelimiter, wholeListingTarget } from "./list-pages.ts";
-import { type BodyPeek, namesInTarget, peekUploadName, unsafeObjectName } from "./object-names.ts";
+import { type Backend, type BodyPeek, namesInTarget, objectNameProblem, peekUploadName } from "./object-names.ts";
 import type { TokenGrant, TokenService } from "./token-endpoint.ts";
 
 const MAX_FORM_BYTES = 64 * 1024;
@@ -45,7 +45,7 @@ export interface GcsFront {
   origin: string;
   port: number;
   /** Starts serving: until then every request answers 503. */
-  attach(backend: { tokens: TokenService; upstream: string }): void;
+  attach(backend: { tokens: TokenService; upstream: string; kind: Backend }): void;
   /** Requests so far by outcome: token, token-refused, forwarded, unauthenticated, refused-scope, not-found. */
   requestCounts(): Record<string, number>;
   stop(): Promise<void>;
@@ -117,7 +117,7 @@ function readForm(request: http.IncomingMessage): Promise<URLSearchParams> {
 }
 
 export async function startGcsFront(options: { host: string; port?: number }): Promise<GcsFront> {
-  let backend: { tokens: TokenService; upstream: URL } | undefined;
+  let backend: { tokens: TokenService; upstream: URL; kind: Backend } | undefined;
   const counts: Record<string, number> = {};
   const count = (kind: string) => {
     counts[kind] = (counts[kind] ?? 0) + 1;
@@ -192,6 +192,29 @@ export async function startGcsFront(options: { host: string; port?: number }): P
     return `${url.pathname}${url.search}`;
   }
 
+  /**
+   * fake-gcs-server answers 500 (which clients retry for minutes) when a write needs a file where its filesystem
+   * backend has a directory or the other way round ("a" and "a/b" both objects): answered as a 400 naming the limit.
+   */
+  function translateFilesystemConflict(incoming: http.IncomingMessage, response: http.ServerResponse, headers: http.OutgoingHttpHeaders): void {
+    const chunks: Buffer[] = [];
+    incoming.on("data", (c: Buffer) => chunks.push(c));
+    incoming.on("error", () => response.destroy());
+    incoming.on("end", () => {
+      const body = Buffer.concat(chunks);
+      if (/not a directory|file exists|is a directory/.test(body.toString("utf8"))) {
+        count("refused-conflict");
+        const message =
+          "The local GCS cannot store both an object and objects under it as a folder (\"a\" and \"a/...\"): " +
+          "fake-gcs-server's filesystem backend keeps objects as files (docs/emulators.md).";
+        sendApiError(response, 400, [{ message, domain: "global", reason: "invalid" }]);
+        return;
+      }
+      response.writeHead(500, { ...headers, "content-length": String(body.length) });
+      response.end(body);
+    });
+  }
+
   /** Answers a listing with a delimiter and maxResults or pageToken from the whole listing; false for other calls. */
   async function pagedListing(request: http.IncomingMessage, response: http.ServerResponse, upstream: URL): Promise<boolean> {
     const url = new URL(request.url ?? "/", "http://front");
@@ -220,10 +243,10 @@ export async function startGcsFront(options: { host: string; port?: number }): P
       peek = await peekUploadName(request, uploadType);
       if (peek.name !== undefined) names.push(peek.name);
     }
-    const bad = names.find(unsafeObjectName);
-    if (bad === undefined) return { ok: true, peek };
-    const message = `The local GCS cannot store the object name ${JSON.stringify(bad)}: fake-gcs-server's filesystem backend would map its empty, '.' or '..' segment to another path (docs/emulators.md).`;
-    refuse(request, response, 400, { message, domain: "global", reason: "invalid" }, "refused-name");
+    const write = request.method !== "GET" && request.method !== "HEAD";
+    const problems = names.map((n) => objectNameProblem(n, backend?.kind ?? "filesystem", write)).filter((p) => p !== undefined);
+    if (problems.length === 0) return { ok: true, peek };
+    refuse(request, response, 400, { message: problems[0], domain: "global", reason: "invalid" }, "refused-name");
     return { ok: false };
   }
 
@@ -247,6 +270,10 @@ export async function startGcsFront(options: { host: string; port?: number }): P
         const back: http.OutgoingHttpHeaders = {};
         for (const [name, value] of Object.entries(incoming.headers)) {
           if (value !== undefined && !HOP_BY_HOP.has(name)) back[name] = value;
+        }
+        if (incoming.statusCode === 500 && backend?.kind === "filesystem" && request.method !== "GET" && request.method !== "HEAD") {
+          translateFilesystemConflict(incoming, response, back);
+          return;
         }
         response.writeHead(incoming.statusCode ?? 502, back);
         incoming.pipe(response);
@@ -316,8 +343,8 @@ export async function startGcsFront(options: { host: string; port?: number }): P
   return {
     origin,
     port,
-    attach({ tokens, upstream }) {
-      backend = { tokens, upstream: new URL(upstream) };
+    attach({ tokens, upstream, kind }) {
+      backend = { tokens, upstream: new URL(upstream), kind };
     },
     requestCounts: () => ({ ...counts }),
     stop() {

@@ -23,6 +23,12 @@ export interface GcsEmulatorOptions {
   projectId?: string;
   /** Seconds an access token lives (default 3599, as Google). */
   tokenLifetimeSeconds?: number;
+  /**
+   * fake-gcs-server's storage: "filesystem" (default; objects kept under dataDir/objects, but names it cannot map to
+   * files are refused: see docs/emulators.md) or "memory" (nothing kept on stop; directory markers and an object
+   * beside a folder of the same name work).
+   */
+  backend?: "filesystem" | "memory";
 }
 
 export interface GcsEmulator {
@@ -73,8 +79,9 @@ export async function startGcsEmulator(options: GcsEmulatorOptions): Promise<Gcs
       impersonate: key.account,
     });
     const tokens = createTokenService({ accounts: [key.account], tokenUri, lifetimeSeconds: options.tokenLifetimeSeconds });
-    const backend = await startFakeGcsServer({ dataDir: join(dataDir, "objects"), host, publicOrigin: front.origin });
-    front.attach({ tokens, upstream: backend.url });
+    const kind = options.backend ?? "filesystem";
+    const backend = await startFakeGcsServer({ dataDir: join(dataDir, "objects"), host, publicOrigin: front.origin, backend: kind });
+    front.attach({ tokens, upstream: backend.url, kind });
     let stopping: Promise<void> | undefined;
     return {
       url: front.origin,

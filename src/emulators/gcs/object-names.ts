@@ -1,17 +1,32 @@
-// Object names that fake-gcs-server's filesystem backend cannot keep apart: it stores an object at
-// <root>/<bucket>/<name> with the name used as a file path, so a "." or ".." segment would resolve elsewhere (even
-// outside its data directory) and an empty segment ("a//b", "/a") would alias another name. Google accepts such
-// names; the local GCS refuses them with 400 rather than store them somewhere else (docs/emulators.md).
+// Object names the local GCS refuses rather than store them wrongly.
+// Google itself refuses names with a carriage return or line feed, and the names "." and "..".
+// fake-gcs-server's filesystem backend stores an object at <root>/<bucket>/<name>, the name used as a file path, so
+// there a "." or ".." segment would resolve elsewhere (even outside its data directory), an empty segment ("a//b",
+// "/a") would alias another name, a name ending in "/" (a directory marker) would be answered 200 and then be
+// neither listed nor readable, and a segment over 255 bytes cannot be a file name. Google accepts all of those; the
+// local GCS refuses them with 400 (docs/emulators.md). The memory backend keeps only Google's own rules.
 // Names are found where the JSON API carries them: path segments after ".../o/", the `name` query parameter, the
 // metadata part of a multipart upload and the metadata body that starts a resumable upload.
 import type http from "node:http";
 
 const MAX_METADATA_BYTES = 1024 * 1024;
 
-/** True for a name the filesystem backend would store under another path. */
-export function unsafeObjectName(name: string): boolean {
+export type Backend = "filesystem" | "memory";
+
+/** Why the local GCS refuses this name (a sentence), or undefined when it takes it. */
+export function objectNameProblem(name: string, backend: Backend, write: boolean): string | undefined {
+  if (/[\r\n]/.test(name)) return `The object name ${JSON.stringify(name)} is not valid: object names cannot contain carriage return or line feed characters.`;
+  if (name === "." || name === "..") return `The object name ${JSON.stringify(name)} is not valid: "." and ".." are not object names.`;
+  if (backend !== "filesystem") return undefined;
   const segments = name.split("/");
-  return segments.some((s, i) => s === "." || s === ".." || (s === "" && i < segments.length - 1));
+  const why = (what: string) => `The local GCS cannot store the object name ${JSON.stringify(name)}: fake-gcs-server's filesystem backend ${what} (docs/emulators.md).`;
+  if (segments.some((s, i) => s === "." || s === ".." || (s === "" && i < segments.length - 1))) {
+    return why("would map its empty, '.' or '..' segment to another path");
+  }
+  if (!write) return undefined;
+  if (name.endsWith("/")) return why("cannot keep a directory marker (a name ending in '/')");
+  if (segments.some((s) => Buffer.byteLength(s) > 255)) return why("cannot keep a path segment longer than 255 bytes");
+  return undefined;
 }
 
 /** The object names a request target carries (decoded): path segments after "o", and the `name` parameter. */
