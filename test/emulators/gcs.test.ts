@@ -5,12 +5,14 @@
 // preconditions, edge names; and the refusals Google answers for tampered assertions and missing or forged tokens.
 import assert from "node:assert/strict";
 import { createHash, createPrivateKey, generateKeyPairSync, sign } from "node:crypto";
-import { readFile, mkdtemp, rm } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import { readFile, mkdtemp, rm, writeFile } from "node:fs/promises";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { after, before, describe, it } from "node:test";
-import { type GcsEmulator, JWT_BEARER_GRANT, startGcsEmulator } from "../../src/emulators/gcs/index.ts";
+import { ensureFakeGcsServer, type GcsEmulator, JWT_BEARER_GRANT, startGcsEmulator } from "../../src/emulators/gcs/index.ts";
 
 const FULL_CONTROL = "https://www.googleapis.com/auth/devstorage.full_control";
 const READ_ONLY = "https://www.googleapis.com/auth/devstorage.read_only";
@@ -61,6 +63,26 @@ function crc32c(data: Buffer): string {
   out.writeUInt32BE((crc ^ 0xffffffff) >>> 0);
   return out.toString("base64");
 }
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: "127.0.0.1", port });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
+async function waitUntil(condition: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await condition()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return condition();
+}
+
 const md5 = (data: Buffer) => createHash("md5").update(data).digest("base64");
 const enc = encodeURIComponent;
 
@@ -680,16 +702,52 @@ describe("local GCS (fake-gcs-server behind the token-checking front)", () => {
     assert.equal(r.status, 401);
     await r.arrayBuffer();
     await other.stop();
-    for (const port of ports) {
-      const open = await new Promise<boolean>((resolve) => {
-        const socket = net.connect({ host: "127.0.0.1", port });
-        socket.once("connect", () => {
-          socket.destroy();
-          resolve(true);
+    for (const port of ports) assert.equal(await canConnect(port), false, `port ${port} closed`);
+  });
+
+  it("leaves no fake-gcs-server running when the parent process is killed", async () => {
+    const script = join(dir, "parent.mts");
+    const index = pathToFileURL(join(import.meta.dirname, "../../src/emulators/gcs/index.ts")).href;
+    await writeFile(
+      script,
+      [
+        `import { startGcsEmulator } from ${JSON.stringify(index)};`,
+        `const gcs = await startGcsEmulator({ dataDir: ${JSON.stringify(join(dir, "orphan"))} });`,
+        'console.log("PORT " + gcs.backendPort);',
+        "setInterval(() => {}, 60_000);",
+      ].join("\n"),
+    );
+    const parent = spawn(process.execPath, ["--import", "tsx", script], { stdio: ["ignore", "pipe", "pipe"], cwd: join(import.meta.dirname, "../..") });
+    let stderr = "";
+    parent.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        let out = "";
+        parent.stdout.on("data", (chunk: Buffer) => {
+          out += chunk.toString();
+          const match = /PORT (\d+)/.exec(out);
+          if (match) resolve(Number(match[1]));
         });
-        socket.once("error", () => resolve(false));
+        parent.once("exit", (code) => reject(new Error(`the parent exited (${code}) before starting the emulator: ${stderr}`)));
       });
-      assert.equal(open, false, `port ${port} closed`);
+      assert.equal(await canConnect(port), true);
+      parent.kill("SIGKILL");
+      assert.equal(await waitUntil(async () => !(await canConnect(port)), 10_000), true, "fake-gcs-server still listens after its parent was killed");
+    } finally {
+      parent.kill("SIGKILL");
+    }
+  });
+
+  it("names the missing binary when LAKE2OCI_FAKE_GCS_SERVER points nowhere", () => {
+    const saved = process.env.LAKE2OCI_FAKE_GCS_SERVER;
+    process.env.LAKE2OCI_FAKE_GCS_SERVER = join(dir, "no-such-binary");
+    try {
+      assert.throws(() => ensureFakeGcsServer(), { message: `LAKE2OCI_FAKE_GCS_SERVER names ${join(dir, "no-such-binary")}, which does not exist` });
+    } finally {
+      if (saved === undefined) delete process.env.LAKE2OCI_FAKE_GCS_SERVER;
+      else process.env.LAKE2OCI_FAKE_GCS_SERVER = saved;
     }
   });
 
