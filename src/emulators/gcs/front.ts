@@ -31,7 +31,8 @@ import type { TokenGrant, TokenService } from "./token-endpoint.ts";
 const MAX_FORM_BYTES = 64 * 1024;
 const KEEP_ALIVE_MS = 65_000;
 const API_PREFIXES = ["/storage/v1/", "/upload/storage/v1/", "/download/storage/v1/"];
-const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade"]);
+// Request and response headers that belong to one connection (and Expect, which Node has already answered).
+const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "expect"]);
 
 const FULL_SCOPES = [
   "https://www.googleapis.com/auth/devstorage.full_control",
