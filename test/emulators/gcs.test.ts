@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { createHash, createPrivateKey, generateKeyPairSync, sign } from "node:crypto";
 import { spawn } from "node:child_process";
 import { readFile, mkdtemp, rm, writeFile } from "node:fs/promises";
+import http from "node:http";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -630,6 +631,32 @@ describe("local GCS (fake-gcs-server behind the token-checking front)", () => {
         assert.deepEqual(await r.json(), want);
       });
     }
+
+    it("refuses invalid bucket names in paths (a bucket '..' would be the directory above the data)", async () => {
+      for (const [path, method, bucketName] of [
+        ["/storage/v1/b/%2E%2E/o", "GET", ".."],
+        ["/upload/storage/v1/b/%2e%2e/o?uploadType=media&name=credentials%2Fservice-account.json", "POST", ".."],
+        ["/storage/v1/b/Upper/o/x", "GET", "Upper"],
+        ["/download/storage/v1/b/ab/o/x?alt=media", "GET", "ab"],
+      ]) {
+        // node:http sends the path as written (fetch would resolve "%2E%2E" as a dot segment before sending).
+        const r = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+          const req = http.request({ host: "127.0.0.1", port: gcs.port, method, path, headers: auth() }, (res) => {
+            let body = "";
+            res.on("data", (c: Buffer) => {
+              body += c.toString("utf8");
+            });
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+          });
+          req.on("error", reject);
+          req.end(method === "POST" ? "x" : undefined);
+        });
+        assert.equal(r.status, 400, path);
+        const message = `Invalid bucket name: '${bucketName}'`;
+        assert.deepEqual(JSON.parse(r.body), { error: { code: 400, message, errors: [{ message, domain: "global", reason: "invalid" }] } });
+      }
+      assert.match(await readFile(gcs.keyFile, "utf8"), /"type": "service_account"/);
+    });
 
     it("answers 400, not a retried 500, for an object beside a folder of the same name", async () => {
       const conflict = invalid(

@@ -25,7 +25,7 @@ import {
   sendOAuthError,
 } from "./google-errors.ts";
 import { cutPage, pagesWithDelimiter, wholeListingTarget } from "./list-pages.ts";
-import { type Backend, type BodyPeek, namesInTarget, objectNameProblem, peekUploadName } from "./object-names.ts";
+import { type Backend, type BodyPeek, bucketNameProblem, bucketsInTarget, namesInTarget, objectNameProblem, peekUploadName } from "./object-names.ts";
 import type { TokenGrant, TokenService } from "./token-endpoint.ts";
 
 const MAX_FORM_BYTES = 64 * 1024;
@@ -234,8 +234,15 @@ export async function startGcsFront(options: { host: string; port?: number }): P
     return true;
   }
 
-  /** Refuses (400) a name the filesystem backend cannot keep; returns the body read to find it, if any. */
+  /** Refuses (400) an invalid bucket name, or an object name the backend cannot keep; returns the body read to find it, if any. */
   async function checkNames(request: http.IncomingMessage, response: http.ServerResponse): Promise<{ ok: boolean; peek?: BodyPeek }> {
+    const badBucket = bucketsInTarget(request.url ?? "/")
+      .map(bucketNameProblem)
+      .find((p) => p !== undefined);
+    if (badBucket !== undefined) {
+      refuse(request, response, 400, { message: badBucket, domain: "global", reason: "invalid" }, "refused-name");
+      return { ok: false };
+    }
     const names = namesInTarget(request.url ?? "/");
     let peek: BodyPeek | undefined;
     const query = new URLSearchParams((request.url ?? "").split("?", 2)[1] ?? "");

@@ -29,6 +29,33 @@ export function objectNameProblem(name: string, backend: Backend, write: boolean
   return undefined;
 }
 
+/**
+ * Why a bucket name is not valid, by Google's rules (3-63 characters of a-z, 0-9, "-", "_", ".", up to 222 with
+ * dots, starting and ending with a letter or digit), or undefined. fake-gcs-server checks them only when a bucket is
+ * created; elsewhere a bucket ".." would resolve to the directory above its data.
+ */
+export function bucketNameProblem(name: string): string | undefined {
+  const max = name.includes(".") ? 222 : 63;
+  if (name.length >= 3 && name.length <= max && /^[a-z0-9][a-z0-9._-]*[a-z0-9]$/.test(name)) return undefined;
+  return `Invalid bucket name: '${name}'`;
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+/** The bucket names a JSON API request target carries in its path (decoded): segments after "b". */
+export function bucketsInTarget(rawUrl: string): string[] {
+  const segments = rawUrl.split("?", 1)[0].split("/");
+  const out: string[] = [];
+  for (let i = 1; i < segments.length; i++) if (segments[i - 1] === "b" && segments[i] !== "") out.push(decodeSegment(segments[i]));
+  return out;
+}
+
 /** The object names a request target carries (decoded): path segments after "o", and the `name` parameter. */
 export function namesInTarget(rawUrl: string): string[] {
   const [rawPath, rawQuery = ""] = rawUrl.split("?", 2);
@@ -36,11 +63,7 @@ export function namesInTarget(rawUrl: string): string[] {
   const segments = rawPath.split("/");
   for (let i = 1; i < segments.length; i++) {
     if (segments[i - 1] !== "o" || segments[i] === "") continue;
-    try {
-      names.push(decodeURIComponent(segments[i]));
-    } catch {
-      names.push(segments[i]);
-    }
+    names.push(decodeSegment(segments[i]));
   }
   const name = new URLSearchParams(rawQuery).get("name");
   if (name !== null) names.push(name);
