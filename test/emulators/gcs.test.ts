@@ -632,6 +632,27 @@ describe("local GCS (fake-gcs-server behind the token-checking front)", () => {
       });
     }
 
+    it("checks compose's source names too, and still composes good ones", async () => {
+      for (const name of ["compose/a", "compose/b"]) {
+        const r = await mediaUpload(name, Buffer.from(name));
+        assert.equal(r.status, 200);
+        await r.arrayBuffer();
+      }
+      const compose = (sources: string[]) =>
+        api(`/storage/v1/b/${bucket}/o/${enc("compose/ab")}/compose`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ sourceObjects: sources.map((name) => ({ name })), destination: { contentType: "text/plain" } }),
+        });
+      const bad = await compose(["compose/a", "../../../../etc/hostname"]);
+      assert.equal(bad.status, 400);
+      assert.deepEqual(await bad.json(), refusedName("../../../../etc/hostname"));
+      const good = await compose(["compose/a", "compose/b"]);
+      assert.equal(good.status, 200, await good.clone().text());
+      await good.arrayBuffer();
+      assert.equal(await (await download("compose/ab")).text(), "compose/acompose/b");
+    });
+
     it("refuses invalid bucket names in paths (a bucket '..' would be the directory above the data)", async () => {
       for (const [path, method, bucketName] of [
         ["/storage/v1/b/%2E%2E/o", "GET", ".."],

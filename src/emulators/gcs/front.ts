@@ -250,9 +250,15 @@ export async function startGcsFront(options: { host: string; port?: number }): P
     if (request.method === "POST" && (request.url ?? "").startsWith("/upload/") && !query.has("name") && (uploadType === "multipart" || uploadType === "resumable")) {
       peek = await peekUploadName(request, uploadType);
       if (peek.name !== undefined) names.push(peek.name);
+    } else if (request.method === "POST" && /^\/storage\/v1\/b\/[^/]+\/o\/[^/]+\/compose$/.test((request.url ?? "").split("?", 1)[0])) {
+      peek = await peekUploadName(request, "compose");
     }
     const write = request.method !== "GET" && request.method !== "HEAD";
-    const problems = names.map((n) => objectNameProblem(n, backend?.kind ?? "filesystem", write)).filter((p) => p !== undefined);
+    const kind = backend?.kind ?? "filesystem";
+    const problems = [
+      ...names.map((n) => objectNameProblem(n, kind, write)),
+      ...(peek?.sources ?? []).map((n) => objectNameProblem(n, kind, false)),
+    ].filter((p) => p !== undefined);
     if (problems.length === 0) return { ok: true, peek };
     refuse(request, response, 400, { message: problems[0], domain: "global", reason: "invalid" }, "refused-name");
     return { ok: false };

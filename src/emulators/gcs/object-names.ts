@@ -75,6 +75,8 @@ export interface BodyPeek {
   head: Buffer;
   ended: boolean;
   name?: string;
+  /** For a compose request: the source objects' names. */
+  sources?: string[];
 }
 
 function metadataName(json: string): string | undefined {
@@ -88,9 +90,10 @@ function metadataName(json: string): string | undefined {
 
 /**
  * For an upload whose name travels in the body (multipart, or the POST that starts a resumable upload), reads the
- * body up to the end of its metadata (at most 1 MiB) and returns it with the name found. The request is left paused.
+ * body up to the end of its metadata (at most 1 MiB) and returns it with the name found; for a compose, the source
+ * objects' names. The request is left paused.
  */
-export function peekUploadName(request: http.IncomingMessage, kind: "multipart" | "resumable"): Promise<BodyPeek> {
+export function peekUploadName(request: http.IncomingMessage, kind: "multipart" | "resumable" | "compose"): Promise<BodyPeek> {
   const boundary = /boundary="?([^";]+)"?/i.exec(request.headers["content-type"] ?? "")?.[1];
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -103,14 +106,22 @@ export function peekUploadName(request: http.IncomingMessage, kind: "multipart" 
       const head = Buffer.concat(chunks);
       const text = head.toString("utf8");
       let name: string | undefined;
-      if (kind === "resumable") {
+      let sources: string[] | undefined;
+      if (kind === "compose") {
+        try {
+          const body = JSON.parse(text) as { sourceObjects?: { name?: unknown }[] };
+          sources = (body.sourceObjects ?? []).map((o) => o?.name).filter((n): n is string => typeof n === "string");
+        } catch {
+          sources = [];
+        }
+      } else if (kind === "resumable") {
         name = metadataName(text);
       } else if (boundary) {
         const start = text.indexOf("\r\n\r\n", text.indexOf(`--${boundary}`));
         const end = text.indexOf(`\r\n--${boundary}`, start);
         if (start >= 0 && end > start) name = metadataName(text.slice(start + 4, end));
       }
-      resolve({ head, ended, name });
+      resolve({ head, ended, name, sources });
     };
     const onData = (c: Buffer) => {
       chunks.push(c);
