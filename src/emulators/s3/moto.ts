@@ -52,7 +52,7 @@ export async function startS3Emulator(options: S3EmulatorOptions): Promise<S3Emu
   const credentialsFile = join(options.dir, "s3-keys.json");
   const script = fileURLToPath(new URL("./moto_server.py", import.meta.url));
   const args = [script, "--port", String(options.port ?? 0), "--region", region, "--bucket", bucket, "--credentials", credentialsFile];
-  const env = { ...process.env, PYTHONDONTWRITEBYTECODE: "1", PYTHONUNBUFFERED: "1" };
+  const env: NodeJS.ProcessEnv = { ...process.env, PYTHONDONTWRITEBYTECODE: "1", PYTHONUNBUFFERED: "1" };
   // moto reads these at import; the launcher sets what it needs itself.
   delete env.INITIAL_NO_AUTH_ACTION_COUNT;
   delete env.TEST_SERVER_MODE;
