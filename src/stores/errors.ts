@@ -49,6 +49,21 @@ export class StoreTransientError extends StoreError {
   }
 }
 
+/** The file is no longer the version the caller planned on (changed, or gone): this one item must be planned again. */
+export class StoreVersionChangedError extends StoreError {
+  readonly storeName: string;
+  readonly expected: string;
+  /** The version found, or null when the file is gone. */
+  readonly found: string | null;
+  constructor(message: string, detail: { name: string; expected: string; found: string | null }, options: { cause?: unknown } = {}) {
+    super(message, "no-retry", options);
+    this.name = "StoreVersionChangedError";
+    this.storeName = detail.name;
+    this.expected = detail.expected;
+    this.found = detail.found;
+  }
+}
+
 const networkCodes = new Set([
   "ECONNREFUSED",
   "ECONNRESET",
