@@ -18,6 +18,7 @@ import {
 import { LocalLister } from "../../src/stores/local/local-lister.ts";
 import { S3Lister, s3Client } from "../../src/stores/s3/s3-lister.ts";
 import type { SourceStore, StoreEntry } from "../../src/stores/store.ts";
+import { repoRoot, requireVenv, runCommand } from "../helpers/python.ts";
 
 const NFC = "unicode/caf\u00e9.txt";
 const NFD = "unicode/cafe\u0301.txt";
@@ -40,6 +41,8 @@ const MARKER = "markers/empty-dir";
 
 interface Fixture {
   name: "local" | "s3";
+  /** The same store in Python (src/stores/<name>/<name>_store.py): the expression that builds it. */
+  python: { code: string; env: Record<string, string> };
   store: () => SourceStore;
   /** Directories every listing must show (S3 shows only those with a marker object). */
   directories: string[];
@@ -90,6 +93,7 @@ before(async () => {
   fixtures.set("local", {
     name: "local",
     store: () => new LocalLister({ path: root }),
+    python: { code: "LocalStore(os.environ['STORE_ROOT'])", env: { STORE_ROOT: root } },
     directories: ["a", "a/b", "a/b/c", "dir with space", "many", "markers", MARKER, "odd", "unicode"],
     md5: false,
     async rewrite(name, data) {
@@ -111,6 +115,13 @@ before(async () => {
   fixtures.set("s3", {
     name: "s3",
     store: () => new S3Lister(location, s3.keys),
+    python: {
+      code:
+        "S3Store(bucket=os.environ['LAKE2OCI_S3_BUCKET'], region=os.environ['LAKE2OCI_S3_REGION'], " +
+        "endpoint=os.environ['LAKE2OCI_S3_ENDPOINT'], path_style=True, access_key_id=os.environ['LAKE2OCI_S3_ACCESS_KEY_ID'], " +
+        "secret_access_key=os.environ['LAKE2OCI_S3_SECRET_ACCESS_KEY'])",
+      env: cloud.env(),
+    },
     directories: [MARKER],
     md5: true,
     rewrite: async (name, data) => {
@@ -204,6 +215,31 @@ for (const storeName of ["local", "s3"] as const) {
       assert.deepEqual((await collect(fx().store().listChildren(MARKER))).flat(), [], "an empty directory has no children");
       const uni = fileNames((await collect(fx().store().listChildren("unicode"))).flat());
       assert.deepEqual(uni, [NFD, NFC, "unicode/ñandú-日本-😀.json"]);
+    });
+
+    it("lists the same entries as its Python half: names, sizes, versions, MD5, times (the planner's versions are the job's)", async () => {
+      const script = [
+        "import json, os, sys",
+        `sys.path.insert(0, ${JSON.stringify(join(repoRoot, "src"))})`,
+        "from stores.local.local_store import LocalStore",
+        "from stores.s3.s3_store import S3Store",
+        `store = ${fx().python.code}`,
+        "out = [dict(name=e.name, size=e.size, isDirectory=e.is_dir, version=e.version, md5=e.md5, modified=e.modified)",
+        "       for page in store.list_pages(page_size=4) for e in page]",
+        "print(json.dumps(out))",
+      ].join("\n");
+      const r = await runCommand(requireVenv(), ["-c", script], { env: { ...fx().python.env, RUST_BACKTRACE: "0" } });
+      assert.equal(r.code, 0, r.stderr.slice(-2000));
+      const python = JSON.parse(r.stdout) as Record<string, unknown>[];
+      const ours = (await collect(fx().store().listPages())).flat().map((e) => ({
+        name: e.name,
+        size: e.size,
+        isDirectory: e.isDirectory,
+        version: e.version ?? null,
+        md5: e.md5 ?? null,
+        modified: e.modified,
+      }));
+      assert.deepEqual(python, ours);
     });
 
     it("stats a file: size, version, MD5 where the store keeps one, last-modified", async () => {
