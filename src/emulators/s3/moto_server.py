@@ -22,7 +22,7 @@ from urllib.parse import quote, unquote
 from moto import settings
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.core.authorization import ActionAuthenticatorMixin
-from moto.iam.access_control import IAMRequestBase
+from moto.iam.access_control import IAMRequestBase, S3IAMRequest
 from moto.iam.models import iam_backends
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from moto.s3.models import s3_backends
@@ -65,6 +65,19 @@ _create_aws_request = IAMRequestBase._create_aws_request
 def _create_canonical_aws_request(self):  # type: ignore[no-untyped-def]
     self._path = canonical_target(self._path)
     return _create_aws_request(self)
+
+
+_s3_request_init = S3IAMRequest.__init__
+
+
+def _s3_request_signed_only(self, account_id, method, path, data, body, headers, action):  # type: ignore[no-untyped-def]
+    """An S3 request without an Authorization header is answered 403 AccessDenied, as S3 answers an anonymous request
+    to a private bucket (moto would fail on the missing header with a 500). Presigned URLs included: see
+    docs/emulators.md."""
+    if "Authorization" not in headers:
+        self._data = data
+        self._raise_access_denied()
+    _s3_request_init(self, account_id, method, path, data, body, headers, action)
 
 
 def issue_credentials(region: str) -> dict:
@@ -116,6 +129,7 @@ def main() -> None:
         json.dump(creds, f)
 
     IAMRequestBase._create_aws_request = _create_canonical_aws_request
+    S3IAMRequest.__init__ = _s3_request_signed_only
     # From here on every request must be signed with a key issued above.
     settings.INITIAL_NO_AUTH_ACTION_COUNT = 0
     ActionAuthenticatorMixin.request_count = 0
