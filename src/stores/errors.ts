@@ -25,7 +25,7 @@ export class StoreAuthError extends StoreError {
   }
 }
 
-/** The container (ADLS file system, OCI bucket or namespace) does not exist. */
+/** The container (ADLS file system, OCI or S3 bucket, OCI namespace, local directory) does not exist. */
 export class StoreNotFoundError extends StoreError {
   constructor(message: string, options: { cause?: unknown } = {}) {
     super(message, "fatal", options);

@@ -57,7 +57,7 @@ class S3Store:
         options = {"bucket": bucket, "region": region, "root": "/" + root + ("/" if root else "")}
         if endpoint:
             options["endpoint"] = endpoint
-        options["enable_virtual_host_style"] = "false" if path_style or endpoint else "true"
+        options["enable_virtual_host_style"] = "false" if path_style else "true"
         if access_key_id:
             # Explicit keys only: not mixed with whatever the environment or ~/.aws holds.
             options.update(access_key_id=access_key_id, secret_access_key=secret_access_key or "",

@@ -6,6 +6,7 @@ the client under test)."""
 import base64
 import hashlib
 import os
+import re
 import sys
 import time
 import unicodedata
@@ -274,6 +275,29 @@ def test_s3_says_the_credentials_were_refused(fixtures, overrides, status, code)
                          secret_access_key=ENV["LAKE2OCI_S3_SESSION_SECRET_ACCESS_KEY"])
     with pytest.raises(StoreAuthError, match=rf"credentials refused \({status} {code}\); check source\.auth"):
         everything(S3Store(**s3_settings(**overrides)))
+
+
+def test_s3_gives_no_md5_for_a_multipart_object(fixtures):
+    s3 = boto3.client("s3", endpoint_url=ENV["LAKE2OCI_S3_ENDPOINT"], region_name=ENV["LAKE2OCI_S3_REGION"],
+                      aws_access_key_id=ENV["LAKE2OCI_S3_ACCESS_KEY_ID"],
+                      aws_secret_access_key=ENV["LAKE2OCI_S3_SECRET_ACCESS_KEY"],
+                      config=Config(s3={"addressing_style": "path"}))
+    bucket, key = ENV["LAKE2OCI_S3_BUCKET"], "multipart/two-parts.bin"
+    data = b"\x01" * (5 * 1024 * 1024) + b"tail"
+    upload = s3.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
+    parts = []
+    for n, body in ((1, data[:5 * 1024 * 1024]), (2, data[5 * 1024 * 1024:])):
+        etag = s3.upload_part(Bucket=bucket, Key=key, UploadId=upload, PartNumber=n, Body=body)["ETag"]
+        parts.append({"ETag": etag, "PartNumber": n})
+    s3.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=upload, MultipartUpload={"Parts": parts})
+    try:
+        listed = everything(fixtures["s3"].make(), prefix="multipart/")
+        assert len(listed) == 1 and listed[0].size == len(data)
+        assert re.match(r'^"[0-9a-f]{32}-2"$', listed[0].version) and listed[0].md5 is None
+        got = read_all(fixtures["s3"].make().read_range(key, len(data) - 6, 6, listed[0].version))
+        assert got == data[-6:]
+    finally:
+        s3.delete_object(Bucket=bucket, Key=key)
 
 
 def test_s3_lists_with_temporary_keys_and_their_session_token(fixtures):
