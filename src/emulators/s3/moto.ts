@@ -5,7 +5,6 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { findRepoRoot } from "../../packaging/repo-root.ts";
 
 export interface S3Keys {
@@ -42,7 +41,8 @@ const STOP_GRACE_MS = 5_000;
 const LISTENING = /^listening (\d+)$/m;
 
 export async function startS3Emulator(options: S3EmulatorOptions): Promise<S3Emulator> {
-  const python = options.python ?? join(findRepoRoot(), ".venv", "bin", "python");
+  const root = findRepoRoot();
+  const python = options.python ?? join(root, ".venv", "bin", "python");
   if (!existsSync(python)) {
     throw new Error(`${python} is missing: the S3 emulator runs moto from the project's Python environment; run \`npm run setup:python\``);
   }
@@ -50,7 +50,8 @@ export async function startS3Emulator(options: S3EmulatorOptions): Promise<S3Emu
   const bucket = options.bucket ?? "lake";
   await mkdir(options.dir, { recursive: true });
   const credentialsFile = join(options.dir, "s3-keys.json");
-  const script = fileURLToPath(new URL("./moto_server.py", import.meta.url));
+  // From the checkout's root, so that the bundled CLI (dist/cli.js) finds it too.
+  const script = join(root, "src", "emulators", "s3", "moto_server.py");
   const args = [script, "--port", String(options.port ?? 0), "--region", region, "--bucket", bucket, "--credentials", credentialsFile];
   const env: NodeJS.ProcessEnv = { ...process.env, PYTHONDONTWRITEBYTECODE: "1", PYTHONUNBUFFERED: "1" };
   // moto reads these at import; the launcher sets what it needs itself.
