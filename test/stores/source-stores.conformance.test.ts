@@ -3,9 +3,10 @@
 // The Python halves run the same cases: test/python/stores/test_source_stores.py.
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, rm, utimes, writeFile } from "node:fs/promises";
+import { mkdir, rm, symlink, utimes, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { startLocalCloud, type LocalCloud } from "../../src/emulators/local-cloud.ts";
@@ -36,6 +37,13 @@ const files: Record<string, Buffer> = {
   "doomed.txt": Buffer.from("to be deleted"),
 };
 for (let i = 0; i < 5; i++) files[`many/part-${String(i).padStart(5, "0")}.parquet`] = Buffer.alloc(i + 1, i);
+/** Symbolic links the local store leaves out (name → target), with the FIFO "a-fifo". */
+const LINKS = [
+  ["file-link", "top.parquet"],
+  ["dir-link", "a"],
+  ["a/b/loop", ".."],
+  ["broken-link", "nowhere"],
+] as const;
 /** An empty directory: a `dir/` marker object on S3, a directory on disk. */
 const MARKER = "markers/empty-dir";
 
@@ -90,6 +98,9 @@ before(async () => {
     await writeFile(join(root, name), data);
   }
   await mkdir(join(root, MARKER), { recursive: true });
+  // Left out of local listings: symbolic links (to a file, to a directory, in a loop, broken) and a FIFO.
+  for (const [link, target] of LINKS) await symlink(target, join(root, link));
+  assert.equal(spawnSync("mkfifo", [join(root, "a-fifo")]).status, 0, "mkfifo");
   fixtures.set("local", {
     name: "local",
     store: () => new LocalLister({ path: root }),
@@ -301,6 +312,14 @@ for (const storeName of ["local", "s3"] as const) {
     });
 
     if (storeName === "local") {
+      it("leaves out symbolic links (not followed, loops included) and special files", async () => {
+        const names = (await collect(fx().store().listPages())).flat().map((e) => e.name);
+        for (const [link] of LINKS) assert.ok(!names.includes(link), link);
+        assert.ok(!names.includes("a-fifo") && !names.some((n) => n.startsWith("dir-link/") || n.startsWith("a/b/loop/")));
+        const top = (await collect(fx().store().listChildren(""))).flat().map((e) => e.name);
+        assert.ok(!top.includes("file-link") && !top.includes("dir-link") && !top.includes("a-fifo"));
+      });
+
       it("names a missing directory, and does not create it", async () => {
         const store = extra.get("local-missing")!();
         const err = await rejection(collect(store.listPages()));

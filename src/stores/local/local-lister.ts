@@ -3,10 +3,13 @@
 // Order: code point order of the full names (a depth-first walk, each directory's children sorted by their UTF-8
 // bytes with "/" after a directory's name), the order S3 and OCI list in; each directory comes just before its
 // contents. Version: size and mtime (microseconds), "<size>@<mtime µs since the epoch>": see README.md.
-// Ranged reads go through node:fs: OpenDAL 0.47's Node reader can only read from the start of a file.
+// Listings hold regular files and directories only: symbolic links (not followed: loops, names outside the directory),
+// sockets, FIFOs and devices are left out, told apart with lstat (OpenDAL's entries do not say); an entry that goes
+// away while the directory is listed is left out too. Ranged reads go through node:fs: OpenDAL 0.47's Node reader can
+// only read from the start of a file.
 import { createReadStream, type Stats } from "node:fs";
-import { open, stat as fsStat } from "node:fs/promises";
-import { resolve } from "node:path";
+import { lstat, open, stat as fsStat } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import { Operator } from "opendal";
 import { StoreAuthError, StoreError, StoreNotFoundError, StoreVersionChangedError } from "../errors.ts";
 import type { ByteRange, ChildrenOptions, ListOptions, SourceStore, StatResult, StoreEntry } from "../store.ts";
@@ -104,7 +107,17 @@ export class LocalLister implements SourceStore {
     return { name, size, version: localVersion(size, micros), modified: isoFromMicros(micros), isDirectory: false };
   }
 
-  /** The children of a directory ("" = the root) in walk order, as names from the root. */
+  /** The entry of a listed child, or undefined when it went away since its directory was listed. */
+  private async listedEntry(op: Operator, name: string, isDirectory: boolean): Promise<StoreEntry | undefined> {
+    try {
+      return await this.entry(op, name, isDirectory);
+    } catch (err) {
+      if (opendalKind(err) === "NotFound") return undefined;
+      throw this.classify(err, name);
+    }
+  }
+
+  /** The regular files and directories in a directory ("" = the root) in walk order, as names from the root. */
   private async children(op: Operator, dir: string): Promise<{ name: string; isDirectory: boolean; key: Buffer }[]> {
     const listed = await op.list(dir === "" ? "" : `${dir}/`);
     const own = dir === "" ? "/" : `${dir}/`;
@@ -112,8 +125,13 @@ export class LocalLister implements SourceStore {
     for (const e of listed) {
       const p = e.path();
       if (p === own || p === "/" || p === "") continue;
-      const isDirectory = p.endsWith("/");
-      const name = isDirectory ? p.slice(0, -1) : p;
+      const name = p.endsWith("/") ? p.slice(0, -1) : p;
+      const kind = await lstat(join(this.root, name)).catch((err: { code?: string }) => {
+        if (err.code === "ENOENT") return undefined;
+        throw err;
+      });
+      if (kind === undefined || !(kind.isFile() || kind.isDirectory())) continue;
+      const isDirectory = kind.isDirectory();
       out.push({ name, isDirectory, key: Buffer.from(isDirectory ? `${name}/` : name, "utf8") });
     }
     return out.sort(walkOrder);
@@ -122,7 +140,9 @@ export class LocalLister implements SourceStore {
   private async *walk(op: Operator, dir: string, signal?: AbortSignal): AsyncGenerator<StoreEntry> {
     for (const child of await this.children(op, dir)) {
       signal?.throwIfAborted();
-      yield await this.entry(op, child.name, child.isDirectory);
+      const e = await this.listedEntry(op, child.name, child.isDirectory);
+      if (e === undefined) continue;
+      yield e;
       if (child.isDirectory) yield* this.walk(op, child.name, signal);
     }
   }
@@ -157,7 +177,9 @@ export class LocalLister implements SourceStore {
       if (dir !== "") await this.requireDirectory(op, dir);
       for (const child of await this.children(op, dir)) {
         options.signal?.throwIfAborted();
-        page.push(await this.entry(op, child.name, child.isDirectory));
+        const e = await this.listedEntry(op, child.name, child.isDirectory);
+        if (e === undefined) continue;
+        page.push(e);
         if (page.length === pageSize) {
           yield page;
           page = [];

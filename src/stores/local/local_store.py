@@ -3,12 +3,16 @@ service (PyPI opendal). The same contract and behaviour as local-lister.ts (src/
 
 Order: code point order of the full names, each directory just before its contents (a depth-first walk, children
 sorted by UTF-8 bytes with "/" after a directory's name): the order S3 and OCI list in.
+Listings hold regular files and directories only: symbolic links (not followed: loops, names outside the directory),
+sockets, FIFOs and devices are left out, told apart with lstat; an entry that goes away while its directory is
+listed is left out too.
 Version: "<size>@<mtime in microseconds since the epoch>". A local file has no checksum to list: equality evidence
 is its size and mtime (README.md).
 """
 
 import datetime
 import os
+import stat
 from typing import Iterator, List, Optional, Tuple
 
 import opendal
@@ -76,17 +80,31 @@ class LocalStore:
             path = e.path
             if path in (own, "/", ""):
                 continue
-            is_dir = path.endswith("/")
-            out.append((path[:-1] if is_dir else path, is_dir))
+            name = path[:-1] if path.endswith("/") else path
+            try:
+                mode = os.lstat(os.path.join(self.root, name)).st_mode
+            except FileNotFoundError:
+                continue
+            if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+                out.append((name, stat.S_ISDIR(mode)))
         out.sort(key=lambda c: walk_key(c[0], c[1]))
         return out
 
-    def _stat_entry(self, op: opendal.Operator, name: str, is_dir: bool) -> Entry:
-        return self._entry(name, op.stat(name + "/" if is_dir else name))
+    def _stat_entry(self, op: opendal.Operator, name: str, is_dir: bool) -> Optional[Entry]:
+        """The entry of a listed child, or None when it went away since its directory was listed."""
+        try:
+            return self._entry(name, op.stat(name + "/" if is_dir else name))
+        except FAILURES as err:
+            if opendal_kind(err) == "NotFound":
+                return None
+            raise self._classify(err, name) from err
 
     def _walk(self, op: opendal.Operator, directory: str) -> Iterator[Entry]:
         for name, is_dir in self._children(op, directory):
-            yield self._stat_entry(op, name, is_dir)
+            entry = self._stat_entry(op, name, is_dir)
+            if entry is None:
+                continue
+            yield entry
             if is_dir:
                 yield from self._walk(op, name)
 
@@ -124,7 +142,8 @@ class LocalStore:
             if directory:
                 self._require_directory(op, directory)
             children = self._children(op, directory)
-            yield from self._pages((self._stat_entry(op, n, d) for n, d in children), page_size)
+            entries = (self._stat_entry(op, n, d) for n, d in children)
+            yield from self._pages((e for e in entries if e is not None), page_size)
         except FAILURES as err:
             raise self._classify(err, directory) from err
 

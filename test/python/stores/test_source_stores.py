@@ -48,6 +48,8 @@ FILES = {
 for i in range(5):
     FILES[f"many/part-{i:05d}.parquet"] = bytes([i]) * (i + 1)
 MARKER = "markers/empty-dir"
+# Left out of local listings: symbolic links (to a file, to a directory, in a loop, broken) and a FIFO, "a-fifo".
+LINKS = [("file-link", "top.parquet"), ("dir-link", "a"), ("a/b/loop", ".."), ("broken-link", "nowhere")]
 # What the stores hold now: the last case deletes doomed.txt.
 CURRENT = dict(FILES)
 ENV = os.environ
@@ -76,6 +78,9 @@ def fixtures(tmp_path_factory):
         with open(os.path.join(root, name), "wb") as f:
             f.write(data)
     os.makedirs(os.path.join(root, MARKER))
+    for link, target in LINKS:
+        os.symlink(target, os.path.join(root, link))
+    os.mkfifo(os.path.join(root, "a-fifo"))
 
     def local_rewrite(name, data):
         with open(os.path.join(root, name), "wb") as f:
@@ -248,6 +253,16 @@ def test_the_stores_hold_what_the_cases_left(fixtures):
     CURRENT["mutable.txt"] = b"version two"
     CURRENT.pop("doomed.txt", None)
     assert files_of(everything(fixtures["s3"].make())) == utf8_sorted(CURRENT)
+
+
+def test_local_leaves_out_symbolic_links_and_special_files(fixtures):
+    names = [e.name for e in everything(fixtures["local"].make())]
+    for link, _ in LINKS:
+        assert link not in names
+    assert "a-fifo" not in names
+    assert not any(n.startswith("dir-link/") or n.startswith("a/b/loop/") for n in names)
+    top = [e.name for p in fixtures["local"].make().list_children("") for e in p]
+    assert not {"file-link", "dir-link", "a-fifo"} & set(top)
 
 
 def test_local_names_a_missing_directory_and_does_not_create_it(fixtures):
