@@ -1,6 +1,7 @@
 // The whole local cloud: the OCI Object Storage emulator and ADLS Gen2 (Azurite behind the DFS gateway), and on request
 // S3 (moto's server), on free loopback ports, with a fresh OCI API key and config file. Used by the tests, the
-// benchmarks, the demo and `lake2oci emulators`. Everything lives under one directory, removed on stop unless it was given by the caller.
+// benchmarks, the demo and `lake2oci emulators`. Everything lives under one directory, removed on stop unless it was
+// given by the caller.
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
