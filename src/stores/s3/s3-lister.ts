@@ -60,6 +60,9 @@ function rootOf(prefix: string | undefined): string {
 }
 
 export function s3Client(location: S3Location, keys?: S3Keys, options: { maxAttempts?: number } = {}): S3Client {
+  // The pinned SDK runs on Node 20 (package.json engines) but warns on every run that later ones will need Node 22:
+  // a warning about other versions, kept out of the users' output unless they set the variable themselves.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const config: S3ClientConfig = {
     region: location.region,
     forcePathStyle: location.pathStyle === true,
