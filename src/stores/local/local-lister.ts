@@ -7,7 +7,7 @@
 // sockets, FIFOs and devices are left out, told apart with lstat (OpenDAL's entries do not say); an entry that goes
 // away while the directory is listed is left out too. Ranged reads go through node:fs: OpenDAL 0.47's Node reader can
 // only read from the start of a file.
-import { createReadStream, type Stats } from "node:fs";
+import { type BigIntStats, createReadStream, type Stats } from "node:fs";
 import { lstat, open, stat as fsStat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { Operator } from "opendal";
@@ -40,9 +40,8 @@ function isoFromMicros(micros: bigint): string {
   return new Date(Number(micros / 1000n)).toISOString();
 }
 
-function statsVersion(s: Stats & { mtimeNs?: bigint }): string {
-  const big = s as unknown as { size: bigint; mtimeNs: bigint };
-  return localVersion(big.size, big.mtimeNs / 1000n);
+function statsVersion(s: BigIntStats): string {
+  return localVersion(s.size, s.mtimeNs / 1000n);
 }
 
 /** UTF-8 byte order (= code point order), a directory sorting as its name followed by "/". */
@@ -228,7 +227,7 @@ export class LocalLister implements SourceStore {
     }
     try {
       // The version is checked on the open file itself, before and after the read: a rename over it cannot slip in.
-      const before = statsVersion(await handle.stat({ bigint: true }) as unknown as Stats);
+      const before = statsVersion(await handle.stat({ bigint: true }));
       if (before !== range.version) throw changed(before);
       if (range.length > 0) {
         const stream = createReadStream("", {
@@ -240,7 +239,7 @@ export class LocalLister implements SourceStore {
         });
         for await (const chunk of stream) yield chunk as Buffer;
       }
-      const after = statsVersion(await handle.stat({ bigint: true }) as unknown as Stats);
+      const after = statsVersion(await handle.stat({ bigint: true }));
       if (after !== range.version) throw changed(after);
     } finally {
       await handle.close();
