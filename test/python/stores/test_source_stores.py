@@ -5,6 +5,7 @@ test/stores/python-source-stores.test.ts, which starts the cloud; the bucket is 
 the client under test)."""
 import base64
 import hashlib
+import inspect
 import os
 import re
 import sys
@@ -22,6 +23,7 @@ from stores.local.local_store import LocalStore  # noqa: E402
 from stores.s3.s3_store import S3Store  # noqa: E402
 from stores.store import (  # noqa: E402
     NotFound,
+    SourceStore,
     StoreAuthError,
     StoreNotFoundError,
     StoreUnreachableError,
@@ -126,6 +128,15 @@ def utf8_sorted(names):
 
 def read_all(chunks):
     return b"".join(chunks)
+
+
+@pytest.mark.parametrize("cls", [LocalStore, S3Store])
+def test_follows_the_contract_of_store_py(cls):
+    for method in ("list_pages", "list_children", "stat", "read_range"):
+        want = inspect.signature(getattr(SourceStore, method))
+        got = inspect.signature(getattr(cls, method))
+        assert list(got.parameters) == list(want.parameters), method
+        assert [p.default for p in got.parameters.values()] == [p.default for p in want.parameters.values()], method
 
 
 @pytest.mark.parametrize("which", STORES)
