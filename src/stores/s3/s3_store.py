@@ -39,6 +39,16 @@ _HEX_MD5 = re.compile(r"^[0-9a-fA-F]{32}$")
 
 
 
+def network_code(text: str) -> str:
+    """The Node-style code (as s3-lister.ts reports it) of the connection failure OpenDAL describes in text."""
+    for needle, code in (("Connection refused", "ECONNREFUSED"), ("dns error", "ENOTFOUND"),
+                         ("timed out", "ETIMEDOUT"), ("Connection reset", "ECONNRESET"),
+                         ("No route to host", "EHOSTUNREACH"), ("Network is unreachable", "ENETUNREACH")):
+        if needle in text:
+            return code
+    return first_line(text.split("Source:")[-1].strip(), 120)
+
+
 def md5_from_etag(etag: Optional[str]) -> Optional[str]:
     """The base64 MD5 an ETag stands for, or None (a multipart ETag "<hex>-<parts>" stands for none)."""
     hexdigest = (etag or "").replace("W/", "", 1).replace('"', "")
@@ -76,7 +86,7 @@ class S3Store:
         status = status_match.group(1) if status_match else ""
         where = self.description if name == "" else f'{self.description}: "{name}"'
         if "error sending request" in text or "tcp connect error" in text or "dns error" in text:
-            why = "connection refused" if "Connection refused" in text else first_line(text.split("Source:")[-1].strip())
+            why = network_code(text)
             return StoreUnreachableError(
                 f"{where}: cannot connect ({why}); check source.endpoint and that the service is reachable")
         if code in AUTH_CODES or status in ("401", "403"):

@@ -334,5 +334,5 @@ def test_s3_lists_with_temporary_keys_and_their_session_token(fixtures):
 
 
 def test_s3_says_the_endpoint_cannot_be_reached(fixtures):
-    with pytest.raises(StoreUnreachableError, match=r"cannot connect \(connection refused\)"):
+    with pytest.raises(StoreUnreachableError, match=r"cannot connect \(ECONNREFUSED\); check source\.endpoint"):
         everything(S3Store(**s3_settings(endpoint="http://127.0.0.1:9")))
