@@ -34,6 +34,8 @@ export interface S3Location {
   endpoint?: string;
   /** Path-style addressing (https://host/bucket/key) instead of virtual-hosted (https://bucket.host/key). */
   pathStyle?: boolean;
+  /** Without keys: the shared config/credentials files' profile the default chain reads (default AWS_PROFILE, else default). */
+  profile?: string;
 }
 
 /** Keys with their secrets resolved; absent: the AWS SDK's default chain (environment, profile, instance role). */
@@ -70,6 +72,7 @@ export function s3Client(location: S3Location, keys?: S3Keys, options: { maxAtte
   };
   if (location.endpoint !== undefined) config.endpoint = location.endpoint;
   if (keys !== undefined) config.credentials = { ...keys };
+  else if (location.profile !== undefined) config.profile = location.profile;
   return new S3Client(config);
 }
 
