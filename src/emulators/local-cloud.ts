@@ -1,5 +1,5 @@
 // The whole local cloud: the OCI Object Storage emulator and ADLS Gen2 (Azurite behind the DFS gateway), on free
-// loopback ports, with a fresh OCI API key and config file. Used by the tests, the benchmarks, the demo and
+// loopback ports (and, when asked, a real HDFS), with a fresh OCI API key and config file. Used by the tests, the benchmarks, the demo and
 // `lake2oci emulators`. Everything lives under one directory, removed on stop unless it was given by the caller.
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
@@ -9,6 +9,7 @@ import { startAdlsEmulator, type AdlsEmulator } from "./adls/index.ts";
 import { createLocalCa } from "./adls/local-ca.ts";
 import { startTlsFront } from "./adls/tls-front.ts";
 import { startTokenIssuer, type TokenIssuer } from "./adls/token-issuer.ts";
+import { type HdfsEmulator, startHdfsEmulator } from "./hdfs/index.ts";
 import { createDevCredentials, type DevCredentials } from "./oci/dev-credentials.ts";
 import { startOciEmulator, type OciEmulator } from "./oci/server.ts";
 import type { FaultRule } from "./faults.ts";
@@ -26,6 +27,11 @@ export interface LocalCloudOptions {
    * plain-http account URL keeps working as before. See `LocalCloud.oauth`.
    */
   adlsOAuth?: boolean;
+  /**
+   * Also start a real HDFS (Hadoop's MiniDFSCluster with WebHDFS, a JVM; installed on first use by
+   * scripts/setup-hdfs.sh). Off by default: it takes seconds to start and ~0.5 GB of memory. See `LocalCloud.hdfs`.
+   */
+  hdfs?: boolean;
 }
 
 /** The OAuth side of a local cloud started with `adlsOAuth`. */
@@ -50,6 +56,8 @@ export interface LocalCloud {
   credentials: DevCredentials;
   /** Present when started with `adlsOAuth`. */
   oauth?: LocalOAuth;
+  /** Present when started with `hdfs`. */
+  hdfs?: HdfsEmulator;
   /** Environment variables describing the local cloud (what the Python tests and scripts read). */
   env(): Record<string, string>;
   stop(): Promise<void>;
@@ -65,6 +73,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     started.length = 0;
     if (owned) await rm(dir, { recursive: true, force: true });
   };
+  // The JVM starts in the background while the rest comes up; its stop is registered once it is ready.
+  const hdfsStarting = options.hdfs ? startHdfsEmulator({ dataDir: join(dir, "hdfs") }) : undefined;
+  hdfsStarting?.catch(() => {});
   try {
     const credentials = await createDevCredentials(join(dir, "oci-credentials"));
     const oci = await startOciEmulator({
@@ -91,6 +102,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       await writeFile(caFile, oauthSetup.ca.caCert);
       oauth = { accountUrl: `${front.origin}/${adls.accountName}`, authorityHost: issuer.url, ...oauthSetup.principal, caFile, issuer };
     }
+    const hdfs = hdfsStarting ? await hdfsStarting : undefined;
+    if (hdfs) started.push(hdfs);
     let stopped: Promise<void> | undefined;
     return {
       dir,
@@ -98,6 +111,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       adls,
       credentials,
       oauth,
+      hdfs,
       env: () => ({
         LAKE2OCI_OCI_ENDPOINT: oci.url,
         LAKE2OCI_OCI_NAMESPACE: oci.namespace,
@@ -107,6 +121,14 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         LAKE2OCI_ADLS_URL: adls.accountUrl,
         LAKE2OCI_ADLS_ACCOUNT: adls.accountName,
         LAKE2OCI_ADLS_KEY: adls.accountKey,
+        ...(hdfs
+          ? {
+              LAKE2OCI_HDFS_RPC: hdfs.rpcUrl,
+              LAKE2OCI_HDFS_WEBHDFS: hdfs.webhdfsUrl,
+              LAKE2OCI_HDFS_USER: hdfs.user,
+              LAKE2OCI_HDFS_HOME: hdfs.home,
+            }
+          : {}),
       }),
       stop: () => {
         stopped ??= stopAll();
@@ -114,6 +136,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       },
     };
   } catch (err) {
+    // A JVM still starting is stopped too once it is up (or has failed).
+    const late = await hdfsStarting?.catch(() => undefined);
+    if (late && !started.includes(late)) started.push(late);
     await stopAll();
     throw err;
   }
