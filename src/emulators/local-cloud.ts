@@ -9,7 +9,7 @@ import { startAdlsEmulator, type AdlsEmulator } from "./adls/index.ts";
 import { createLocalCa } from "./adls/local-ca.ts";
 import { startTlsFront } from "./adls/tls-front.ts";
 import { startTokenIssuer, type TokenIssuer } from "./adls/token-issuer.ts";
-import { type HdfsEmulator, startHdfsEmulator } from "./hdfs/index.ts";
+import { type HdfsEmulator, type HdfsOptions, startHdfsEmulator } from "./hdfs/index.ts";
 import { createDevCredentials, type DevCredentials } from "./oci/dev-credentials.ts";
 import { startOciEmulator, type OciEmulator } from "./oci/server.ts";
 import type { FaultRule } from "./faults.ts";
@@ -29,9 +29,10 @@ export interface LocalCloudOptions {
   adlsOAuth?: boolean;
   /**
    * Also start a real HDFS (Hadoop's MiniDFSCluster with WebHDFS, a JVM; installed on first use by
-   * scripts/setup-hdfs.sh). Off by default: it takes seconds to start and ~0.5 GB of memory. See `LocalCloud.hdfs`.
+   * scripts/setup-hdfs.sh). Off by default: it takes seconds to start and ~0.5 GB of memory. An object sets its
+   * options (user, Hadoop settings such as `dfs.ls.limit`). See `LocalCloud.hdfs`.
    */
-  hdfs?: boolean;
+  hdfs?: boolean | HdfsOptions;
 }
 
 /** The OAuth side of a local cloud started with `adlsOAuth`. */
@@ -74,7 +75,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     if (owned) await rm(dir, { recursive: true, force: true });
   };
   // The JVM starts in the background while the rest comes up; its stop is registered once it is ready.
-  const hdfsStarting = options.hdfs ? startHdfsEmulator({ dataDir: join(dir, "hdfs") }) : undefined;
+  const hdfsOptions = options.hdfs === true ? {} : options.hdfs || undefined;
+  const hdfsStarting = hdfsOptions ? startHdfsEmulator({ dataDir: join(dir, "hdfs"), ...hdfsOptions }) : undefined;
   hdfsStarting?.catch(() => {});
   try {
     const credentials = await createDevCredentials(join(dir, "oci-credentials"));

@@ -146,10 +146,11 @@ describe("local HDFS (MiniDFSCluster) over WebHDFS", () => {
 
   before(async () => {
     const t0 = Date.now();
-    cloud = await startLocalCloud({ hdfs: true });
+    // One entry per LISTSTATUS_BATCH page, so paging is exercised with a handful of files.
+    cloud = await startLocalCloud({ hdfs: { conf: { "dfs.ls.limit": "1" } } });
     startMs = Date.now() - t0;
     const hdfs = cloud.hdfs;
-    assert.ok(hdfs, "startLocalCloud({ hdfs: true }) starts HDFS");
+    assert.ok(hdfs, "startLocalCloud({ hdfs }) starts HDFS");
     lake = new WebHdfs(hdfs.webhdfsUrl, hdfs.user);
   });
 
@@ -238,6 +239,22 @@ describe("local HDFS (MiniDFSCluster) over WebHDFS", () => {
       assert.equal(s.owner, "lake");
     }
     for (const [name, data] of contents) assert.deepEqual(await lake.read(`${dir}/${name}`), data, name);
+
+    // LISTSTATUS_BATCH pages (dfs.ls.limit=1 here): each page one entry, `startAfter` the last name, same order.
+    const paged: string[] = [];
+    let startAfter: string | undefined;
+    for (let pages = 0; pages < 50; pages++) {
+      const reply = await request("GET", lake.url(dir, "LISTSTATUS_BATCH", startAfter === undefined ? {} : { startAfter }));
+      assert.equal(reply.status, 200, reply.body.toString("utf8").slice(0, 300));
+      const batch = (json(reply) as { DirectoryListing: { partialListing: { FileStatuses: { FileStatus: { pathSuffix: string }[] } }; remainingEntries: number } })
+        .DirectoryListing;
+      const page = batch.partialListing.FileStatuses.FileStatus.map((st) => st.pathSuffix);
+      assert.equal(page.length, 1, "one entry a page");
+      paged.push(...page);
+      startAfter = page[page.length - 1];
+      if (batch.remainingEntries === 0) break;
+    }
+    assert.deepEqual(paged, expected, "the pages together are the listing");
   });
 
   it("keeps NFC and NFD names apart, but WebHDFS's DataNode redirect turns an NFD path into NFC (Hadoop 3.3.4)", async () => {
@@ -272,13 +289,22 @@ describe("local HDFS (MiniDFSCluster) over WebHDFS", () => {
     assert.deepEqual(await lake.read(nfd), Buffer.from("the NFC file"));
   });
 
-  it("serves byte ranges (offset and length, offset to the end, past the end)", async () => {
-    const data = Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 31 + 7) % 251));
+  it("serves byte ranges of a file in several blocks (across a block boundary, to the end, past the end)", async () => {
+    const mib = 1024 * 1024;
+    const size = 2 * mib + 300_000;
+    const data = Buffer.from(Array.from({ length: size }, (_, i) => (i * 31 + 7) % 251));
     const path = "/user/lake/ranges.bin";
-    await lake.create(path, data);
+    // 1 MiB blocks (HDFS's smallest by default): three blocks.
+    await lake.create(path, data, { blocksize: String(mib) });
+    const status = await request("GET", lake.url(path, "GETFILESTATUS"));
+    assert.deepEqual(
+      (({ length, blockSize }) => ({ length, blockSize }))((json(status) as { FileStatus: { length: number; blockSize: number } }).FileStatus),
+      { length: size, blockSize: mib },
+    );
     assert.deepEqual(await lake.read(path, { offset: "1000", length: "4096" }), data.subarray(1000, 5096));
-    assert.deepEqual(await lake.read(path, { offset: "299990" }), data.subarray(299_990));
-    assert.deepEqual(await lake.read(path, { offset: "299990", length: "100" }), data.subarray(299_990), "a length past the end stops at the end");
+    assert.deepEqual(await lake.read(path, { offset: String(mib - 10), length: "20" }), data.subarray(mib - 10, mib + 10), "across a block boundary");
+    assert.deepEqual(await lake.read(path, { offset: String(size - 10) }), data.subarray(size - 10));
+    assert.deepEqual(await lake.read(path, { offset: String(size - 10), length: "100" }), data.subarray(size - 10), "a length past the end stops at the end");
     assert.deepEqual(await lake.read(path), data);
   });
 
@@ -354,6 +380,12 @@ describe("startHdfsEmulator", () => {
 
   after(async () => {
     if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("refuses settings that would move it off loopback or change its auth, before starting a JVM", async () => {
+    for (const key of ["dfs.namenode.rpc-address", "dfs.datanode.hostname", "dfs.permissions.enabled", "hadoop.security.authentication"]) {
+      await assert.rejects(startHdfsEmulator({ dataDir: join(dir, "never"), conf: { [key]: "x" } }), /cannot be set: addresses, hosts, security, permissions and auth are fixed/, key);
+    }
   });
 
   it("stops on stop() with every port closed, and a restart on the same directory keeps the data", async () => {

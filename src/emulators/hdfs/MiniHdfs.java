@@ -7,6 +7,8 @@
 //                  otherwise)
 //   --home         a user whose home directory /user/USER is made (owner USER, group USER, mode 755); repeatable
 //   --http-secret  the file whose content signs the HTTP servers' auth cookie (default: a random secret, and a warning)
+//   --conf         KEY=VALUE set in the cluster's Configuration (e.g. dfs.ls.limit=1); repeatable; keys about addresses,
+//                  hosts, security, permissions and auth are refused
 // When ready it prints one JSON line on stdout:
 //   {"rpc":"hdfs://127.0.0.1:PORT","webhdfs":"http://127.0.0.1:PORT","superuser":"NAME"}
 // Nothing else is written to stdout (Hadoop's logs go to stderr, WARN and above). It shuts the cluster down and
@@ -27,12 +29,16 @@ import org.apache.hadoop.security.UserGroupInformation;
 
 public final class MiniHdfs {
   private static final String HOST = "127.0.0.1";
+  /** Keys --conf may not set: what keeps the cluster on loopback, its auth simple and its permissions on. */
+  private static final java.util.regex.Pattern PINNED =
+      java.util.regex.Pattern.compile("address|bind-host|hostname|dns\\.|security|permissions|authentication|group\\.mapping|webhdfs\\.enabled");
 
   private MiniHdfs() {}
 
   public static void main(String[] args) throws Exception {
     String dir = null;
     String httpSecret = null;
+    List<String[]> extraConf = new ArrayList<>();
     List<String> homes = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
@@ -42,8 +48,17 @@ public final class MiniHdfs {
         homes.add(args[++i]);
       } else if (a.equals("--http-secret") && i + 1 < args.length) {
         httpSecret = args[++i];
+      } else if (a.equals("--conf") && i + 1 < args.length) {
+        String pair = args[++i];
+        int eq = pair.indexOf('=');
+        if (eq <= 0) fail("--conf takes KEY=VALUE, got " + pair);
+        String key = pair.substring(0, eq);
+        if (PINNED.matcher(key).find()) {
+          fail("--conf " + key + ": addresses, hosts, security and permissions are fixed by this launcher");
+        }
+        extraConf.add(new String[] {key, pair.substring(eq + 1)});
       } else {
-        fail("unknown or incomplete argument " + a + " (usage: MiniHdfs --dir DATA_DIR [--home USER]... [--http-secret FILE])");
+        fail("unknown or incomplete argument " + a + " (usage: MiniHdfs --dir DATA_DIR [--home USER]... [--http-secret FILE] [--conf KEY=VALUE]...)");
       }
     }
     if (dir == null) fail("--dir DATA_DIR is required");
@@ -58,6 +73,7 @@ public final class MiniHdfs {
     String envUser = System.getenv("HADOOP_USER_NAME");
     String superuser = envUser != null && !envUser.isEmpty() ? envUser : System.getProperty("user.name");
     Configuration conf = loopbackConf(base, superuser, homes);
+    for (String[] kv : extraConf) conf.set(kv[0], kv[1]);
     if (httpSecret != null) conf.set("hadoop.http.authentication.signature.secret.file", httpSecret);
     UserGroupInformation.setConfiguration(conf);
     MiniDFSCluster.Builder builder = new MiniDFSCluster.Builder(conf, base)

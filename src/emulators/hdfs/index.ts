@@ -6,6 +6,15 @@ export { ensureMiniHdfsInstalled, type MiniHdfsOptions, type MiniHdfsProcess, st
 /** The user the local lake belongs to: it has a home directory, /user/lake. */
 export const HDFS_LAKE_USER = "lake";
 
+export interface HdfsOptions {
+  /** The user given a home directory (default `lake`). */
+  user?: string;
+  /** Hadoop settings, e.g. `{ "dfs.ls.limit": "1" }`; see MiniHdfsOptions.conf. */
+  conf?: Record<string, string>;
+  /** Maximum JVM heap in MiB (default 512). */
+  heapMb?: number;
+}
+
 export interface HdfsEmulator {
   /** hdfs://127.0.0.1:PORT — the NameNode's RPC URI (fs.defaultFS). */
   rpcUrl: string;
@@ -25,10 +34,11 @@ export interface HdfsEmulator {
 /**
  * Starts a real HDFS on loopback with its data under `dataDir` (kept there; a restart on the same directory sees
  * it): one NameNode, one DataNode, permissions on, simple auth, a home directory for `user` (default `lake`).
+ * Any user name is accepted (simple auth); only `user` owns a directory, the superuser is `hdfs`.
  */
-export async function startHdfsEmulator(options: { dataDir: string; user?: string; heapMb?: number }): Promise<HdfsEmulator> {
+export async function startHdfsEmulator(options: { dataDir: string } & HdfsOptions): Promise<HdfsEmulator> {
   const user = options.user ?? HDFS_LAKE_USER;
-  const hdfs = await startMiniHdfs({ dataDir: options.dataDir, homes: [user], heapMb: options.heapMb });
+  const hdfs = await startMiniHdfs({ dataDir: options.dataDir, homes: [user], conf: options.conf, heapMb: options.heapMb });
   return {
     rpcUrl: hdfs.rpcUrl,
     webhdfsUrl: hdfs.webhdfsUrl,

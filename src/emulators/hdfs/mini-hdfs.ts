@@ -28,6 +28,11 @@ export interface MiniHdfsOptions {
   homes?: string[];
   /** The superuser's name (the JVM's HADOOP_USER_NAME). Default `hdfs`, as on a packaged cluster. */
   superuser?: string;
+  /**
+   * Hadoop settings for the cluster, e.g. `{ "dfs.ls.limit": "1" }` (WebHDFS LISTSTATUS_BATCH page size). Keys about
+   * addresses, hosts, security, permissions and auth are refused (the launcher fixes them).
+   */
+  conf?: Record<string, string>;
   /** Maximum JVM heap in MiB (default 512). */
   heapMb?: number;
   /** Milliseconds to wait for the ready line (default 90 s: the first start on a cold machine is slow). */
@@ -35,6 +40,8 @@ export interface MiniHdfsOptions {
 }
 
 const STOP_GRACE_MS = 15_000;
+/** The same keys MiniHdfs.java refuses in --conf. */
+const PINNED_KEYS = /address|bind-host|hostname|dns\.|security|permissions|authentication|group\.mapping|webhdfs\.enabled/;
 const USER_NAME = /^[a-z_][a-z0-9_.-]{0,31}$/;
 
 const liveChildren = new Set<ChildProcess>();
@@ -88,6 +95,12 @@ export async function startMiniHdfs(options: MiniHdfsOptions): Promise<MiniHdfsP
   for (const name of [superuser, ...homes]) {
     if (!USER_NAME.test(name)) throw new Error(`startMiniHdfs: ${JSON.stringify(name)} is not a user name (${USER_NAME})`);
   }
+  const conf = Object.entries(options.conf ?? {});
+  for (const [key] of conf) {
+    if (!/^[a-z0-9][a-z0-9._-]*$/i.test(key) || PINNED_KEYS.test(key)) {
+      throw new Error(`startMiniHdfs: conf ${JSON.stringify(key)} cannot be set: addresses, hosts, security, permissions and auth are fixed`);
+    }
+  }
   const heapMb = options.heapMb ?? 512;
   const timeoutMs = options.startTimeoutMs ?? 90_000;
   const { classpath, log4j } = await ensureMiniHdfsInstalled();
@@ -112,6 +125,7 @@ export async function startMiniHdfs(options: MiniHdfsOptions): Promise<MiniHdfsP
     ...homes.flatMap((user) => ["--home", user]),
     "--http-secret",
     secret,
+    ...conf.flatMap(([key, value]) => ["--conf", `${key}=${value}`]),
   ];
   const env: NodeJS.ProcessEnv = { ...process.env, HADOOP_USER_NAME: superuser };
   delete env.HADOOP_CONF_DIR;
