@@ -65,7 +65,12 @@ if ! mvn -q -B -f "$src/pom.xml" \
   exit 1
 fi
 mkdir -p "$cache/classes.new"
-javac --release 17 -nowarn -d "$cache/classes.new" -cp "$cache/lib.new/*" "$src/MiniHdfs.java"
+# Its output is shown only on failure: it warns about sun.misc.Signal (how the launcher catches SIGTERM) every time.
+if ! javac --release 17 -nowarn -d "$cache/classes.new" -cp "$cache/lib.new/*" "$src/MiniHdfs.java" >"$cache/javac.log" 2>&1; then
+  cat "$cache/javac.log" >&2
+  echo "setup-hdfs: javac failed on $src/MiniHdfs.java" >&2
+  exit 1
+fi
 rm -rf "$cache/lib" "$cache/classes"
 mv "$cache/lib.new" "$cache/lib"
 mv "$cache/classes.new" "$cache/classes"

@@ -26,6 +26,7 @@ import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.permission.FsPermission;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.apache.hadoop.security.UserGroupInformation;
+import sun.misc.Signal;
 
 public final class MiniHdfs {
   private static final String HOST = "127.0.0.1";
@@ -89,12 +90,11 @@ public final class MiniHdfs {
     final MiniDFSCluster cluster = builder.build();
     cluster.waitActive();
 
+    // SIGTERM, SIGINT and the end of stdin all release the main thread, which shuts the cluster down before the JVM
+    // exits. (Shutting it down from a JVM shutdown hook instead fails half way: MiniDFSCluster removes hooks.)
     final CountDownLatch stop = new CountDownLatch(1);
-    Thread hook = new Thread(() -> {
-      stop.countDown();
-      shutdown(cluster);
-    }, "mini-hdfs-shutdown");
-    Runtime.getRuntime().addShutdownHook(hook);
+    Signal.handle(new Signal("TERM"), signal -> stop.countDown());
+    Signal.handle(new Signal("INT"), signal -> stop.countDown());
 
     try (FileSystem fs = cluster.getFileSystem()) {
       for (String user : homes) {
@@ -127,11 +127,17 @@ public final class MiniHdfs {
       } catch (IOException ignored) {
         // A broken stdin means the parent is gone: stop as on EOF.
       }
-      System.exit(0); // runs the shutdown hook
+      stop.countDown();
     }, "mini-hdfs-stdin");
     stdinWatch.setDaemon(true);
     stdinWatch.start();
     stop.await();
+    shutdown(cluster);
+    // halt, not exit: MiniDFSCluster.shutdown() marks the whole base directory for deletion when the JVM exits
+    // (File.deleteOnExit), and the data must stay for the next start. Everything is closed and flushed by now.
+    System.out.flush();
+    System.err.flush();
+    Runtime.getRuntime().halt(0);
   }
 
   /** Every NameNode and DataNode listener on 127.0.0.1, port 0; permissions on; simple auth. */
