@@ -56,8 +56,22 @@ function installExitHook(): void {
   });
 }
 
-/** Runs scripts/setup-hdfs.sh (with --check first): resolves when the jars and the compiled launcher are in place. */
-export async function ensureMiniHdfsInstalled(root: string = findRepoRoot()): Promise<{ classpath: string; log4j: string }> {
+const installing = new Map<string, Promise<{ classpath: string; log4j: string }>>();
+
+/**
+ * Runs scripts/setup-hdfs.sh (with --check first): resolves when the jars and the compiled launcher are in place.
+ * Concurrent calls in one process share one run.
+ */
+export function ensureMiniHdfsInstalled(root: string = findRepoRoot()): Promise<{ classpath: string; log4j: string }> {
+  let pending = installing.get(root);
+  if (!pending) {
+    pending = install(root).finally(() => installing.delete(root));
+    installing.set(root, pending);
+  }
+  return pending;
+}
+
+async function install(root: string): Promise<{ classpath: string; log4j: string }> {
   const script = join(root, "scripts", "setup-hdfs.sh");
   const cache = join(root, ".cache", "hdfs");
   const paths = { classpath: `${join(cache, "classes")}:${join(cache, "lib", "*")}`, log4j: join(root, "src", "emulators", "hdfs", "log4j.properties") };
