@@ -77,46 +77,13 @@ public final class MiniHdfs {
     for (String[] kv : extraConf) conf.set(kv[0], kv[1]);
     if (httpSecret != null) conf.set("hadoop.http.authentication.signature.secret.file", httpSecret);
     UserGroupInformation.setConfiguration(conf);
-    MiniDFSCluster.Builder builder = new MiniDFSCluster.Builder(conf, base)
-        .numDataNodes(1)
-        .storagesPerDatanode(1)
-        .enableManagedDfsDirsRedundancy(false)
-        .nameNodePort(0)
-        .nameNodeHttpPort(0)
-        .format(!formatted)
-        .checkDataNodeAddrConfig(true)
-        .checkDataNodeHostConfig(true)
-        .waitSafeMode(true);
-    final MiniDFSCluster cluster = builder.build();
-    cluster.waitActive();
 
-    // SIGTERM, SIGINT and the end of stdin all release the main thread, which shuts the cluster down before the JVM
-    // exits. (Shutting it down from a JVM shutdown hook instead fails half way: MiniDFSCluster removes hooks.)
+    // SIGTERM, SIGINT and the end of stdin (the parent is gone, however it died) all release the main thread, which
+    // then shuts the cluster down: a stop asked for while it starts takes effect once it is up. (Shutting down from a
+    // JVM shutdown hook instead fails half way: MiniDFSCluster removes hooks.)
     final CountDownLatch stop = new CountDownLatch(1);
     Signal.handle(new Signal("TERM"), signal -> stop.countDown());
     Signal.handle(new Signal("INT"), signal -> stop.countDown());
-
-    try (FileSystem fs = cluster.getFileSystem()) {
-      for (String user : homes) {
-        Path home = new Path("/user/" + user);
-        if (!fs.exists(home)) {
-          fs.mkdirs(home);
-          fs.setOwner(home, user, user);
-          fs.setPermission(home, new FsPermission((short) 0755));
-        }
-      }
-      fs.setPermission(new Path("/user"), new FsPermission((short) 0755));
-    } catch (IOException e) {
-      shutdown(cluster);
-      throw e;
-    }
-
-    int rpcPort = cluster.getNameNodePort();
-    int httpPort = cluster.getNameNode().getHttpAddress().getPort();
-    System.out.println("{\"rpc\":\"hdfs://" + HOST + ":" + rpcPort + "\",\"webhdfs\":\"http://" + HOST + ":" + httpPort
-        + "\",\"superuser\":\"" + superuser.replace("\\", "\\\\").replace("\"", "\\\"") + "\"}");
-    System.out.flush();
-
     Thread stdinWatch = new Thread(() -> {
       InputStream in = System.in;
       byte[] buf = new byte[256];
@@ -131,13 +98,43 @@ public final class MiniHdfs {
     }, "mini-hdfs-stdin");
     stdinWatch.setDaemon(true);
     stdinWatch.start();
-    stop.await();
-    shutdown(cluster);
-    // halt, not exit: MiniDFSCluster.shutdown() marks the whole base directory for deletion when the JVM exits
-    // (File.deleteOnExit), and the data must stay for the next start. Everything is closed and flushed by now.
+
+    MiniDFSCluster.Builder builder = new MiniDFSCluster.Builder(conf, base)
+        .numDataNodes(1)
+        .storagesPerDatanode(1)
+        .enableManagedDfsDirsRedundancy(false)
+        .nameNodePort(0)
+        .nameNodeHttpPort(0)
+        .format(!formatted)
+        .checkDataNodeAddrConfig(true)
+        .checkDataNodeHostConfig(true)
+        .waitSafeMode(true);
+    final MiniDFSCluster cluster = builder.build();
+    cluster.waitActive();
+
+    try (FileSystem fs = cluster.getFileSystem()) {
+      for (String user : homes) {
+        Path home = new Path("/user/" + user);
+        if (!fs.exists(home)) {
+          fs.mkdirs(home);
+          fs.setOwner(home, user, user);
+          fs.setPermission(home, new FsPermission((short) 0755));
+        }
+      }
+      fs.setPermission(new Path("/user"), new FsPermission((short) 0755));
+    } catch (IOException | RuntimeException e) {
+      System.err.println("mini-hdfs: cannot make the home directories: " + e);
+      halt(cluster, 1);
+    }
+
+    int rpcPort = cluster.getNameNodePort();
+    int httpPort = cluster.getNameNode().getHttpAddress().getPort();
+    System.out.println("{\"rpc\":\"hdfs://" + HOST + ":" + rpcPort + "\",\"webhdfs\":\"http://" + HOST + ":" + httpPort
+        + "\",\"superuser\":\"" + superuser.replace("\\", "\\\\").replace("\"", "\\\"") + "\"}");
     System.out.flush();
-    System.err.flush();
-    Runtime.getRuntime().halt(0);
+
+    stop.await();
+    halt(cluster, 0);
   }
 
   /** Every NameNode and DataNode listener on 127.0.0.1, port 0; permissions on; simple auth. */
@@ -178,6 +175,17 @@ public final class MiniHdfs {
     conf.setInt("dfs.namenode.safemode.min.datanodes", 1);
     conf.setInt("dfs.namenode.safemode.extension", 0);
     return conf;
+  }
+
+  /**
+   * Shuts the cluster down and halts. Halt, not exit: MiniDFSCluster.shutdown() marks the whole base directory for
+   * deletion when the JVM exits (File.deleteOnExit), and the data must stay for the next start.
+   */
+  private static void halt(MiniDFSCluster cluster, int status) {
+    shutdown(cluster);
+    System.out.flush();
+    System.err.flush();
+    Runtime.getRuntime().halt(status);
   }
 
   private static void shutdown(MiniDFSCluster cluster) {
