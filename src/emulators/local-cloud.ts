@@ -1,6 +1,7 @@
-// The whole local cloud: the OCI Object Storage emulator and ADLS Gen2 (Azurite behind the DFS gateway), on free
-// loopback ports (and, when asked, a real HDFS), with a fresh OCI API key and config file. Used by the tests, the benchmarks, the demo and
-// `lake2oci emulators`. Everything lives under one directory, removed on stop unless it was given by the caller.
+// The whole local cloud: the OCI Object Storage emulator and ADLS Gen2 (Azurite behind the DFS gateway), and on request
+// S3 (moto's server) and HDFS (a real MiniDFSCluster), on free loopback ports, with a fresh OCI API key and config
+// file. Used by the tests, the benchmarks, the demo and `lake2oci emulators`. Everything lives under one directory,
+// removed on stop unless it was given by the caller.
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -12,6 +13,7 @@ import { startTokenIssuer, type TokenIssuer } from "./adls/token-issuer.ts";
 import { type HdfsEmulator, type HdfsOptions, startHdfsEmulator } from "./hdfs/index.ts";
 import { createDevCredentials, type DevCredentials } from "./oci/dev-credentials.ts";
 import { startOciEmulator, type OciEmulator } from "./oci/server.ts";
+import { startS3Emulator, type S3Emulator } from "./s3/moto.ts";
 import type { FaultRule } from "./faults.ts";
 
 export interface LocalCloudOptions {
@@ -27,6 +29,8 @@ export interface LocalCloudOptions {
    * plain-http account URL keeps working as before. See `LocalCloud.oauth`.
    */
   adlsOAuth?: boolean;
+  /** Also start S3 (moto's server from .venv, signatures checked, one empty bucket). See `LocalCloud.s3`. */
+  s3?: boolean;
   /**
    * Also start a real HDFS (Hadoop's MiniDFSCluster with WebHDFS, a JVM; installed on first use by
    * scripts/setup-hdfs.sh). Off by default: it takes seconds to start and ~0.5 GB of memory. An object sets its
@@ -57,6 +61,8 @@ export interface LocalCloud {
   credentials: DevCredentials;
   /** Present when started with `adlsOAuth`. */
   oauth?: LocalOAuth;
+  /** Present when started with `s3`. */
+  s3?: S3Emulator;
   /** Present when started with `hdfs`. */
   hdfs?: HdfsEmulator;
   /** Environment variables describing the local cloud (what the Python tests and scripts read). */
@@ -104,6 +110,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       await writeFile(caFile, oauthSetup.ca.caCert);
       oauth = { accountUrl: `${front.origin}/${adls.accountName}`, authorityHost: issuer.url, ...oauthSetup.principal, caFile, issuer };
     }
+    let s3: S3Emulator | undefined;
+    if (options.s3) {
+      s3 = await startS3Emulator({ dir: join(dir, "s3") });
+      started.push(s3);
+    }
     const hdfs = hdfsStarting ? await hdfsStarting : undefined;
     if (hdfs) started.push(hdfs);
     let stopped: Promise<void> | undefined;
@@ -113,6 +124,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       adls,
       credentials,
       oauth,
+      s3,
       hdfs,
       env: () => ({
         LAKE2OCI_OCI_ENDPOINT: oci.url,
@@ -123,6 +135,18 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         LAKE2OCI_ADLS_URL: adls.accountUrl,
         LAKE2OCI_ADLS_ACCOUNT: adls.accountName,
         LAKE2OCI_ADLS_KEY: adls.accountKey,
+        ...(s3 === undefined
+          ? {}
+          : {
+              LAKE2OCI_S3_ENDPOINT: s3.url,
+              LAKE2OCI_S3_REGION: s3.region,
+              LAKE2OCI_S3_BUCKET: s3.bucket,
+              LAKE2OCI_S3_ACCESS_KEY_ID: s3.keys.accessKeyId,
+              LAKE2OCI_S3_SECRET_ACCESS_KEY: s3.keys.secretAccessKey,
+              LAKE2OCI_S3_SESSION_ACCESS_KEY_ID: s3.session.accessKeyId,
+              LAKE2OCI_S3_SESSION_SECRET_ACCESS_KEY: s3.session.secretAccessKey,
+              LAKE2OCI_S3_SESSION_TOKEN: s3.session.sessionToken,
+            }),
         ...(hdfs
           ? {
               LAKE2OCI_HDFS_RPC: hdfs.rpcUrl,
