@@ -358,6 +358,51 @@ describe("local HDFS (MiniDFSCluster) over WebHDFS", () => {
     });
   });
 
+  it("serves Hadoop RPC to a non-Java client (OpenDAL's hdfs_native): exact names, NFD included, and the same refusal", async () => {
+    const hdfs = cloud.hdfs;
+    assert.ok(hdfs);
+    // The NameNode RPC and the DataNode's data transfer port, as the job's Python side would use them.
+    const script = [
+      "import json, sys, opendal",
+      "op = opendal.Operator('hdfs_native', name_node=sys.argv[1], root=sys.argv[2])",
+      "out = {}",
+      "try:",
+      "    if sys.argv[3] == 'write':",
+      "        op.write('caf\\u00e9.txt', b'nfc over rpc')",
+      "        op.write('cafe\\u0301.txt', b'nfd over rpc, longer')",
+      "    out['names'] = sorted(e.path for e in op.list('/'))",
+      "    out['nfc'] = op.read('caf\\u00e9.txt').decode()",
+      "    out['nfd'] = op.read('cafe\\u0301.txt').decode()",
+      "except Exception as e:",
+      "    out['error'] = str(e).split('\\n')[0]",
+      "print(json.dumps(out))",
+    ].join("\n");
+    const python = join(import.meta.dirname, "../../.venv/bin/python");
+    const run = (user: string, mode: string) =>
+      JSON.parse(
+        execFileSync(python, ["-c", script, hdfs.rpcUrl, "/user/lake/rpc", mode], {
+          encoding: "utf8",
+          env: { ...process.env, HADOOP_USER_NAME: user },
+          timeout: 60_000,
+        }),
+      ) as { names?: string[]; nfc?: string; nfd?: string; error?: string };
+    assert.deepEqual(run("lake", "write"), {
+      names: ["/", "cafe\u0301.txt", "caf\u00e9.txt"], // Python's sorted(): code points
+      nfc: "nfc over rpc",
+      nfd: "nfd over rpc, longer",
+    });
+    // Only the redirect of WebHDFS normalizes: the NameNode lists both, and GETFILESTATUS finds the NFD one.
+    const nfd = "/user/lake/rpc/cafe\u0301.txt";
+    const stat = json(await request("GET", lake.url(nfd, "GETFILESTATUS"))) as { FileStatus: { length: number } };
+    assert.equal(stat.FileStatus.length, 20);
+
+    const setPrivate = await request("PUT", lake.url("/user/lake/rpc", "SETPERMISSION", { permission: "700" }));
+    assert.equal(setPrivate.status, 200);
+    assert.deepEqual(run("mallory", "read"), {
+      error: 'Unexpected (permanent) at list => Permission denied: user=mallory, access=READ_EXECUTE, inode="/user/lake/rpc":lake:lake:drwx------',
+    });
+  });
+
   it("answers a missing path with 404 FileNotFoundException", async () => {
     const reply = await request("GET", lake.url("/user/lake/no such file", "GETFILESTATUS"));
     assert.equal(reply.status, 404);
