@@ -1,8 +1,8 @@
 // The local HDFS (Hadoop 3.3.4's MiniDFSCluster, started by the local cloud) driven the way a WebHDFS client drives a
 // real cluster: plain HTTP requests, the two-step CREATE/OPEN through a DataNode redirect, simple auth as
 // `user.name=`. It must round-trip edge names byte for byte, serve ranges and empty files, refuse another user's
-// private file with the NameNode's own 403 AccessControlException, listen on 127.0.0.1 only, keep its data across a
-// restart, and never outlive the process that started it.
+// private file with the NameNode's own 403 AccessControlException, serve Hadoop RPC to a non-Java client (OpenDAL's
+// hdfs_native), listen on 127.0.0.1 only, keep its data across a restart, and never outlive the process that started it.
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
