@@ -1,7 +1,7 @@
 // The whole local cloud: the OCI Object Storage emulator and ADLS Gen2 (Azurite behind the DFS gateway), and on request
-// S3 (moto's server), on free loopback ports, with a fresh OCI API key and config file. Used by the tests, the
-// benchmarks, the demo and `lake2oci emulators`. Everything lives under one directory, removed on stop unless it was
-// given by the caller.
+// S3 (moto's server) and HDFS (a real MiniDFSCluster), on free loopback ports, with a fresh OCI API key and config
+// file. Used by the tests, the benchmarks, the demo and `lake2oci emulators`. Everything lives under one directory,
+// removed on stop unless it was given by the caller.
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -10,6 +10,7 @@ import { startAdlsEmulator, type AdlsEmulator } from "./adls/index.ts";
 import { createLocalCa } from "./adls/local-ca.ts";
 import { startTlsFront } from "./adls/tls-front.ts";
 import { startTokenIssuer, type TokenIssuer } from "./adls/token-issuer.ts";
+import { type HdfsEmulator, type HdfsOptions, startHdfsEmulator } from "./hdfs/index.ts";
 import { createDevCredentials, type DevCredentials } from "./oci/dev-credentials.ts";
 import { startOciEmulator, type OciEmulator } from "./oci/server.ts";
 import { startS3Emulator, type S3Emulator } from "./s3/moto.ts";
@@ -30,6 +31,12 @@ export interface LocalCloudOptions {
   adlsOAuth?: boolean;
   /** Also start S3 (moto's server from .venv, signatures checked, one empty bucket). See `LocalCloud.s3`. */
   s3?: boolean;
+  /**
+   * Also start a real HDFS (Hadoop's MiniDFSCluster with WebHDFS, a JVM; installed on first use by
+   * scripts/setup-hdfs.sh). Off by default: it takes seconds to start and ~0.5 GB of memory. An object sets its
+   * options (user, Hadoop settings such as `dfs.ls.limit`). See `LocalCloud.hdfs`.
+   */
+  hdfs?: boolean | HdfsOptions;
 }
 
 /** The OAuth side of a local cloud started with `adlsOAuth`. */
@@ -56,6 +63,8 @@ export interface LocalCloud {
   oauth?: LocalOAuth;
   /** Present when started with `s3`. */
   s3?: S3Emulator;
+  /** Present when started with `hdfs`. */
+  hdfs?: HdfsEmulator;
   /** Environment variables describing the local cloud (what the Python tests and scripts read). */
   env(): Record<string, string>;
   stop(): Promise<void>;
@@ -71,6 +80,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     started.length = 0;
     if (owned) await rm(dir, { recursive: true, force: true });
   };
+  // The JVM starts in the background while the rest comes up; its stop is registered once it is ready.
+  const hdfsOptions = options.hdfs === true ? {} : options.hdfs || undefined;
+  const hdfsStarting = hdfsOptions ? startHdfsEmulator({ dataDir: join(dir, "hdfs"), ...hdfsOptions }) : undefined;
+  hdfsStarting?.catch(() => {});
   try {
     const credentials = await createDevCredentials(join(dir, "oci-credentials"));
     const oci = await startOciEmulator({
@@ -102,6 +115,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       s3 = await startS3Emulator({ dir: join(dir, "s3") });
       started.push(s3);
     }
+    const hdfs = hdfsStarting ? await hdfsStarting : undefined;
+    if (hdfs) started.push(hdfs);
     let stopped: Promise<void> | undefined;
     return {
       dir,
@@ -110,6 +125,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       credentials,
       oauth,
       s3,
+      hdfs,
       env: () => ({
         LAKE2OCI_OCI_ENDPOINT: oci.url,
         LAKE2OCI_OCI_NAMESPACE: oci.namespace,
@@ -131,6 +147,14 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
               LAKE2OCI_S3_SESSION_SECRET_ACCESS_KEY: s3.session.secretAccessKey,
               LAKE2OCI_S3_SESSION_TOKEN: s3.session.sessionToken,
             }),
+        ...(hdfs
+          ? {
+              LAKE2OCI_HDFS_RPC: hdfs.rpcUrl,
+              LAKE2OCI_HDFS_WEBHDFS: hdfs.webhdfsUrl,
+              LAKE2OCI_HDFS_USER: hdfs.user,
+              LAKE2OCI_HDFS_HOME: hdfs.home,
+            }
+          : {}),
       }),
       stop: () => {
         stopped ??= stopAll();
@@ -138,6 +162,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       },
     };
   } catch (err) {
+    // A JVM still starting is stopped too once it is up (or has failed).
+    const late = await hdfsStarting?.catch(() => undefined);
+    if (late && !started.includes(late)) started.push(late);
     await stopAll();
     throw err;
   }

@@ -10,7 +10,7 @@ import { SEED_BUCKET, SEED_FILE_SYSTEM, seedLocalCloud } from "../local-seed.ts"
 /** The ADLS dev account key, written into the data directory so configs can say `file:<dir>/adls-account-key`. */
 export const ADLS_KEY_FILE = "adls-account-key";
 
-const help = `usage: lake2oci emulators [--dir DIR] [--oci-port N] [--adls-port N] [--seed] [--json]
+const help = `usage: lake2oci emulators [--dir DIR] [--oci-port N] [--adls-port N] [--hdfs] [--seed] [--json]
 
 Starts the local cloud on 127.0.0.1 and keeps it running until Ctrl-C:
   OCI Object Storage emulator (signature-checking, faults at <oci>/_emulator/faults)
@@ -20,6 +20,8 @@ Starts the local cloud on 127.0.0.1 and keeps it running until Ctrl-C:
                   DIR/oci-credentials/config is the OCI config file, DIR/${ADLS_KEY_FILE} holds the ADLS dev key
   --oci-port N    OCI emulator port (default: a free port)
   --adls-port N   ADLS gateway port (default: a free port)
+  --hdfs          also start a real HDFS: Hadoop 3.3.4's MiniDFSCluster with WebHDFS, user lake, home /user/lake
+                  (a JVM; installed on first use by scripts/setup-hdfs.sh, which needs a JDK 17+ and Maven)
   --seed          create the file system ${SEED_FILE_SYSTEM} with a few sample files and the bucket ${SEED_BUCKET}
                   (what examples/local-cloud.json migrates; left as they are when they exist already)
   --json          print the endpoints as one JSON object instead of text`;
@@ -48,6 +50,9 @@ export function describe(cloud: LocalCloud): Record<string, string> {
     adlsAccountKeyFile: join(cloud.dir, ADLS_KEY_FILE),
     // Azurite's own Blob endpoint, behind the gateway: for fast seeding and for measuring Azurite alone.
     azuriteBlobUrl: `http://127.0.0.1:${cloud.adls.azuritePort}/${cloud.adls.accountName}`,
+    ...(cloud.hdfs
+      ? { hdfsRpcUrl: cloud.hdfs.rpcUrl, hdfsWebhdfsUrl: cloud.hdfs.webhdfsUrl, hdfsUser: cloud.hdfs.user, hdfsHome: cloud.hdfs.home }
+      : {}),
     dataDir: cloud.dir,
   };
 }
@@ -59,6 +64,7 @@ export async function run(argv: string[]): Promise<number> {
       dir: { type: "string" },
       "oci-port": { type: "string" },
       "adls-port": { type: "string" },
+      hdfs: { type: "boolean" },
       seed: { type: "boolean" },
       json: { type: "boolean" },
     },
@@ -69,6 +75,7 @@ export async function run(argv: string[]): Promise<number> {
     dir: values.dir,
     ociPort: parsePort(values["oci-port"], "--oci-port"),
     adlsPort: parsePort(values["adls-port"], "--adls-port"),
+    hdfs: values.hdfs === true,
   });
   const d = describe(cloud);
   // Azurite's public development key (not a secret), in a file a config can reference: file:<dir>/adls-account-key.
@@ -104,7 +111,16 @@ ADLS Gen2 (Azurite + DFS gateway)
   account        ${d.adlsAccountName}
   key            ${d.adlsAccountKey}   (Azurite's public development key; also in ${d.adlsAccountKeyFile})
   connection     ${d.adlsConnectionString}
-
+${
+  d.hdfsRpcUrl === undefined
+    ? ""
+    : `
+HDFS (Hadoop 3.3.4 MiniDFSCluster, simple auth)
+  RPC            ${d.hdfsRpcUrl}
+  WebHDFS        ${d.hdfsWebhdfsUrl}/webhdfs/v1   (user.name=${d.hdfsUser})
+  user, home     ${d.hdfsUser}, ${d.hdfsHome}   (superuser hdfs)
+`
+}
 data           ${d.dataDir}${values.dir ? "" : " (removed on exit)"}${seeded === "" ? "" : `\n${seeded}`}`);
   }
   await new Promise<void>((resolveStop) => {
