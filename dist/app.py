@@ -3576,31 +3576,39 @@ def _credentials_refused(fs_client, error):
                          f"check {check}")
 
 
+def source_page(fs_client, path=None, *, recursive=True, max_results=5000, token=None, retry_options=None):
+    """One page of the listing of `path` from continuation `token` (None: the first): (entries as list_source yields
+    them, the next page's token or None at the end), retried on its own."""
+    def fetch():
+        pages = fs_client.get_paths(path=path or None, recursive=recursive,
+                                    max_results=max_results).by_page(continuation_token=token)
+        page = next(pages, None)
+        items = list(page) if page is not None else []
+        return items, pages.continuation_token
+
+    try:
+        (items, next_token), _ = call_with_retry(fetch, what=f"get_paths {path or '/'}", **(retry_options or {}))
+    except ClientAuthenticationError as error:
+        raise _credentials_refused(fs_client, error) from None
+    entries = [{
+        "name": item.name,
+        "size": int(item.content_length or 0),
+        "etag": item.etag,
+        "modified": item.last_modified,
+        "is_directory": bool(item.is_directory),
+    } for item in items]
+    return entries, next_token or None
+
+
 def list_source(fs_client, path=None, *, recursive=True, max_results=5000, retry_options=None):
     """Yields every path under `path` (default: the whole file system) as {name, size, etag, modified, is_directory},
     page by page in the service's order, each page retried on its own from its continuation token. Credentials
     refused (by the token endpoint or the service) raise AdlsAuthError."""
     token = None
     while True:
-        def fetch(token=token):
-            pages = fs_client.get_paths(path=path or None, recursive=recursive,
-                                        max_results=max_results).by_page(continuation_token=token)
-            page = next(pages, None)
-            items = list(page) if page is not None else []
-            return items, pages.continuation_token
-
-        try:
-            (items, token), _ = call_with_retry(fetch, what=f"get_paths {path or '/'}", **(retry_options or {}))
-        except ClientAuthenticationError as error:
-            raise _credentials_refused(fs_client, error) from None
-        for item in items:
-            yield {
-                "name": item.name,
-                "size": int(item.content_length or 0),
-                "etag": item.etag,
-                "modified": item.last_modified,
-                "is_directory": bool(item.is_directory),
-            }
+        entries, token = source_page(fs_client, path, recursive=recursive, max_results=max_results, token=token,
+                                     retry_options=retry_options)
+        yield from entries
         if not token:
             return
 
@@ -7999,6 +8007,26 @@ def _list_sequentially(run, sc):
             sc.parallelize([(0, t) for t in targets], plan_partitions(sc, len(targets))), count)
 
 
+# A side whose whole listing fits in one page is listed by that one request on the driver (a small lake is planned
+# without a Spark job per listing unit; a big one pays one request more). A page holds at most --list-split-entries
+# entries, so a run that asks for small units lists in units.
+def _source_in_one_page(run, split):
+    """The source's entries when they fit in one page, else None."""
+    with _store_problems("source", run.p):
+        found, token = source_page(run.ctx.source, run.p.get("source-path") or None,
+                                   max_results=min(ADLS_PAGE, split), retry_options=run.ctx.retry_options)
+    return None if token else [source_entry(e) for e in found]
+
+
+def _target_in_one_page(run, split):
+    """The target's objects (in name order) when they fit in one page, else None."""
+    ctx = run.ctx
+    with _store_problems("target", run.p):
+        objects, _, more = next(list_target_pages(ctx.target, ctx.namespace, ctx.bucket, run.prefix or None,
+                                                  page_size=min(OCI_PAGE, split), retry_options=ctx.retry_options))
+    return None if more else [target_entry(o) for o in objects]
+
+
 def _executor_params(run):
     """The copy parameters an executor makes its store clients from, with the namespace the driver found."""
     params = dict(run.params)
@@ -8007,10 +8035,11 @@ def _executor_params(run):
 
 
 def _list_sides(run, sc):
-    """The source and target listings as RDDs of (plan 0, the core's entry), and the larger one's size. Each side is
-    split into units on the driver (its first listing there: a missing file system, path or bucket is one line) and
-    listed by the executors (listing.py); the targets come in name order, partition by partition, as the diff wants
-    them (sorted on Spark when a unit was split again or listed again on the driver)."""
+    """The source and target listings as RDDs of (plan 0, the core's entry), and the larger one's size. A side that
+    fits in one page is that page (listed on the driver); another is split into units on the driver (its first
+    listing there: a missing file system, path or bucket is one line) and listed by the executors (listing.py); the
+    targets come in name order, partition by partition, as the diff wants them (sorted on Spark when a unit was split
+    again or listed again on the driver)."""
     ctx, p = run.ctx, run.p
     want = units_wanted(p.get("list-parallelism"), sc.defaultParallelism)
     if want <= 1:
@@ -8018,23 +8047,35 @@ def _list_sides(run, sc):
     params = _executor_params(run)
     split = int(p.get("list-split-entries") or 0) or SPLIT_ENTRIES
     started = time.monotonic()
-    with _store_problems("source", p):
-        upper, units = plan_source_units(ctx.source, p.get("source-path") or None, want, ctx.retry_options)
+    small_sources = _source_in_one_page(run, split)
+    if small_sources is not None:
+        source_count = len(small_sources)
+        sources = sc.parallelize([(0, s) for s in small_sources], plan_partitions(sc, source_count))
+        _progress("source", source_count, started, "one page, listed on the driver")
+    else:
+        with _store_problems("source", p):
+            upper, units = plan_source_units(ctx.source, p.get("source-path") or None, want, ctx.retry_options)
 
-        def again(unit):
-            return run_source_unit(ctx.source, unit, want=want, retry_options=ctx.retry_options)
+            def again(unit):
+                return run_source_unit(ctx.source, unit, want=want, retry_options=ctx.retry_options)
 
-        listed, rounds = None, 0
-        if units:
-            listed, rounds, _ = list_on_spark(sc, units, unit_runner("source", params, None, want, split), again)
-    sources = sc.parallelize(upper, 1)
-    if listed is not None:
-        sources = sources.union(listed)
-    sources = sources.map(_keyed)
-    source_count = sources.count()
-    _progress("source", source_count, started, f"{len(units):,} units listed by Spark tasks in {rounds} round(s)")
+            listed, rounds = None, 0
+            if units:
+                listed, rounds, _ = list_on_spark(sc, units, unit_runner("source", params, None, want, split), again)
+        sources = sc.parallelize(upper, 1)
+        if listed is not None:
+            sources = sources.union(listed)
+        sources = sources.map(_keyed)
+        source_count = sources.count()
+        _progress("source", source_count, started, f"{len(units):,} units listed by Spark tasks in {rounds} round(s)")
     started = time.monotonic()
     prefix = run.prefix or None
+    small_targets = _target_in_one_page(run, split)
+    if small_targets is not None:
+        target_count = len(small_targets)
+        targets = sc.parallelize([(0, t) for t in small_targets], plan_partitions(sc, target_count))
+        _progress("target", target_count, started, "one page, listed on the driver")
+        return sources, targets, max(source_count, target_count)
     with _store_problems("target", p):
         units = plan_target_units(ctx.target, ctx.namespace, ctx.bucket, prefix, want, ctx.retry_options)
 

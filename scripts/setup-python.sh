@@ -69,7 +69,7 @@ say "creating $venv with $py ($pv) — first time downloads pyspark (~320 MB)"
 if [ ! -x "$venv/bin/python" ]; then "$py" -m venv "$venv"; fi
 pipq=(); [ "$quiet" = 1 ] && pipq=(-q)
 "$venv/bin/python" -m pip install "${pipq[@]}" --disable-pip-version-check -r "$reqs"
-"$venv/bin/python" -c 'import pyspark, oci, azure.storage.filedatalake, azure.identity, pytest' \
+"$venv/bin/python" -c 'import pyspark, oci, azure.storage.filedatalake, azure.identity, pytest, opendal, moto.server' \
   || { echo "setup-python: packages installed but an import failed; remove .venv and retry" >&2; exit 1; }
 echo "$want" > "$stamp"
 say "ready: $venv (pyspark $("$venv/bin/python" -c 'import pyspark; print(pyspark.__version__)'))"

@@ -2,6 +2,7 @@
 // The `lake2oci` command. Each subcommand lives in src/cli/commands/<name>.ts and exports `run(argv)`, returning the
 // process exit code. Errors reach the user as one line; `--debug` (or LAKE2OCI_DEBUG=1) adds the stack trace.
 import { CliError } from "./cli-error.ts";
+import { JobSourceError } from "../config/job-values.ts";
 import { run as build } from "./commands/build.ts";
 import { run as deploy } from "./commands/deploy.ts";
 import { run as emulators } from "./commands/emulators.ts";
@@ -58,6 +59,10 @@ export async function main(argv: string[]): Promise<number> {
       { debug },
     );
   } catch (err) {
+    if (err instanceof JobSourceError) {
+      console.error(`lake2oci ${name}: ${err.message}`);
+      return 2;
+    }
     if (err instanceof CliError) {
       console.error(err.whole ? err.message : `lake2oci ${name}: ${err.message}`);
       if (debug && err.cause) console.error(err.cause);

@@ -14,6 +14,8 @@ export function storeProblemFromError(err: unknown, config: Lake2ociConfig): Sto
   const info = { ...storeProblemInfo(facts.kind, facts.side), status: facts.status, code: facts.code, network: facts.network };
   if (facts.side === "source") {
     const s = config.source;
+    // The core words store problems of ADLS and OCI; another source's errors carry their own one-line message.
+    if (s.type !== "adls") return null;
     const auth = s.auth.method;
     return {
       ...info,

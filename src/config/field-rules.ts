@@ -173,3 +173,46 @@ export function checkEndpoint(value: string): { value: string } | { problem: str
 
 /** The JSON Schema pattern for endpoint URLs (editors only; checkEndpoint is the rule). */
 export const ENDPOINT_PATTERN = /^https?:\/\/[^\s/?#@]+(?:\/[^\s?#]*)?$/;
+
+/** An S3 bucket name (general purpose buckets): 3-63 lowercase letters, digits, dots and hyphens, starting and ending
+ * with a letter or digit. */
+export const s3BucketRule: FieldRule = {
+  pattern: /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+  check(value) {
+    if (s3BucketRule.pattern.test(value)) return undefined;
+    const fix = `write the bucket name alone, as the S3 console shows it, e.g. "sales-lake"`;
+    const url = /^s3:\/\/([^/]+)(\/.*)?$/.exec(value);
+    if (url !== null) {
+      return { problem: `must be a bucket name, not a URL, got ${quote(value)}`, fix: `write "bucket": ${JSON.stringify(url[1])}${url[2] && url[2] !== "/" ? ` and the rest in source.prefix, ${JSON.stringify(url[2].replace(/^\/+|\/+$/g, ""))}` : ""}` };
+    }
+    if (value.includes("/")) {
+      return { problem: `must be a bucket name without "/", got ${quote(value)}`, fix: "write the folder part in source.prefix" };
+    }
+    if (value.length < 3 || value.length > 63) return { problem: `must be 3-63 characters long, got ${value.length}`, fix };
+    if (value !== value.toLowerCase()) return { problem: `must be lowercase, got ${quote(value)}`, fix: `write ${quote(value.toLowerCase())}` };
+    return { problem: `may hold only lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit, got ${quote(value)}`, fix };
+  },
+};
+
+/** An AWS region code, e.g. us-east-1, eu-central-1, us-gov-west-1 (S3-compatible stores: whatever they expect). */
+export const awsRegionRule: FieldRule = {
+  pattern: /^[a-z]{2}(?:-[a-z]+)+-[0-9]+$/,
+  check(value) {
+    if (awsRegionRule.pattern.test(value)) return undefined;
+    const problem = `is not an AWS region code, got ${quote(value)}`;
+    if (awsRegionRule.pattern.test(value.toLowerCase())) return { problem, fix: `write it in lowercase, ${quote(value.toLowerCase())}` };
+    return { problem, fix: `write a region code such as "us-east-1" (an S3-compatible store with its own endpoint: the region it expects, often "us-east-1")` };
+  },
+};
+
+/** An AWS access key ID (not a secret: an identifier, as IAM shows it), e.g. AKIAIOSFODNN7EXAMPLE. */
+export const accessKeyIdRule: FieldRule = {
+  pattern: /^[A-Za-z0-9]{16,128}$/,
+  check(value) {
+    if (accessKeyIdRule.pattern.test(value)) return undefined;
+    return {
+      problem: `must be 16-128 letters and digits, got ${value.length} characters`,
+      fix: `write the access key ID as IAM shows it (e.g. "AKIAIOSFODNN7EXAMPLE"); the secret goes in source.auth.secretAccessKey as a reference such as env:AWS_SECRET_ACCESS_KEY`,
+    };
+  },
+};

@@ -8,6 +8,17 @@ import type { Lake2ociConfig } from "./schema.ts";
 
 export type JobValue = string | number | boolean | string[];
 
+/** A config whose source the Spark job of this version cannot read (source.type other than "adls"). */
+export class JobSourceError extends Error {
+  readonly field = "source.type";
+  constructor(type: string) {
+    super(
+      `source.type ${JSON.stringify(type)}: the Spark job of this version reads "adls" sources only; \`lake2oci plan\` lists and plans ${JSON.stringify(type)} sources already (the job's ${type} reader is not built yet)`,
+    );
+    this.name = "JobSourceError";
+  }
+}
+
 /**
  * Job parameter values from a validated config. Local paths (LOCAL runs) are made absolute against the config
  * file's directory, so the job finds them wherever spark-submit runs. A DATAFLOW config file is not passed: the
@@ -15,6 +26,7 @@ export type JobValue = string | number | boolean | string[];
  */
 export function jobValuesFromConfig(config: Lake2ociConfig, baseDir: string): Record<string, JobValue> {
   const s = config.source;
+  if (s.type !== "adls") throw new JobSourceError(s.type);
   const t = config.target;
   const local = t.profile === "LOCAL";
   const path = (p: string) => resolveLocalPath(p, baseDir, homedir());

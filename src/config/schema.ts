@@ -19,7 +19,9 @@ import {
   DEFAULT_TARGET_PREFIX,
 } from "./defaults.ts";
 import {
+  accessKeyIdRule,
   accountNameRule,
+  awsRegionRule,
   bucketRule,
   checkEndpoint,
   clientIdRule,
@@ -27,6 +29,7 @@ import {
   fileSystemRule,
   namespaceRule,
   regionRule,
+  s3BucketRule,
   tenantIdRule,
 } from "./field-rules.ts";
 import { type Infer, type Problem, s } from "./schema-builder.ts";
@@ -196,10 +199,99 @@ const adlsSource = s.object(
   },
 );
 
+const s3KeysAuth = s.object(
+  {
+    method: s.literal("keys", { description: "An access key: its ID, its secret and, for temporary credentials, a session token." }),
+    accessKeyId: s.string({
+      description: "The access key ID (an identifier, not a secret).",
+      example: "AKIAIOSFODNN7EXAMPLE",
+      pattern: accessKeyIdRule.pattern,
+      check: accessKeyIdRule.check,
+      secret: true,
+    }),
+    secretAccessKey: secretRef("The secret access key.", "env:AWS_SECRET_ACCESS_KEY"),
+    sessionToken: s.optional(secretRef("The session token of temporary credentials (STS).", "env:AWS_SESSION_TOKEN")),
+  },
+  { description: "Authenticate with an access key (and a session token for temporary credentials)." },
+);
+
+const s3EnvironmentAuth = s.object(
+  {
+    method: s.literal("environment", {
+      description:
+        "The standard AWS chain where the command runs: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, then the shared config and credentials files (AWS_PROFILE or `profile`), then the instance or container role.",
+    }),
+    profile: s.optional(
+      s.string({ description: "The profile of ~/.aws/config and ~/.aws/credentials to use (default: AWS_PROFILE, else default).", example: "migration" }),
+    ),
+  },
+  { description: "Authenticate with the standard AWS credential chain of the machine that runs the command." },
+);
+
+const s3Source = s.object(
+  {
+    type: s.literal("s3", { description: "Amazon S3, or an S3-compatible store (MinIO, Ceph, Wasabi, on-premises appliances) with endpoint and pathStyle." }),
+    bucket: s.string({
+      description: "The S3 bucket.",
+      example: "sales-lake",
+      pattern: s3BucketRule.pattern,
+      check: s3BucketRule.check,
+    }),
+    prefix: s.default(
+      storePath(
+        "The folder of the bucket to migrate, e.g. \"raw/sales\" (the keys under \"raw/sales/\"); \"\" is the whole bucket. Names in the target and in the log are relative to it.",
+        "raw/sales",
+      ),
+      DEFAULT_SOURCE_PATH,
+    ),
+    region: s.string({
+      description: "The bucket's AWS region (an S3-compatible store: the region it expects, often us-east-1).",
+      example: "us-east-1",
+      pattern: awsRegionRule.pattern,
+      check: awsRegionRule.check,
+    }),
+    endpoint: s.optional(
+      endpoint(
+        "Override of the S3 endpoint (default AWS's for the region), for an S3-compatible store or the local cloud.",
+        "http://127.0.0.1:9000",
+      ),
+    ),
+    pathStyle: s.default(
+      s.boolean({
+        description:
+          "Path-style requests (https://host/bucket/key) instead of virtual-hosted ones (https://bucket.host/key): most S3-compatible stores need it.",
+      }),
+      false,
+    ),
+    auth: s.union(
+      "method",
+      { keys: s3KeysAuth, environment: s3EnvironmentAuth },
+      { description: "How lake2oci authenticates to S3: keys or environment." },
+    ),
+  },
+  { description: "An S3 bucket (or a folder in it)." },
+);
+
+const localSource = s.object(
+  {
+    type: s.literal("local", { description: "A directory of this machine's file system (a local disk or an NFS mount)." }),
+    path: s.string({
+      description:
+        "The directory to migrate, relative to this config file; \"~/\" is the home directory. Names in the target and in the log are relative to it. Under spark-submit on a cluster every executor must see it at the same path (an NFS mount).",
+      example: "./lake",
+      check: nonEmpty("the directory", "./lake"),
+    }),
+  },
+  { description: "A local directory (or an NFS mount)." },
+);
+
 const source = s.union(
   "type",
-  { adls: adlsSource },
-  { description: "Where the files come from. Only \"adls\" for now; S3, GCS, HDFS and local disks are planned." },
+  { adls: adlsSource, s3: s3Source, local: localSource },
+  {
+    description:
+      "Where the files come from: \"adls\" (Azure Data Lake Storage Gen2), \"s3\" (Amazon S3 and S3-compatible stores) or \"local\" (a directory). Google Cloud Storage and HDFS are planned.",
+  },
 );
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -23,5 +23,7 @@ export function ociConfigFile(config: Lake2ociConfig, baseDir: string): string {
 
 /** The ADLS endpoint: source.endpoint, else the account's DFS endpoint. */
 export function adlsEndpoint(config: Lake2ociConfig): string {
-  return config.source.endpoint ?? `https://${config.source.accountName}.dfs.core.windows.net`;
+  const s = config.source;
+  if (s.type !== "adls") throw new Error(`adlsEndpoint: source.type is ${JSON.stringify(s.type)}, not "adls"`);
+  return s.endpoint ?? `https://${s.accountName}.dfs.core.windows.net`;
 }

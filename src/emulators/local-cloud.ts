@@ -1,6 +1,6 @@
-// The whole local cloud: the OCI Object Storage emulator and ADLS Gen2 (Azurite behind the DFS gateway), on free
-// loopback ports, with a fresh OCI API key and config file; on request (`gcs`) also GCS (fake-gcs-server behind a
-// token-checking front). Used by the tests, the benchmarks, the demo and
+// The whole local cloud: the OCI Object Storage emulator and ADLS Gen2 (Azurite behind the DFS gateway), and on request
+// S3 (moto's server), HDFS (a real MiniDFSCluster) and GCS (fake-gcs-server behind a token-checking front), on free
+// loopback ports, with a fresh OCI API key and config file. Used by the tests, the benchmarks, the demo and
 // `lake2oci emulators`. Everything lives under one directory, removed on stop unless it was given by the caller.
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
@@ -11,8 +11,10 @@ import { startGcsEmulator, type GcsEmulator } from "./gcs/index.ts";
 import { createLocalCa } from "./adls/local-ca.ts";
 import { startTlsFront } from "./adls/tls-front.ts";
 import { startTokenIssuer, type TokenIssuer } from "./adls/token-issuer.ts";
+import { type HdfsEmulator, type HdfsOptions, startHdfsEmulator } from "./hdfs/index.ts";
 import { createDevCredentials, type DevCredentials } from "./oci/dev-credentials.ts";
 import { startOciEmulator, type OciEmulator } from "./oci/server.ts";
+import { startS3Emulator, type S3Emulator } from "./s3/moto.ts";
 import type { FaultRule } from "./faults.ts";
 
 export interface LocalCloudOptions {
@@ -28,6 +30,14 @@ export interface LocalCloudOptions {
    * plain-http account URL keeps working as before. See `LocalCloud.oauth`.
    */
   adlsOAuth?: boolean;
+  /** Also start S3 (moto's server from .venv, signatures checked, one empty bucket). See `LocalCloud.s3`. */
+  s3?: boolean;
+  /**
+   * Also start a real HDFS (Hadoop's MiniDFSCluster with WebHDFS, a JVM; installed on first use by
+   * scripts/setup-hdfs.sh). Off by default: it takes seconds to start and ~0.5 GB of memory. An object sets its
+   * options (user, Hadoop settings such as `dfs.ls.limit`). See `LocalCloud.hdfs`.
+   */
+  hdfs?: boolean | HdfsOptions;
   /** Also start the local GCS (fake-gcs-server behind a token-checking front); see `LocalCloud.gcs`. */
   gcs?: boolean;
 }
@@ -54,6 +64,10 @@ export interface LocalCloud {
   credentials: DevCredentials;
   /** Present when started with `adlsOAuth`. */
   oauth?: LocalOAuth;
+  /** Present when started with `s3`. */
+  s3?: S3Emulator;
+  /** Present when started with `hdfs`. */
+  hdfs?: HdfsEmulator;
   /** Present when started with `gcs`. */
   gcs?: GcsEmulator;
   /** Environment variables describing the local cloud (what the Python tests and scripts read). */
@@ -71,6 +85,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     started.length = 0;
     if (owned) await rm(dir, { recursive: true, force: true });
   };
+  // The JVM starts in the background while the rest comes up; its stop is registered once it is ready.
+  const hdfsOptions = options.hdfs === true ? {} : options.hdfs || undefined;
+  const hdfsStarting = hdfsOptions ? startHdfsEmulator({ dataDir: join(dir, "hdfs"), ...hdfsOptions }) : undefined;
+  hdfsStarting?.catch(() => {});
   try {
     const credentials = await createDevCredentials(join(dir, "oci-credentials"));
     const oci = await startOciEmulator({
@@ -97,6 +115,13 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       await writeFile(caFile, oauthSetup.ca.caCert);
       oauth = { accountUrl: `${front.origin}/${adls.accountName}`, authorityHost: issuer.url, ...oauthSetup.principal, caFile, issuer };
     }
+    let s3: S3Emulator | undefined;
+    if (options.s3) {
+      s3 = await startS3Emulator({ dir: join(dir, "s3") });
+      started.push(s3);
+    }
+    const hdfs = hdfsStarting ? await hdfsStarting : undefined;
+    if (hdfs) started.push(hdfs);
     const gcs = options.gcs ? await startGcsEmulator({ dataDir: join(dir, "gcs") }) : undefined;
     if (gcs) started.push(gcs);
     let stopped: Promise<void> | undefined;
@@ -106,6 +131,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       adls,
       credentials,
       oauth,
+      s3,
+      hdfs,
       gcs,
       env: () => ({
         LAKE2OCI_OCI_ENDPOINT: oci.url,
@@ -116,6 +143,26 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         LAKE2OCI_ADLS_URL: adls.accountUrl,
         LAKE2OCI_ADLS_ACCOUNT: adls.accountName,
         LAKE2OCI_ADLS_KEY: adls.accountKey,
+        ...(s3 === undefined
+          ? {}
+          : {
+              LAKE2OCI_S3_ENDPOINT: s3.url,
+              LAKE2OCI_S3_REGION: s3.region,
+              LAKE2OCI_S3_BUCKET: s3.bucket,
+              LAKE2OCI_S3_ACCESS_KEY_ID: s3.keys.accessKeyId,
+              LAKE2OCI_S3_SECRET_ACCESS_KEY: s3.keys.secretAccessKey,
+              LAKE2OCI_S3_SESSION_ACCESS_KEY_ID: s3.session.accessKeyId,
+              LAKE2OCI_S3_SESSION_SECRET_ACCESS_KEY: s3.session.secretAccessKey,
+              LAKE2OCI_S3_SESSION_TOKEN: s3.session.sessionToken,
+            }),
+        ...(hdfs
+          ? {
+              LAKE2OCI_HDFS_RPC: hdfs.rpcUrl,
+              LAKE2OCI_HDFS_WEBHDFS: hdfs.webhdfsUrl,
+              LAKE2OCI_HDFS_USER: hdfs.user,
+              LAKE2OCI_HDFS_HOME: hdfs.home,
+            }
+          : {}),
         ...(gcs
           ? {
               LAKE2OCI_GCS_ENDPOINT: gcs.url,
@@ -131,6 +178,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       },
     };
   } catch (err) {
+    // A JVM still starting is stopped too once it is up (or has failed).
+    const late = await hdfsStarting?.catch(() => undefined);
+    if (late && !started.includes(late)) started.push(late);
     await stopAll();
     throw err;
   }

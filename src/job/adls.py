@@ -129,31 +129,39 @@ def _credentials_refused(fs_client, error):
                          f"check {check}")
 
 
+def source_page(fs_client, path=None, *, recursive=True, max_results=5000, token=None, retry_options=None):
+    """One page of the listing of `path` from continuation `token` (None: the first): (entries as list_source yields
+    them, the next page's token or None at the end), retried on its own."""
+    def fetch():
+        pages = fs_client.get_paths(path=path or None, recursive=recursive,
+                                    max_results=max_results).by_page(continuation_token=token)
+        page = next(pages, None)
+        items = list(page) if page is not None else []
+        return items, pages.continuation_token
+
+    try:
+        (items, next_token), _ = call_with_retry(fetch, what=f"get_paths {path or '/'}", **(retry_options or {}))
+    except ClientAuthenticationError as error:
+        raise _credentials_refused(fs_client, error) from None
+    entries = [{
+        "name": item.name,
+        "size": int(item.content_length or 0),
+        "etag": item.etag,
+        "modified": item.last_modified,
+        "is_directory": bool(item.is_directory),
+    } for item in items]
+    return entries, next_token or None
+
+
 def list_source(fs_client, path=None, *, recursive=True, max_results=5000, retry_options=None):
     """Yields every path under `path` (default: the whole file system) as {name, size, etag, modified, is_directory},
     page by page in the service's order, each page retried on its own from its continuation token. Credentials
     refused (by the token endpoint or the service) raise AdlsAuthError."""
     token = None
     while True:
-        def fetch(token=token):
-            pages = fs_client.get_paths(path=path or None, recursive=recursive,
-                                        max_results=max_results).by_page(continuation_token=token)
-            page = next(pages, None)
-            items = list(page) if page is not None else []
-            return items, pages.continuation_token
-
-        try:
-            (items, token), _ = call_with_retry(fetch, what=f"get_paths {path or '/'}", **(retry_options or {}))
-        except ClientAuthenticationError as error:
-            raise _credentials_refused(fs_client, error) from None
-        for item in items:
-            yield {
-                "name": item.name,
-                "size": int(item.content_length or 0),
-                "etag": item.etag,
-                "modified": item.last_modified,
-                "is_directory": bool(item.is_directory),
-            }
+        entries, token = source_page(fs_client, path, recursive=recursive, max_results=max_results, token=token,
+                                     retry_options=retry_options)
+        yield from entries
         if not token:
             return
 

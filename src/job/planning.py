@@ -8,13 +8,13 @@ import time
 
 from lake2oci_core import normalize_target_prefix, target_name_for
 
-from .adls import list_source
+from .adls import list_source, source_page
 from .listing import (
-    SPLIT_ENTRIES, executor_context, list_on_spark, plan_source_units, plan_target_units, run_source_unit,
+    ADLS_PAGE, OCI_PAGE, SPLIT_ENTRIES, executor_context, list_on_spark, plan_source_units, plan_target_units, run_source_unit,
     run_target_unit, source_entry, target_entry, unit_runner, units_wanted,
 )
 from .log import run_log_location
-from .oci_store import list_target
+from .oci_store import list_target, list_target_pages
 from .plan_file import (
     PlanFileError, check_plan, describe_plan_location, parse_plan_location, plan_count_problem, plan_header_of,
     plan_line_of, plan_location_for_log, write_plan,
@@ -67,6 +67,26 @@ def _list_sequentially(run, sc):
             sc.parallelize([(0, t) for t in targets], plan_partitions(sc, len(targets))), count)
 
 
+# A side whose whole listing fits in one page is listed by that one request on the driver (a small lake is planned
+# without a Spark job per listing unit; a big one pays one request more). A page holds at most --list-split-entries
+# entries, so a run that asks for small units lists in units.
+def _source_in_one_page(run, split):
+    """The source's entries when they fit in one page, else None."""
+    with _store_problems("source", run.p):
+        found, token = source_page(run.ctx.source, run.p.get("source-path") or None,
+                                   max_results=min(ADLS_PAGE, split), retry_options=run.ctx.retry_options)
+    return None if token else [source_entry(e) for e in found]
+
+
+def _target_in_one_page(run, split):
+    """The target's objects (in name order) when they fit in one page, else None."""
+    ctx = run.ctx
+    with _store_problems("target", run.p):
+        objects, _, more = next(list_target_pages(ctx.target, ctx.namespace, ctx.bucket, run.prefix or None,
+                                                  page_size=min(OCI_PAGE, split), retry_options=ctx.retry_options))
+    return None if more else [target_entry(o) for o in objects]
+
+
 def _executor_params(run):
     """The copy parameters an executor makes its store clients from, with the namespace the driver found."""
     params = dict(run.params)
@@ -75,10 +95,11 @@ def _executor_params(run):
 
 
 def _list_sides(run, sc):
-    """The source and target listings as RDDs of (plan 0, the core's entry), and the larger one's size. Each side is
-    split into units on the driver (its first listing there: a missing file system, path or bucket is one line) and
-    listed by the executors (listing.py); the targets come in name order, partition by partition, as the diff wants
-    them (sorted on Spark when a unit was split again or listed again on the driver)."""
+    """The source and target listings as RDDs of (plan 0, the core's entry), and the larger one's size. A side that
+    fits in one page is that page (listed on the driver); another is split into units on the driver (its first
+    listing there: a missing file system, path or bucket is one line) and listed by the executors (listing.py); the
+    targets come in name order, partition by partition, as the diff wants them (sorted on Spark when a unit was split
+    again or listed again on the driver)."""
     ctx, p = run.ctx, run.p
     want = units_wanted(p.get("list-parallelism"), sc.defaultParallelism)
     if want <= 1:
@@ -86,23 +107,35 @@ def _list_sides(run, sc):
     params = _executor_params(run)
     split = int(p.get("list-split-entries") or 0) or SPLIT_ENTRIES
     started = time.monotonic()
-    with _store_problems("source", p):
-        upper, units = plan_source_units(ctx.source, p.get("source-path") or None, want, ctx.retry_options)
+    small_sources = _source_in_one_page(run, split)
+    if small_sources is not None:
+        source_count = len(small_sources)
+        sources = sc.parallelize([(0, s) for s in small_sources], plan_partitions(sc, source_count))
+        _progress("source", source_count, started, "one page, listed on the driver")
+    else:
+        with _store_problems("source", p):
+            upper, units = plan_source_units(ctx.source, p.get("source-path") or None, want, ctx.retry_options)
 
-        def again(unit):
-            return run_source_unit(ctx.source, unit, want=want, retry_options=ctx.retry_options)
+            def again(unit):
+                return run_source_unit(ctx.source, unit, want=want, retry_options=ctx.retry_options)
 
-        listed, rounds = None, 0
-        if units:
-            listed, rounds, _ = list_on_spark(sc, units, unit_runner("source", params, None, want, split), again)
-    sources = sc.parallelize(upper, 1)
-    if listed is not None:
-        sources = sources.union(listed)
-    sources = sources.map(_keyed)
-    source_count = sources.count()
-    _progress("source", source_count, started, f"{len(units):,} units listed by Spark tasks in {rounds} round(s)")
+            listed, rounds = None, 0
+            if units:
+                listed, rounds, _ = list_on_spark(sc, units, unit_runner("source", params, None, want, split), again)
+        sources = sc.parallelize(upper, 1)
+        if listed is not None:
+            sources = sources.union(listed)
+        sources = sources.map(_keyed)
+        source_count = sources.count()
+        _progress("source", source_count, started, f"{len(units):,} units listed by Spark tasks in {rounds} round(s)")
     started = time.monotonic()
     prefix = run.prefix or None
+    small_targets = _target_in_one_page(run, split)
+    if small_targets is not None:
+        target_count = len(small_targets)
+        targets = sc.parallelize([(0, t) for t in small_targets], plan_partitions(sc, target_count))
+        _progress("target", target_count, started, "one page, listed on the driver")
+        return sources, targets, max(source_count, target_count)
     with _store_problems("target", p):
         units = plan_target_units(ctx.target, ctx.namespace, ctx.bucket, prefix, want, ctx.retry_options)
 

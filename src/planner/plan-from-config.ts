@@ -3,7 +3,7 @@
 import type { Lake2ociConfig } from "../config/index.ts";
 import type { PlanOptions, PlanSummary, SourceEntry, TargetEntry } from "../core/plan-types.ts";
 import { preparePlan } from "../core/plan-options.ts";
-import { openSource, openTarget } from "../stores/from-config.ts";
+import { openSource, openTarget, sourceListPrefix, sourceMeta } from "../stores/from-config.ts";
 import { classifyOciError } from "../stores/oci/oci-errors.ts";
 import type { StoreEntry } from "../stores/store.ts";
 import { type EngineStats, type EngineTuning, diffStreams } from "./diff-streams.ts";
@@ -85,7 +85,7 @@ export async function planFromConfig(
   const state = await readState(location, target.client, targetKey, warn);
   const join = stateJoin(state, { where, client: target.client, ...targetKey, warn });
   const sources = counted<SourceEntry>(
-    source.listPages({ prefix: config.source.path ?? "" }),
+    source.listPages({ prefix: sourceListPrefix(config) }),
     (e) => ({ name: e.name, size: e.size, md5: e.md5 ?? null, version: e.version ?? null, isDirectory: e.isDirectory }),
     "source",
     options.onProgress,
@@ -107,7 +107,7 @@ export async function planFromConfig(
     options: planOptions,
     // The plan header's meta (contract C3): what the job checks a plan against before it applies it (--plan).
     meta: {
-      source: { type: config.source.type, account: config.source.accountName, fileSystem: config.source.fileSystem, path: config.source.path ?? "" },
+      source: sourceMeta(config, baseDir),
       target: { namespace: target.namespace, bucket: config.target.bucket, prefix },
       createdBy: "lake2oci plan",
       ...options.meta,

@@ -25,7 +25,7 @@ export class StoreAuthError extends StoreError {
   }
 }
 
-/** The container (ADLS file system, OCI bucket or namespace) does not exist. */
+/** The container (ADLS file system, OCI or S3 bucket, OCI namespace, local directory) does not exist. */
 export class StoreNotFoundError extends StoreError {
   constructor(message: string, options: { cause?: unknown } = {}) {
     super(message, "fatal", options);
@@ -46,6 +46,21 @@ export class StoreTransientError extends StoreError {
   constructor(message: string, options: { cause?: unknown } = {}) {
     super(message, "retry", options);
     this.name = "StoreTransientError";
+  }
+}
+
+/** The file is no longer the version the caller planned on (changed, or gone): this one item must be planned again. */
+export class StoreVersionChangedError extends StoreError {
+  readonly storeName: string;
+  readonly expected: string;
+  /** The version found, or null when the file is gone. */
+  readonly found: string | null;
+  constructor(message: string, detail: { name: string; expected: string; found: string | null }, options: { cause?: unknown } = {}) {
+    super(message, "no-retry", options);
+    this.name = "StoreVersionChangedError";
+    this.storeName = detail.name;
+    this.expected = detail.expected;
+    this.found = detail.found;
   }
 }
 

@@ -3,13 +3,19 @@
 import type { ObjectStorageClient } from "oci-objectstorage";
 import { type Lake2ociConfig, nodeSecretIo, resolveSecret } from "../config/index.ts";
 import { ociConfigFile, ociConfigSection } from "../config/store-settings.ts";
+import { homedir } from "node:os";
+import { resolveLocalPath } from "../config/local-path.ts";
 import { type AdlsAuth, AdlsLister } from "./adls/adls-lister.ts";
+import { LocalLister } from "./local/local-lister.ts";
+import { type S3Keys, S3Lister } from "./s3/s3-lister.ts";
+import type { StoreLister } from "./store.ts";
 import { StoreAuthError } from "./errors.ts";
 import { ociNamespace, ociObjectStorageClient } from "./oci/oci-client.ts";
 import { OciLister } from "./oci/oci-lister.ts";
 
 export async function resolveAdlsAuth(config: Lake2ociConfig, baseDir: string): Promise<AdlsAuth> {
   const io = nodeSecretIo(baseDir);
+  if (config.source.type !== "adls") throw new Error(`resolveAdlsAuth: source.type is ${config.source.type}`);
   const a = config.source.auth;
   if (a.method === "key") return { method: "key", accountKey: await resolveSecret(a.accountKey, io, "source.auth.accountKey") };
   if (a.method === "sas") return { method: "sas", sasToken: await resolveSecret(a.sasToken, io, "source.auth.sasToken") };
@@ -22,8 +28,37 @@ export async function resolveAdlsAuth(config: Lake2ociConfig, baseDir: string): 
   };
 }
 
-export async function openSource(config: Lake2ociConfig, baseDir: string): Promise<AdlsLister> {
+/** What the source's lister lists: ADLS under source.path (names from the file system's root); S3 and local from
+ * their root (source.prefix, source.path), names relative to it. */
+export function sourceListPrefix(config: Lake2ociConfig): string {
+  return config.source.type === "adls" ? (config.source.path ?? "") : "";
+}
+
+/** The source as the plan header's meta names it (contract C3). */
+export function sourceMeta(config: Lake2ociConfig, baseDir: string): Record<string, unknown> {
   const s = config.source;
+  if (s.type === "adls") return { type: s.type, account: s.accountName, fileSystem: s.fileSystem, path: s.path ?? "" };
+  if (s.type === "s3") return { type: s.type, bucket: s.bucket, prefix: s.prefix ?? "", endpoint: s.endpoint ?? null };
+  return { type: s.type, path: resolveLocalPath(s.path, baseDir, homedir()) };
+}
+
+export async function openSource(config: Lake2ociConfig, baseDir: string): Promise<StoreLister> {
+  const s = config.source;
+  if (s.type === "local") return new LocalLister({ path: resolveLocalPath(s.path, baseDir, homedir()) });
+  if (s.type === "s3") {
+    const io = nodeSecretIo(baseDir);
+    const a = s.auth;
+    let keys: S3Keys | undefined;
+    if (a.method === "keys") {
+      keys = {
+        accessKeyId: a.accessKeyId,
+        secretAccessKey: await resolveSecret(a.secretAccessKey, io, "source.auth.secretAccessKey"),
+      };
+      if (a.sessionToken !== undefined) keys.sessionToken = await resolveSecret(a.sessionToken, io, "source.auth.sessionToken");
+    }
+    const profile = a.method === "environment" ? a.profile : undefined;
+    return new S3Lister({ bucket: s.bucket, region: s.region, prefix: s.prefix, endpoint: s.endpoint, pathStyle: s.pathStyle, profile }, keys);
+  }
   return new AdlsLister(
     { accountName: s.accountName, fileSystem: s.fileSystem, endpoint: s.endpoint },
     await resolveAdlsAuth(config, baseDir),

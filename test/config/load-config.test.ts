@@ -31,7 +31,7 @@ describe("loadConfig", () => {
     if (!r.ok) assert.fail(formatConfigErrors(r.errors));
     assert.equal(r.file, file);
     assert.equal(r.baseDir, dir);
-    assert.equal(r.config.source.accountName, "sourcedemo");
+    assert.equal(r.config.source.type === "adls" && r.config.source.accountName, "sourcedemo");
     assert.deepEqual(r.config.log, { path: "./log_dataflow_app_migration.json" });
     assert.deepEqual(r.warnings, []);
   });

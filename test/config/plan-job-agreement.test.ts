@@ -56,6 +56,7 @@ function planRef(ref: string, baseDir: string): string {
 /** What `lake2oci plan` uses, in the comparison's shape. */
 function planSide(config: Lake2ociConfig, baseDir: string): Record<string, unknown> {
   const s = config.source;
+  if (s.type !== "adls") throw new Error(`planSide compares ADLS sources, got ${s.type}`);
   const t = config.target;
   const a = s.auth;
   const secrets =

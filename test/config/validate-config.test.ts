@@ -231,12 +231,12 @@ describe("validateConfig: each rule's message", () => {
     {
       name: "missing source type",
       given: { "source.type": undefined },
-      want: `source.type: is required. Add "type": "adls"`,
+      want: `source.type: is required. Add "type": one of "adls", "s3", "local"`,
     },
     {
       name: "unknown source type",
-      given: { "source.type": "s3" },
-      want: `source.type: must be "adls", got "s3". Write "adls"`,
+      given: { "source.type": "azure" },
+      want: `source.type: must be one of "adls", "s3", "local", got "azure". Write one of "adls", "s3", "local"`,
     },
     {
       name: "wrong type: number for a string",
@@ -246,7 +246,7 @@ describe("validateConfig: each rule's message", () => {
     {
       name: "wrong type: string for an object",
       given: { source: "adls://sourcedemo" },
-      want: `source: must be an object, got a string. Write a JSON object with "type": one of "adls"`,
+      want: `source: must be an object, got a string. Write a JSON object with "type": one of "adls", "s3", "local"`,
     },
     {
       name: "wrong type: boolean as a string",
@@ -691,4 +691,63 @@ describe("validateConfig: secrets are never echoed", () => {
       }
     });
   }
+});
+
+describe("validateConfig: S3 and local sources", () => {
+  const s3 = (source: Json = {}): Json =>
+    patch(minimalLocal(), {
+      source: {
+        type: "s3",
+        bucket: "sales-lake",
+        region: "us-east-1",
+        auth: { method: "keys", accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "env:AWS_SECRET_ACCESS_KEY" },
+        ...source,
+      },
+    });
+
+  it("takes an S3 source with its defaults, and an S3-compatible one with endpoint, path style and a session token", () => {
+    const plain = configOf(s3()).source;
+    assert.deepEqual(plain, {
+      type: "s3",
+      bucket: "sales-lake",
+      region: "us-east-1",
+      prefix: "",
+      pathStyle: false,
+      auth: { method: "keys", accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "env:AWS_SECRET_ACCESS_KEY" },
+    });
+    const compatible = configOf(
+      s3({
+        prefix: "/raw/sales/",
+        endpoint: "http://127.0.0.1:9000/",
+        pathStyle: true,
+        auth: { method: "keys", accessKeyId: "MINIOACCESSKEY0001", secretAccessKey: "file:minio.secret", sessionToken: "env:AWS_SESSION_TOKEN" },
+      }),
+    ).source;
+    assert.equal(compatible.type === "s3" && compatible.prefix, "raw/sales");
+    assert.equal(compatible.type === "s3" && compatible.endpoint, "http://127.0.0.1:9000");
+    const chain = configOf(s3({ auth: { method: "environment", profile: "migration" } })).source;
+    assert.deepEqual(chain.type === "s3" && chain.auth, { method: "environment", profile: "migration" });
+  });
+
+  it("refuses a wrong S3 source field by field, naming each and what to write", () => {
+    const lines = errorsOf(
+      s3({ bucket: "s3://Sales-Lake/raw", region: "US-EAST-1", auth: { method: "keys", accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" } }),
+    );
+    const text = lines.join("\n");
+    assert.match(text, /source\.bucket: must be a bucket name, not a URL, got "s3:\/\/Sales-Lake\/raw"\. Write "bucket": "Sales-Lake" and the rest in source\.prefix, "raw"/);
+    assert.match(text, /source\.region: is not an AWS region code, got "US-EAST-1"\. Write it in lowercase, "us-east-1"/);
+    assert.match(text, /source\.auth\.secretAccessKey: /);
+    assert.doesNotMatch(text, /wJalrXUtnFEMI/, "an inline secret is never echoed");
+    assert.match(errorsOf(s3({ region: undefined })).join("\n"), /source\.region: is required/);
+    assert.match(errorsOf(s3({ auth: { method: "password" } })).join("\n"), /source\.auth\.method: .*"keys".*"environment"/);
+    assert.match(errorsOf(s3({ bucket: "Sales_Lake" })).join("\n"), /source\.bucket: must be lowercase, got "Sales_Lake"/);
+    assert.match(errorsOf(s3({ accountName: "sourcedemo" })).join("\n"), /source\.accountName: /);
+  });
+
+  it("takes a local directory and refuses an empty one", () => {
+    const local = configOf(patch(minimalLocal(), { source: { type: "local", path: "./lake" } })).source;
+    assert.deepEqual(local, { type: "local", path: "./lake" });
+    assert.match(errorsOf(patch(minimalLocal(), { source: { type: "local", path: " " } })).join("\n"), /source\.path: must not be empty/);
+    assert.match(errorsOf(patch(minimalLocal(), { source: { type: "gcs", bucket: "b" } })).join("\n"), /source\.type: .*"adls".*"s3".*"local"/);
+  });
 });

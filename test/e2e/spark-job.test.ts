@@ -110,6 +110,9 @@ describe("spark-submit dist/app.py against the local cloud", { timeout: 900_000 
     cloud.oci.resetRequests();
     const run = await submit(await jobFile("a", "target", mainLog()));
     assert.equal(run.code, 0, outputTail(run));
+    // A lake that fits in one listing page per side is listed by that one request, not in Spark units.
+    assert.match(run.stdout, /^lake2oci: listing source: [\d,]+ entries \(done\), .*one page, listed on the driver$/m);
+    assert.match(run.stdout, /^lake2oci: listing target: 0 entries \(done\), .*one page, listed on the driver$/m);
     const runId = runIdOf(run.stdout);
     // What the job sent OCI (taken before the checks below read the objects back).
     const counts = cloud.oci.requestCounts();

@@ -10,7 +10,7 @@ import { SEED_BUCKET, SEED_FILE_SYSTEM, seedLocalCloud } from "../local-seed.ts"
 /** The ADLS dev account key, written into the data directory so configs can say `file:<dir>/adls-account-key`. */
 export const ADLS_KEY_FILE = "adls-account-key";
 
-const help = `usage: lake2oci emulators [--dir DIR] [--oci-port N] [--adls-port N] [--gcs] [--seed] [--json]
+const help = `usage: lake2oci emulators [--dir DIR] [--oci-port N] [--adls-port N] [--hdfs] [--gcs] [--seed] [--json]
 
 Starts the local cloud on 127.0.0.1 and keeps it running until Ctrl-C:
   OCI Object Storage emulator (signature-checking, faults at <oci>/_emulator/faults)
@@ -20,6 +20,8 @@ Starts the local cloud on 127.0.0.1 and keeps it running until Ctrl-C:
                   DIR/oci-credentials/config is the OCI config file, DIR/${ADLS_KEY_FILE} holds the ADLS dev key
   --oci-port N    OCI emulator port (default: a free port)
   --adls-port N   ADLS gateway port (default: a free port)
+  --hdfs          also start a real HDFS: Hadoop 3.3.4's MiniDFSCluster with WebHDFS, user lake, home /user/lake
+                  (a JVM; installed on first use by scripts/setup-hdfs.sh, which needs a JDK 17+ and Maven)
   --gcs           also GCS: fake-gcs-server behind a front that takes only tokens from its own token endpoint
                   (a service-account key file is written for it; its token_uri is that endpoint)
   --seed          create the file system ${SEED_FILE_SYSTEM} with a few sample files and the bucket ${SEED_BUCKET}
@@ -50,6 +52,9 @@ export function describe(cloud: LocalCloud): Record<string, string> {
     adlsAccountKeyFile: join(cloud.dir, ADLS_KEY_FILE),
     // Azurite's own Blob endpoint, behind the gateway: for fast seeding and for measuring Azurite alone.
     azuriteBlobUrl: `http://127.0.0.1:${cloud.adls.azuritePort}/${cloud.adls.accountName}`,
+    ...(cloud.hdfs
+      ? { hdfsRpcUrl: cloud.hdfs.rpcUrl, hdfsWebhdfsUrl: cloud.hdfs.webhdfsUrl, hdfsUser: cloud.hdfs.user, hdfsHome: cloud.hdfs.home }
+      : {}),
     ...(cloud.gcs ? { gcsEndpoint: cloud.gcs.url, gcsProject: cloud.gcs.projectId, gcsKeyFile: cloud.gcs.keyFile, gcsTokenUri: cloud.gcs.tokenUri } : {}),
     dataDir: cloud.dir,
   };
@@ -62,6 +67,7 @@ export async function run(argv: string[]): Promise<number> {
       dir: { type: "string" },
       "oci-port": { type: "string" },
       "adls-port": { type: "string" },
+      hdfs: { type: "boolean" },
       gcs: { type: "boolean" },
       seed: { type: "boolean" },
       json: { type: "boolean" },
@@ -73,6 +79,7 @@ export async function run(argv: string[]): Promise<number> {
     dir: values.dir,
     ociPort: parsePort(values["oci-port"], "--oci-port"),
     adlsPort: parsePort(values["adls-port"], "--adls-port"),
+    hdfs: values.hdfs === true,
     gcs: values.gcs === true,
   });
   const d = describe(cloud);
@@ -110,6 +117,15 @@ ADLS Gen2 (Azurite + DFS gateway)
   key            ${d.adlsAccountKey}   (Azurite's public development key; also in ${d.adlsAccountKeyFile})
   connection     ${d.adlsConnectionString}
 ${
+  d.hdfsRpcUrl === undefined
+    ? ""
+    : `
+HDFS (Hadoop 3.3.4 MiniDFSCluster, simple auth)
+  RPC            ${d.hdfsRpcUrl}
+  WebHDFS        ${d.hdfsWebhdfsUrl}/webhdfs/v1   (user.name=${d.hdfsUser})
+  user, home     ${d.hdfsUser}, ${d.hdfsHome}   (superuser hdfs)
+`
+}${
   d.gcsEndpoint
     ? `
 GCS (fake-gcs-server behind the token-checking front)

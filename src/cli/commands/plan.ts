@@ -8,7 +8,7 @@ import { collectFailedNames, FAILED_NAMES_LISTED } from "../../core/plan-summary
 import { formatSummaryTable } from "../../core/summary-table.ts";
 import { readPlan } from "../../planner/plan-file.ts";
 import { type ListingProgress, planFromConfig } from "../../planner/plan-from-config.ts";
-import { StoreError } from "../../stores/errors.ts";
+import { StoreAuthError, StoreError, StoreNotFoundError, StoreUnreachableError } from "../../stores/errors.ts";
 import { CliError } from "../cli-error.ts";
 import { commandArgs } from "../command-args.ts";
 import { storeProblemLine } from "../store-problem-line.ts";
@@ -78,6 +78,9 @@ export async function run(argv: string[]): Promise<number> {
     // A missing bucket, file system or path, an unreachable endpoint, refused credentials: the job's line, exit 2.
     const line = await storeProblemLine(err, loaded.config);
     if (line !== null) throw new CliError(line, { exitCode: 2, cause: err, whole: true });
+    // The other sources' listers word their problems themselves (src/stores/<name>/): still a store problem, exit 2.
+    const problem = err instanceof StoreAuthError || err instanceof StoreNotFoundError || err instanceof StoreUnreachableError;
+    if (problem && loaded.config.source.type !== "adls") throw new CliError(err.message, { exitCode: 2, cause: err });
     if (err instanceof StoreError) throw new CliError(err.message, { cause: err });
     throw err;
   }

@@ -1,0 +1,20 @@
+"""OpenDAL's errors as the Python stores meet them: its exceptions share no base class but Exception, and its file
+objects raise OSError carrying the same text. Used by the stores on OpenDAL (local, s3)."""
+
+import re
+
+import opendal
+import opendal.exceptions
+
+OPENDAL_ERRORS = tuple(v for v in vars(opendal.exceptions).values() if isinstance(v, type) and issubclass(v, Exception))
+FAILURES = OPENDAL_ERRORS + (OSError,)
+_KIND = re.compile(r"(\w+) \(")
+
+
+def opendal_kind(err: BaseException) -> str:
+    """NotFound, ConditionNotMatch, PermissionDenied, ...: the exception's class, or the word an OSError's text starts
+    with; "" for anything else."""
+    if type(err) in OPENDAL_ERRORS:
+        return type(err).__name__
+    match = _KIND.match(str(err))
+    return match.group(1) if match else ""

@@ -1,0 +1,338 @@
+"""The source stores' contract in Python (src/stores/store.py), the same cases as
+test/stores/source-stores.conformance.test.ts, for local (a directory) and S3 (the local cloud's moto server,
+signatures checked; LAKE2OCI_S3_* from startLocalCloud({ s3: true }).env()). Run by
+test/stores/python-source-stores.test.ts, which starts the cloud; the bucket is seeded once here, with boto3 (not
+the client under test)."""
+import base64
+import hashlib
+import inspect
+import os
+import re
+import sys
+import time
+import unicodedata
+
+import boto3
+import pytest
+from botocore.config import Config
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+sys.path.insert(0, os.path.join(REPO, "src"))
+
+from stores.local.local_store import LocalStore  # noqa: E402
+from stores.s3.s3_store import S3Store  # noqa: E402
+from stores.store import (  # noqa: E402
+    NotFound,
+    SourceStore,
+    StoreAuthError,
+    StoreNotFoundError,
+    StoreUnreachableError,
+    StoreVersionChangedError,
+    walk_key,
+)
+
+NFC = "unicode/caf\u00e9.txt"
+NFD = "unicode/cafe\u0301.txt"
+assert unicodedata.normalize("NFC", NFD) == NFC and NFC != NFD
+FILES = {
+    "top.parquet": b"PAR1-top-PAR1",
+    "empty.bin": b"",
+    "a/b/c/deep.parquet": bytes((i * 7) % 251 for i in range(70_000)),
+    "a/sibling.txt": b"sibling",
+    "dir with space/file name.csv": b"x,y\n1,2\n",
+    NFC: b"composed",
+    NFD: b"decomposed!",
+    "unicode/ñandú-日本-😀.json": b'{"k":"v"}',
+    "odd/100%+plus#hash?.dat": b"odd name",
+    "mutable.txt": b"version one",
+    "doomed.txt": b"to be deleted",
+}
+for i in range(5):
+    FILES[f"many/part-{i:05d}.parquet"] = bytes([i]) * (i + 1)
+MARKER = "markers/empty-dir"
+# Left out of local listings: symbolic links (to a file, to a directory, in a loop, broken) and a FIFO, "a-fifo".
+LINKS = [("file-link", "top.parquet"), ("dir-link", "a"), ("a/b/loop", ".."), ("broken-link", "nowhere")]
+# What the stores hold now: the last case deletes doomed.txt.
+CURRENT = dict(FILES)
+ENV = os.environ
+
+
+def s3_settings(**overrides):
+    settings = dict(bucket=ENV["LAKE2OCI_S3_BUCKET"], region=ENV["LAKE2OCI_S3_REGION"],
+                    endpoint=ENV["LAKE2OCI_S3_ENDPOINT"], path_style=True,
+                    access_key_id=ENV["LAKE2OCI_S3_ACCESS_KEY_ID"],
+                    secret_access_key=ENV["LAKE2OCI_S3_SECRET_ACCESS_KEY"])
+    settings.update(overrides)
+    return settings
+
+
+class Fixture:
+    def __init__(self, name, make, directories, md5, rewrite, remove, sub):
+        self.name, self.make, self.directories, self.md5 = name, make, directories, md5
+        self.rewrite, self.remove, self.sub = rewrite, remove, sub
+
+
+@pytest.fixture(scope="module")
+def fixtures(tmp_path_factory):
+    root = str(tmp_path_factory.mktemp("local-store"))
+    for name, data in FILES.items():
+        os.makedirs(os.path.dirname(os.path.join(root, name)), exist_ok=True)
+        with open(os.path.join(root, name), "wb") as f:
+            f.write(data)
+    os.makedirs(os.path.join(root, MARKER))
+    for link, target in LINKS:
+        os.symlink(target, os.path.join(root, link))
+    os.mkfifo(os.path.join(root, "a-fifo"))
+
+    def local_rewrite(name, data):
+        with open(os.path.join(root, name), "wb") as f:
+            f.write(data)
+        later = time.time() + 2
+        os.utime(os.path.join(root, name), (later, later))
+
+    s3 = boto3.client("s3", endpoint_url=ENV["LAKE2OCI_S3_ENDPOINT"], region_name=ENV["LAKE2OCI_S3_REGION"],
+                      aws_access_key_id=ENV["LAKE2OCI_S3_ACCESS_KEY_ID"],
+                      aws_secret_access_key=ENV["LAKE2OCI_S3_SECRET_ACCESS_KEY"],
+                      config=Config(s3={"addressing_style": "path"}))
+    bucket = ENV["LAKE2OCI_S3_BUCKET"]
+    for name, data in FILES.items():
+        s3.put_object(Bucket=bucket, Key=name, Body=data)
+    s3.put_object(Bucket=bucket, Key=MARKER + "/", Body=b"")
+    return {
+        "local": Fixture("local", lambda: LocalStore(root),
+                         ["a", "a/b", "a/b/c", "dir with space", "many", "markers", MARKER, "odd", "unicode"],
+                         False, local_rewrite, lambda name: os.remove(os.path.join(root, name)),
+                         lambda: LocalStore(os.path.join(root, "a"))),
+        "s3": Fixture("s3", lambda: S3Store(**s3_settings()), [MARKER], True,
+                      lambda name, data: s3.put_object(Bucket=bucket, Key=name, Body=data),
+                      lambda name: s3.delete_object(Bucket=bucket, Key=name),
+                      lambda: S3Store(**s3_settings(prefix="a"))),
+        "local-root": root,
+    }
+
+
+STORES = ["local", "s3"]
+
+
+def everything(store, **kw):
+    return [e for page in store.list_pages(**kw) for e in page]
+
+
+def files_of(entries):
+    return [e.name for e in entries if not e.is_dir]
+
+
+def utf8_sorted(names):
+    return sorted(names, key=lambda n: n.encode("utf-8"))
+
+
+def read_all(chunks):
+    return b"".join(chunks)
+
+
+@pytest.mark.parametrize("cls", [LocalStore, S3Store])
+def test_follows_the_contract_of_store_py(cls):
+    for method in ("list_pages", "list_children", "stat", "read_range"):
+        want = inspect.signature(getattr(SourceStore, method))
+        got = inspect.signature(getattr(cls, method))
+        assert list(got.parameters) == list(want.parameters), method
+        assert [p.default for p in got.parameters.values()] == [p.default for p in want.parameters.values()], method
+
+
+@pytest.mark.parametrize("which", STORES)
+def test_lists_every_file_once_with_its_exact_size(fixtures, which):
+    entries = everything(fixtures[which].make())
+    got = sorted(((e.name, e.size) for e in entries if not e.is_dir), key=lambda p: p[0].encode())
+    assert got == sorted(((n, len(d)) for n, d in CURRENT.items()), key=lambda p: p[0].encode())
+    assert NFC in files_of(entries) and NFD in files_of(entries)
+    for e in entries:
+        assert not e.name.startswith("/") and not e.name.endswith("/")
+        assert e.modified.endswith("Z") and len(e.modified) == 24
+        assert e.is_dir or e.version
+
+
+@pytest.mark.parametrize("which", STORES)
+def test_lists_directory_markers_as_directories(fixtures, which):
+    entries = everything(fixtures[which].make())
+    assert utf8_sorted(e.name for e in entries if e.is_dir) == utf8_sorted(fixtures[which].directories)
+    assert all(e.size == 0 for e in entries if e.is_dir)
+
+
+@pytest.mark.parametrize("which", STORES)
+def test_lists_in_code_point_order(fixtures, which):
+    entries = everything(fixtures[which].make())
+    assert [e.name for e in entries] == [e.name for e in sorted(entries, key=lambda e: walk_key(e.name, e.is_dir))]
+    names = [e.name for e in entries]
+    assert names.index(NFD) < names.index(NFC)
+
+
+@pytest.mark.parametrize("which", STORES)
+def test_pages_with_page_size_1(fixtures, which):
+    pages = list(fixtures[which].make().list_pages(page_size=1))
+    assert all(len(p) == 1 for p in pages)
+    assert [e.name for p in pages for e in p] == [e.name for e in everything(fixtures[which].make())]
+
+
+@pytest.mark.parametrize("which", STORES)
+def test_restricts_the_listing_to_a_prefix(fixtures, which):
+    store = fixtures[which].make()
+    prefix = "odd/100%+plus#hash?" if which == "s3" else "odd"
+    assert files_of(everything(store, prefix=prefix)) == ["odd/100%+plus#hash?.dat"]
+    assert files_of(everything(store, prefix="dir with space")) == ["dir with space/file name.csv"]
+
+
+@pytest.mark.parametrize("which", STORES)
+def test_a_store_rooted_below_the_top(fixtures, which):
+    sub = fixtures[which].sub()
+    assert files_of(everything(sub)) == ["b/c/deep.parquet", "sibling.txt"]
+    assert sub.stat("sibling.txt").size == 7
+
+
+@pytest.mark.parametrize("which", STORES)
+def test_lists_the_children_of_a_directory(fixtures, which):
+    store = fixtures[which].make()
+    pages = list(store.list_children("", page_size=1))
+    assert all(len(p) == 1 for p in pages)
+    top = [e for p in pages for e in p]
+    assert utf8_sorted(e.name for e in top if e.is_dir) == ["a", "dir with space", "many", "markers", "odd", "unicode"]
+    assert utf8_sorted(files_of(top)) == utf8_sorted(n for n in CURRENT if "/" not in n)
+    a = sorted(((e.name, e.is_dir, e.size) for p in store.list_children("a") for e in p), key=lambda t: t[0])
+    assert a == [("a/b", True, 0), ("a/sibling.txt", False, 7)]
+    assert [e for p in store.list_children(MARKER) for e in p] == []
+    uni = files_of(e for p in store.list_children("unicode") for e in p)
+    assert utf8_sorted(uni) == [NFD, NFC, "unicode/ñandú-日本-😀.json"]
+
+
+@pytest.mark.parametrize("which", STORES)
+def test_stats_a_file(fixtures, which):
+    store = fixtures[which].make()
+    e = store.stat("odd/100%+plus#hash?.dat")
+    assert not isinstance(e, NotFound)
+    assert (e.name, e.size, e.is_dir) == ("odd/100%+plus#hash?.dat", 8, False)
+    assert e.version
+    md5 = base64.b64encode(hashlib.md5(FILES["odd/100%+plus#hash?.dat"]).digest()).decode()
+    assert e.md5 == (md5 if fixtures[which].md5 else None)
+    listed = [x for x in everything(store, prefix="odd/" if which == "s3" else "odd") if not x.is_dir]
+    assert [x.version for x in listed] == [e.version]
+    assert listed[0].modified[:19] == e.modified[:19]
+
+
+@pytest.mark.parametrize("which", STORES)
+def test_a_missing_name_is_not_found(fixtures, which):
+    assert fixtures[which].make().stat("no/such file.txt") == NotFound("no/such file.txt")
+
+
+@pytest.mark.parametrize("which", STORES)
+def test_reads_byte_ranges_on_the_listed_version(fixtures, which):
+    store = fixtures[which].make()
+    data = FILES["a/b/c/deep.parquet"]
+    version = store.stat("a/b/c/deep.parquet").version
+    assert read_all(store.read_range("a/b/c/deep.parquet", 1000, 5000, version)) == data[1000:6000]
+    chunks = list(store.read_range("a/b/c/deep.parquet", 0, len(data), version, chunk_size=4096))
+    assert b"".join(chunks) == data and len(chunks) >= 17 and all(len(c) <= 4096 for c in chunks)
+    assert read_all(store.read_range("a/b/c/deep.parquet", 69_990, 100, version)) == data[69_990:]
+    odd = store.stat("unicode/ñandú-日本-😀.json")
+    assert read_all(store.read_range("unicode/ñandú-日本-😀.json", 2, 3, odd.version)) == b'k":'
+    empty = store.stat("empty.bin")
+    assert empty.size == 0
+    assert read_all(store.read_range("empty.bin", 0, 10, empty.version)) == b""
+
+
+@pytest.mark.parametrize("which", STORES)
+def test_refuses_a_file_that_changed_or_went_away(fixtures, which):
+    fx = fixtures[which]
+    store = fx.make()
+    old = store.stat("mutable.txt")
+    fx.rewrite("mutable.txt", b"version two")
+    now = store.stat("mutable.txt")
+    assert now.size == old.size and now.version != old.version
+    with pytest.raises(StoreVersionChangedError) as info:
+        read_all(store.read_range("mutable.txt", 0, 11, old.version))
+    assert f'"mutable.txt" changed since it was listed (version {old.version}, now {now.version}); plan it again' \
+        in str(info.value)
+    assert info.value.found == now.version
+    assert read_all(store.read_range("mutable.txt", 8, 3, now.version)) == b"two"
+
+    doomed = store.stat("doomed.txt")
+    fx.remove("doomed.txt")
+    with pytest.raises(StoreVersionChangedError, match=r"now gone\); plan it again"):
+        read_all(store.read_range("doomed.txt", 0, 4, doomed.version))
+
+
+# The cases above changed mutable.txt and deleted doomed.txt: the listing cases compare with CURRENT.
+def test_the_stores_hold_what_the_cases_left(fixtures):
+    CURRENT["mutable.txt"] = b"version two"
+    CURRENT.pop("doomed.txt", None)
+    assert files_of(everything(fixtures["s3"].make())) == utf8_sorted(CURRENT)
+
+
+def test_local_leaves_out_symbolic_links_and_special_files(fixtures):
+    names = [e.name for e in everything(fixtures["local"].make())]
+    for link, _ in LINKS:
+        assert link not in names
+    assert "a-fifo" not in names
+    assert not any(n.startswith("dir-link/") or n.startswith("a/b/loop/") for n in names)
+    top = [e.name for p in fixtures["local"].make().list_children("") for e in p]
+    assert not {"file-link", "dir-link", "a-fifo"} & set(top)
+
+
+def test_local_names_a_missing_directory_and_does_not_create_it(fixtures):
+    missing = os.path.join(fixtures["local-root"], "no-such-dir")
+    with pytest.raises(StoreNotFoundError, match=r"no-such-dir: not found; check source\.path"):
+        everything(LocalStore(missing))
+    assert not os.path.exists(missing)
+    with pytest.raises(StoreNotFoundError, match=r'"no/such/dir": not found; check source\.path'):
+        everything(fixtures["local"].make(), prefix="no/such/dir")
+
+
+def test_s3_names_a_missing_bucket(fixtures):
+    with pytest.raises(StoreNotFoundError, match=r"s3://no-such-bucket/.*not found \(NoSuchBucket\); check source\.bucket"):
+        everything(S3Store(**s3_settings(bucket="no-such-bucket")))
+
+
+@pytest.mark.parametrize("overrides, status, code", [
+    ({"secret_access_key": "wrong" + "A" * 35}, 403, "SignatureDoesNotMatch"),
+    ({"access_key_id": "AKIAIOSFODNN7EXAMPLE"}, 403, "InvalidAccessKeyId"),
+    ({"access_key_id": "session", "session_token": "not-the-token"}, 400, "InvalidToken"),
+])
+def test_s3_says_the_credentials_were_refused(fixtures, overrides, status, code):
+    if overrides.get("access_key_id") == "session":
+        overrides = dict(overrides, access_key_id=ENV["LAKE2OCI_S3_SESSION_ACCESS_KEY_ID"],
+                         secret_access_key=ENV["LAKE2OCI_S3_SESSION_SECRET_ACCESS_KEY"])
+    with pytest.raises(StoreAuthError, match=rf"credentials refused \({status} {code}\); check source\.auth"):
+        everything(S3Store(**s3_settings(**overrides)))
+
+
+def test_s3_gives_no_md5_for_a_multipart_object(fixtures):
+    s3 = boto3.client("s3", endpoint_url=ENV["LAKE2OCI_S3_ENDPOINT"], region_name=ENV["LAKE2OCI_S3_REGION"],
+                      aws_access_key_id=ENV["LAKE2OCI_S3_ACCESS_KEY_ID"],
+                      aws_secret_access_key=ENV["LAKE2OCI_S3_SECRET_ACCESS_KEY"],
+                      config=Config(s3={"addressing_style": "path"}))
+    bucket, key = ENV["LAKE2OCI_S3_BUCKET"], "multipart/two-parts.bin"
+    data = b"\x01" * (5 * 1024 * 1024) + b"tail"
+    upload = s3.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
+    parts = []
+    for n, body in ((1, data[:5 * 1024 * 1024]), (2, data[5 * 1024 * 1024:])):
+        etag = s3.upload_part(Bucket=bucket, Key=key, UploadId=upload, PartNumber=n, Body=body)["ETag"]
+        parts.append({"ETag": etag, "PartNumber": n})
+    s3.complete_multipart_upload(Bucket=bucket, Key=key, UploadId=upload, MultipartUpload={"Parts": parts})
+    try:
+        listed = everything(fixtures["s3"].make(), prefix="multipart/")
+        assert len(listed) == 1 and listed[0].size == len(data)
+        assert re.match(r'^"[0-9a-f]{32}-2"$', listed[0].version) and listed[0].md5 is None
+        got = read_all(fixtures["s3"].make().read_range(key, len(data) - 6, 6, listed[0].version))
+        assert got == data[-6:]
+    finally:
+        s3.delete_object(Bucket=bucket, Key=key)
+
+
+def test_s3_lists_with_temporary_keys_and_their_session_token(fixtures):
+    store = S3Store(**s3_settings(access_key_id=ENV["LAKE2OCI_S3_SESSION_ACCESS_KEY_ID"],
+                                  secret_access_key=ENV["LAKE2OCI_S3_SESSION_SECRET_ACCESS_KEY"],
+                                  session_token=ENV["LAKE2OCI_S3_SESSION_TOKEN"]))
+    assert "top.parquet" in files_of(everything(store))
+
+
+def test_s3_says_the_endpoint_cannot_be_reached(fixtures):
+    with pytest.raises(StoreUnreachableError, match=r"cannot connect \(ECONNREFUSED\); check source\.endpoint"):
+        everything(S3Store(**s3_settings(endpoint="http://127.0.0.1:9")))

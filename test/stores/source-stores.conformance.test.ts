@@ -1,0 +1,389 @@
+// The source stores' contract (src/stores/store.ts SourceStore), the same cases for each: local (a directory) and S3
+// (moto's server in the local cloud, signatures checked). One local cloud for the file, each store seeded once.
+// The Python halves run the same cases: test/python/stores/test_source_stores.py.
+import { PutObjectCommand } from "@aws-sdk/client-s3";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, rm, symlink, utimes, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { startLocalCloud, type LocalCloud } from "../../src/emulators/local-cloud.ts";
+import {
+  StoreAuthError,
+  StoreNotFoundError,
+  StoreUnreachableError,
+  StoreVersionChangedError,
+} from "../../src/stores/errors.ts";
+import { LocalLister } from "../../src/stores/local/local-lister.ts";
+import { S3Lister, s3Client } from "../../src/stores/s3/s3-lister.ts";
+import type { SourceStore, StoreEntry } from "../../src/stores/store.ts";
+import { repoRoot, requireVenv, runCommand } from "../helpers/python.ts";
+
+const NFC = "unicode/caf\u00e9.txt";
+const NFD = "unicode/cafe\u0301.txt";
+const files: Record<string, Buffer> = {
+  "top.parquet": Buffer.from("PAR1-top-PAR1"),
+  "empty.bin": Buffer.alloc(0),
+  "a/b/c/deep.parquet": Buffer.from(Array.from({ length: 70_000 }, (_, i) => (i * 7) % 251)),
+  "a/sibling.txt": Buffer.from("sibling"),
+  "dir with space/file name.csv": Buffer.from("x,y\n1,2\n"),
+  [NFC]: Buffer.from("composed"),
+  [NFD]: Buffer.from("decomposed!"),
+  "unicode/ñandú-日本-😀.json": Buffer.from('{"k":"v"}'),
+  "odd/100%+plus#hash?.dat": Buffer.from("odd name"),
+  "mutable.txt": Buffer.from("version one"),
+  "doomed.txt": Buffer.from("to be deleted"),
+};
+for (let i = 0; i < 5; i++) files[`many/part-${String(i).padStart(5, "0")}.parquet`] = Buffer.alloc(i + 1, i);
+/** Symbolic links the local store leaves out (name → target), with the FIFO "a-fifo". */
+const LINKS = [
+  ["file-link", "top.parquet"],
+  ["dir-link", "a"],
+  ["a/b/loop", ".."],
+  ["broken-link", "nowhere"],
+] as const;
+/** An empty directory: a `dir/` marker object on S3, a directory on disk. */
+const MARKER = "markers/empty-dir";
+
+interface Fixture {
+  name: "local" | "s3";
+  /** The same store in Python (src/stores/<name>/<name>_store.py): the expression that builds it. */
+  python: { code: string; env: Record<string, string> };
+  store: () => SourceStore;
+  /** Directories every listing must show (S3 shows only those with a marker object). */
+  directories: string[];
+  md5: boolean;
+  /** Replaces a file's content, same size. */
+  rewrite(name: string, data: Buffer): Promise<void>;
+  remove(name: string): Promise<void>;
+}
+
+const orderKey = (e: StoreEntry) => Buffer.from(e.isDirectory ? `${e.name}/` : e.name, "utf8");
+const byKey = (a: StoreEntry, b: StoreEntry) => Buffer.compare(orderKey(a), orderKey(b));
+const sortedNames = (names: string[]) => [...names].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+
+async function collect(pages: AsyncIterable<StoreEntry[]>): Promise<StoreEntry[][]> {
+  const out: StoreEntry[][] = [];
+  for await (const p of pages) out.push(p);
+  return out;
+}
+async function readAll(chunks: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of chunks) parts.push(Buffer.from(c));
+  return Buffer.concat(parts);
+}
+async function rejection(p: Promise<unknown>): Promise<Error> {
+  try {
+    await p;
+  } catch (err) {
+    return err as Error;
+  }
+  assert.fail("expected a failure");
+}
+const fileNames = (entries: StoreEntry[]) => entries.filter((e) => !e.isDirectory).map((e) => e.name);
+
+let cloud: LocalCloud;
+const fixtures = new Map<string, Fixture>();
+const extra = new Map<string, () => SourceStore>();
+
+before(async () => {
+  cloud = await startLocalCloud({ s3: true });
+  const s3 = cloud.s3!;
+
+  const root = join(cloud.dir, "local-store");
+  for (const [name, data] of Object.entries(files)) {
+    await mkdir(dirname(join(root, name)), { recursive: true });
+    await writeFile(join(root, name), data);
+  }
+  await mkdir(join(root, MARKER), { recursive: true });
+  // Left out of local listings: symbolic links (to a file, to a directory, in a loop, broken) and a FIFO.
+  for (const [link, target] of LINKS) await symlink(target, join(root, link));
+  assert.equal(spawnSync("mkfifo", [join(root, "a-fifo")]).status, 0, "mkfifo");
+  fixtures.set("local", {
+    name: "local",
+    store: () => new LocalLister({ path: root }),
+    python: { code: "LocalStore(os.environ['STORE_ROOT'])", env: { STORE_ROOT: root } },
+    directories: ["a", "a/b", "a/b/c", "dir with space", "many", "markers", MARKER, "odd", "unicode"],
+    md5: false,
+    async rewrite(name, data) {
+      await writeFile(join(root, name), data);
+      // A later mtime even on a coarse clock.
+      const later = new Date(Date.now() + 2000);
+      await utimes(join(root, name), later, later);
+    },
+    remove: (name) => rm(join(root, name)),
+  });
+  extra.set("local-missing", () => new LocalLister({ path: join(root, "no-such-dir") }));
+  extra.set("local-sub", () => new LocalLister({ path: join(root, "a") }));
+
+  const location = { bucket: s3.bucket, region: s3.region, endpoint: s3.url, pathStyle: true };
+  const seeder = s3Client(location, s3.keys);
+  const put = (key: string, body: Buffer) => seeder.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: body }));
+  for (const [name, data] of Object.entries(files)) await put(name, data);
+  await put(`${MARKER}/`, Buffer.alloc(0));
+  fixtures.set("s3", {
+    name: "s3",
+    store: () => new S3Lister(location, s3.keys),
+    python: {
+      code:
+        "S3Store(bucket=os.environ['LAKE2OCI_S3_BUCKET'], region=os.environ['LAKE2OCI_S3_REGION'], " +
+        "endpoint=os.environ['LAKE2OCI_S3_ENDPOINT'], path_style=True, access_key_id=os.environ['LAKE2OCI_S3_ACCESS_KEY_ID'], " +
+        "secret_access_key=os.environ['LAKE2OCI_S3_SECRET_ACCESS_KEY'])",
+      env: cloud.env(),
+    },
+    directories: [MARKER],
+    md5: true,
+    rewrite: async (name, data) => {
+      await put(name, data);
+    },
+    remove: async (name) => {
+      const { DeleteObjectCommand } = await import("@aws-sdk/client-s3");
+      await seeder.send(new DeleteObjectCommand({ Bucket: s3.bucket, Key: name }));
+    },
+  });
+  extra.set("s3-wrong-secret", () => new S3Lister(location, { ...s3.keys, secretAccessKey: `${s3.keys.secretAccessKey.slice(0, -4)}AAAA` }, { maxAttempts: 1 }));
+  extra.set("s3-unknown-key", () => new S3Lister(location, { ...s3.keys, accessKeyId: "AKIAIOSFODNN7EXAMPLE" }, { maxAttempts: 1 }));
+  extra.set("s3-session", () => new S3Lister(location, s3.session));
+  extra.set("s3-session-bad-token", () => new S3Lister(location, { ...s3.session, sessionToken: "not-the-token" }, { maxAttempts: 1 }));
+  extra.set("s3-missing-bucket", () => new S3Lister({ ...location, bucket: "no-such-bucket" }, s3.keys, { maxAttempts: 1 }));
+  extra.set("s3-sub", () => new S3Lister({ ...location, prefix: "a" }, s3.keys));
+  extra.set("s3-unreachable", () => new S3Lister({ ...location, endpoint: "http://127.0.0.1:9" }, s3.keys, { maxAttempts: 1 }));
+});
+
+after(async () => {
+  await cloud?.stop();
+});
+
+for (const storeName of ["local", "s3"] as const) {
+  describe(`source store conformance: ${storeName}`, () => {
+    const fx = () => fixtures.get(storeName)!;
+
+    it("lists every file once with its exact size, zero-byte files and NFC/NFD twins included", async () => {
+      const entries = (await collect(fx().store().listPages())).flat();
+      const got = entries.filter((e) => !e.isDirectory).map((e) => [e.name, e.size] as const);
+      // mutable.txt and doomed.txt are changed by later cases; sizes are the same before and after the rewrite.
+      const want = Object.entries(files).map(([n, d]) => [n, d.length] as const);
+      assert.deepEqual(
+        [...got].sort((a, b) => Buffer.compare(Buffer.from(a[0]), Buffer.from(b[0]))),
+        [...want].filter(([n]) => n !== "doomed.txt" || got.some(([g]) => g === n)).sort((a, b) => Buffer.compare(Buffer.from(a[0]), Buffer.from(b[0]))),
+      );
+      assert.ok(fileNames(entries).includes(NFC) && fileNames(entries).includes(NFD), "both normal forms, unchanged");
+      for (const e of entries) {
+        assert.ok(!e.name.startsWith("/") && !e.name.endsWith("/"), `${e.name}: relative, no trailing slash`);
+        assert.ok(!Number.isNaN(Date.parse(e.modified)), `${e.name} has an ISO modified time`);
+        if (!e.isDirectory) assert.ok(e.version, `${e.name} has a version`);
+      }
+    });
+
+    it("lists directory markers (S3 `dir/` objects, directories on disk) as directories", async () => {
+      const entries = (await collect(fx().store().listPages())).flat();
+      const dirs = entries.filter((e) => e.isDirectory).map((e) => e.name);
+      assert.deepEqual(sortedNames(dirs), sortedNames(fx().directories));
+      for (const e of entries.filter((x) => x.isDirectory)) assert.equal(e.size, 0);
+    });
+
+    it("lists in code point order of the names (a directory sorting as its name and '/')", async () => {
+      const entries = (await collect(fx().store().listPages())).flat();
+      assert.deepEqual(entries.map((e) => e.name), [...entries].sort(byKey).map((e) => e.name));
+      assert.ok(entries.findIndex((e) => e.name === NFD) < entries.findIndex((e) => e.name === NFC), "e + U+0301 before U+00E9");
+    });
+
+    it("pages with page size 1 and loses nothing across pages", async () => {
+      const pages = await collect(fx().store().listPages({ pageSize: 1 }));
+      const all = (await collect(fx().store().listPages())).flat();
+      assert.ok(pages.every((p) => p.length <= 1), "no page over the size asked");
+      assert.deepEqual(pages.flat().map((e) => e.name), all.map((e) => e.name));
+    });
+
+    it("restricts the listing to a prefix with spaces, %, +, # and ?", async () => {
+      // S3: a name prefix; local: a directory.
+      const prefix = storeName === "s3" ? "odd/100%+plus#hash?" : "odd";
+      assert.deepEqual(fileNames((await collect(fx().store().listPages({ prefix }))).flat()), ["odd/100%+plus#hash?.dat"]);
+      assert.deepEqual(fileNames((await collect(fx().store().listPages({ prefix: "dir with space" }))).flat()), ["dir with space/file name.csv"]);
+    });
+
+    it("a store rooted below the top names its entries from that root", async () => {
+      const sub = extra.get(`${storeName}-sub`)!();
+      assert.deepEqual(fileNames((await collect(sub.listPages())).flat()), ["b/c/deep.parquet", "sibling.txt"]);
+      const r = await sub.stat("sibling.txt");
+      assert.ok(r.found && r.entry.size === 7);
+    });
+
+    it("lists the children of a directory: its directories and its files, in pages", async () => {
+      const top = (await collect(fx().store().listChildren("", { pageSize: 1 })));
+      assert.ok(top.every((p) => p.length <= 1));
+      const flat = top.flat();
+      assert.deepEqual(
+        flat.filter((e) => e.isDirectory).map((e) => e.name),
+        ["a", "dir with space", "many", "markers", "odd", "unicode"],
+      );
+      assert.deepEqual(sortedNames(fileNames(flat)), sortedNames(Object.keys(files).filter((n) => !n.includes("/") && (n !== "doomed.txt" || fileNames(flat).includes(n)))));
+      const a = (await collect(fx().store().listChildren("a"))).flat();
+      assert.deepEqual(a.map((e) => [e.name, e.isDirectory]), [["a/b", true], ["a/sibling.txt", false]]);
+      assert.equal(a[1].size, 7);
+      assert.deepEqual((await collect(fx().store().listChildren(MARKER))).flat(), [], "an empty directory has no children");
+      const uni = fileNames((await collect(fx().store().listChildren("unicode"))).flat());
+      assert.deepEqual(uni, [NFD, NFC, "unicode/ñandú-日本-😀.json"]);
+    });
+
+    it("lists the same entries as its Python half: names, sizes, versions, MD5, times (the planner's versions are the job's)", async () => {
+      const script = [
+        "import json, os, sys",
+        `sys.path.insert(0, ${JSON.stringify(join(repoRoot, "src"))})`,
+        "from stores.local.local_store import LocalStore",
+        "from stores.s3.s3_store import S3Store",
+        `store = ${fx().python.code}`,
+        "out = [dict(name=e.name, size=e.size, isDirectory=e.is_dir, version=e.version, md5=e.md5, modified=e.modified)",
+        "       for page in store.list_pages(page_size=4) for e in page]",
+        "print(json.dumps(out))",
+      ].join("\n");
+      const r = await runCommand(requireVenv(), ["-c", script], { env: { ...fx().python.env, RUST_BACKTRACE: "0" } });
+      assert.equal(r.code, 0, r.stderr.slice(-2000));
+      const python = JSON.parse(r.stdout) as Record<string, unknown>[];
+      const ours = (await collect(fx().store().listPages())).flat().map((e) => ({
+        name: e.name,
+        size: e.size,
+        isDirectory: e.isDirectory,
+        version: e.version ?? null,
+        md5: e.md5 ?? null,
+        modified: e.modified,
+      }));
+      assert.deepEqual(python, ours);
+    });
+
+    it("stats a file: size, version, MD5 where the store keeps one, last-modified", async () => {
+      const r = await fx().store().stat("odd/100%+plus#hash?.dat");
+      assert.ok(r.found, "found");
+      assert.equal(r.entry.size, 8);
+      assert.equal(r.entry.isDirectory, false);
+      assert.ok(r.entry.version);
+      assert.ok(Math.abs(Date.parse(r.entry.modified) - Date.now()) < 10 * 60_000, "a recent last-modified");
+      const listed = fileNames((await collect(fx().store().listPages({ prefix: storeName === "s3" ? "odd/" : "odd" }))).flat());
+      assert.deepEqual(listed, ["odd/100%+plus#hash?.dat"]);
+      const md5 = createHash("md5").update(files["odd/100%+plus#hash?.dat"]).digest("base64");
+      assert.equal(r.entry.md5, fx().md5 ? md5 : undefined);
+      const asListed = (await collect(fx().store().listPages({ prefix: storeName === "s3" ? "odd/" : "odd" }))).flat().find((e) => !e.isDirectory)!;
+      assert.equal(asListed.version, r.entry.version, "the listing and stat give the same version");
+    });
+
+    it("says a missing name is not found, as a result", async () => {
+      assert.deepEqual(await fx().store().stat("no/such file.txt"), { found: false, name: "no/such file.txt" });
+    });
+
+    it("reads byte ranges on the listed version, streamed", async () => {
+      const store = fx().store();
+      const deep = await store.stat("a/b/c/deep.parquet");
+      assert.ok(deep.found);
+      const version = deep.entry.version!;
+      const data = files["a/b/c/deep.parquet"];
+      assert.deepEqual(await readAll(store.readRange("a/b/c/deep.parquet", { offset: 1000, length: 5000, version })), data.subarray(1000, 6000));
+      assert.deepEqual(await readAll(store.readRange("a/b/c/deep.parquet", { offset: 0, length: data.length, version })), data);
+      assert.deepEqual(await readAll(store.readRange("a/b/c/deep.parquet", { offset: 69_990, length: 100, version })), data.subarray(69_990), "cut at the end");
+      const odd = await store.stat("unicode/ñandú-日本-😀.json");
+      assert.ok(odd.found);
+      assert.equal((await readAll(store.readRange("unicode/ñandú-日本-😀.json", { offset: 2, length: 3, version: odd.entry.version! }))).toString(), 'k":');
+      const empty = await store.stat("empty.bin");
+      assert.ok(empty.found && empty.entry.size === 0);
+      assert.equal((await readAll(store.readRange("empty.bin", { offset: 0, length: 10, version: empty.entry.version! }))).length, 0);
+    });
+
+    it("refuses to read a file that changed (same size) or went away since it was listed", async () => {
+      const store = fx().store();
+      const before = await store.stat("mutable.txt");
+      assert.ok(before.found);
+      const old = before.entry.version!;
+      await fx().rewrite("mutable.txt", Buffer.from("version two"));
+      const now = await store.stat("mutable.txt");
+      assert.ok(now.found && now.entry.size === before.entry.size && now.entry.version !== old, "same size, new version");
+      const err = await rejection(readAll(store.readRange("mutable.txt", { offset: 0, length: 11, version: old })));
+      assert.ok(err instanceof StoreVersionChangedError, `${err}`);
+      assert.match(err.message, /"mutable\.txt" changed since it was listed \(version .+, now .+\); plan it again/);
+      assert.equal(err.found, now.entry.version);
+      assert.equal((await readAll(store.readRange("mutable.txt", { offset: 8, length: 3, version: now.entry.version! }))).toString(), "two");
+
+      const doomed = await store.stat("doomed.txt");
+      assert.ok(doomed.found);
+      await fx().remove("doomed.txt");
+      const gone = await rejection(readAll(store.readRange("doomed.txt", { offset: 0, length: 4, version: doomed.entry.version! })));
+      assert.ok(gone instanceof StoreVersionChangedError, `${gone}`);
+      assert.match(gone.message, /now gone\); plan it again/);
+    });
+
+    if (storeName === "local") {
+      it("leaves out symbolic links (not followed, loops included) and special files", async () => {
+        const names = (await collect(fx().store().listPages())).flat().map((e) => e.name);
+        for (const [link] of LINKS) assert.ok(!names.includes(link), link);
+        assert.ok(!names.includes("a-fifo") && !names.some((n) => n.startsWith("dir-link/") || n.startsWith("a/b/loop/")));
+        const top = (await collect(fx().store().listChildren(""))).flat().map((e) => e.name);
+        assert.ok(!top.includes("file-link") && !top.includes("dir-link") && !top.includes("a-fifo"));
+      });
+
+      it("names a missing directory, and does not create it", async () => {
+        const store = extra.get("local-missing")!();
+        const err = await rejection(collect(store.listPages()));
+        assert.ok(err instanceof StoreNotFoundError, `${err}`);
+        assert.match(err.message, /no-such-dir: not found; check source\.path/);
+        assert.ok(!existsSync(join(cloud.dir, "local-store", "no-such-dir")));
+        const sub = await rejection(collect(fx().store().listPages({ prefix: "no/such/dir" })));
+        assert.ok(sub instanceof StoreNotFoundError, `${sub}`);
+        assert.match(sub.message, /"no\/such\/dir": not found; check source\.path/);
+      });
+    } else {
+      it("names a missing bucket", async () => {
+        const err = await rejection(collect(extra.get("s3-missing-bucket")!().listPages()));
+        assert.ok(err instanceof StoreNotFoundError, `${err}`);
+        assert.match(err.message, /s3:\/\/no-such-bucket\/.*not found \(NoSuchBucket\); check source\.bucket/);
+      });
+
+      it("says the credentials were refused: a wrong secret, an unknown key, a wrong session token", async () => {
+        for (const [which, code] of [
+          ["s3-wrong-secret", "SignatureDoesNotMatch"],
+          ["s3-unknown-key", "InvalidAccessKeyId"],
+          ["s3-session-bad-token", "InvalidToken"],
+        ] as const) {
+          const err = await rejection(collect(extra.get(which)!().listPages()));
+          assert.ok(err instanceof StoreAuthError, `${which}: ${err}`);
+          assert.match(err.message, new RegExp(`credentials refused \\((403|400) ${code}\\); check source\\.auth`), which);
+        }
+      });
+
+      it("gives no MD5 for a multipart object, whose ETag is '<hex>-<parts>', and reads it on that ETag", async () => {
+        const { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, UploadPartCommand } = await import("@aws-sdk/client-s3");
+        const s3 = cloud.s3!;
+        const c = s3Client({ bucket: s3.bucket, region: s3.region, endpoint: s3.url, pathStyle: true }, s3.keys);
+        const key = "multipart/two-parts.bin";
+        const data = Buffer.concat([Buffer.alloc(5 * 1024 * 1024, 1), Buffer.from("tail")]);
+        const { UploadId } = await c.send(new CreateMultipartUploadCommand({ Bucket: s3.bucket, Key: key }));
+        const parts = [];
+        for (const [n, body] of [[1, data.subarray(0, 5 * 1024 * 1024)], [2, data.subarray(5 * 1024 * 1024)]] as const) {
+          const { ETag } = await c.send(new UploadPartCommand({ Bucket: s3.bucket, Key: key, UploadId, PartNumber: n, Body: body }));
+          parts.push({ ETag, PartNumber: n });
+        }
+        await c.send(new CompleteMultipartUploadCommand({ Bucket: s3.bucket, Key: key, UploadId, MultipartUpload: { Parts: parts } }));
+        try {
+          const listed = (await collect(fx().store().listPages({ prefix: "multipart/" }))).flat();
+          assert.equal(listed.length, 1);
+          assert.match(listed[0].version ?? "", /^"[0-9a-f]{32}-2"$/);
+          assert.equal(listed[0].md5, undefined);
+          assert.equal(listed[0].size, data.length);
+          const got = await readAll(fx().store().readRange(key, { offset: data.length - 6, length: 6, version: listed[0].version! }));
+          assert.deepEqual(got, data.subarray(data.length - 6));
+        } finally {
+          await fx().remove(key);
+        }
+      });
+
+      it("lists with temporary keys and their session token", async () => {
+        assert.ok(fileNames((await collect(extra.get("s3-session")!().listPages())).flat()).includes("top.parquet"));
+      });
+
+      it("says the endpoint cannot be reached", { timeout: 30_000 }, async () => {
+        const err = await rejection(collect(extra.get("s3-unreachable")!().listPages()));
+        assert.ok(err instanceof StoreUnreachableError, `${err}`);
+        assert.match(err.message, /cannot connect \(ECONNREFUSED\)/);
+      });
+    }
+  });
+}
