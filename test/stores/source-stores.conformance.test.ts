@@ -38,6 +38,7 @@ const files: Record<string, Buffer> = {
   "odd/100%+plus#hash?.dat": Buffer.from("odd name"),
   "mutable.txt": Buffer.from("version one"),
   "doomed.txt": Buffer.from("to be deleted"),
+  "during.txt": Buffer.from("first version"),
 };
 for (let i = 0; i < 5; i++) files[`many/part-${String(i).padStart(5, "0")}.parquet`] = Buffer.alloc(i + 1, i);
 /** Symbolic links the local store leaves out (name → target), with the FIFO "a-fifo". */
@@ -413,6 +414,21 @@ for (const storeName of ["local", "s3", "hdfs"] as const) {
       assert.ok(gone instanceof StoreVersionChangedError, `${gone}`);
       assert.match(gone.message, /now gone\); plan it again/);
     });
+
+    if (storeName !== "s3") {
+      it("fails a read whose file changed while it was read, after its bytes (a store that can only tell after)", async () => {
+        const store = fx().store();
+        const s = await store.stat("during.txt");
+        assert.ok(s.found);
+        const chunks = store.readRange("during.txt", { offset: 0, length: 13, version: s.entry.version! })[Symbol.asyncIterator]();
+        const first = await chunks.next();
+        assert.equal(Buffer.from(first.value as Uint8Array).toString(), "first version");
+        await fx().rewrite("during.txt", Buffer.from("later version"));
+        const err = await rejection(chunks.next());
+        assert.ok(err instanceof StoreVersionChangedError, `${err}`);
+        assert.match(err.message, /"during\.txt" changed since it was listed/);
+      });
+    }
 
     if (storeName === "hdfs") {
       it("names a missing path (the root, or a prefix)", async () => {

@@ -51,6 +51,7 @@ FILES = {
     "odd/100%+plus#hash?.dat": b"odd name",
     "mutable.txt": b"version one",
     "doomed.txt": b"to be deleted",
+    "during.txt": b"first version",
 }
 for i in range(5):
     FILES[f"many/part-{i:05d}.parquet"] = bytes([i]) * (i + 1)
@@ -347,9 +348,22 @@ def test_refuses_a_file_that_changed_or_went_away(fixtures, which):
         read_all(store.read_range("doomed.txt", 0, 4, doomed.version))
 
 
+@pytest.mark.parametrize("which", ["local", "hdfs"])
+def test_fails_a_read_whose_file_changed_while_it_was_read(fixtures, which):
+    """Stores that can only tell after the read: the error comes after the bytes, which the caller drops."""
+    fx = fixtures[which]
+    store = fx.make()
+    chunks = store.read_range("during.txt", 0, 13, store.stat("during.txt").version)
+    assert next(chunks) == b"first version"
+    fx.rewrite("during.txt", b"later version")
+    with pytest.raises(StoreVersionChangedError, match=r'"during\.txt" changed since it was listed'):
+        list(chunks)
+
+
 # The cases above changed mutable.txt and deleted doomed.txt: the listing cases compare with CURRENT.
 def test_the_stores_hold_what_the_cases_left(fixtures):
     CURRENT["mutable.txt"] = b"version two"
+    CURRENT["during.txt"] = b"later version"
     CURRENT.pop("doomed.txt", None)
     assert files_of(everything(fixtures["s3"].make())) == utf8_sorted(CURRENT)
 
