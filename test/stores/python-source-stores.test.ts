@@ -1,5 +1,6 @@
-// The Python halves of the source stores (src/stores/local/local_store.py, src/stores/s3/s3_store.py) against the
-// local cloud, the way test/python-sdk.test.ts runs the SDK tests: one local cloud with S3, pytest from .venv on
+// The Python halves of the source stores (src/stores/local/local_store.py, src/stores/s3/s3_store.py,
+// src/stores/hdfs/hdfs_store.py) against the local cloud, the way test/python-sdk.test.ts runs the SDK tests: one
+// local cloud with S3 and HDFS (two entries a listing page), pytest from .venv on
 // test/python/stores/test_source_stores.py (the same cases as source-stores.conformance.test.ts).
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -11,7 +12,7 @@ describe("source stores, Python halves, against the local cloud", () => {
   let cloud: LocalCloud;
   before(async () => {
     requireVenv();
-    cloud = await startLocalCloud({ s3: true });
+    cloud = await startLocalCloud({ s3: true, hdfs: { conf: { "dfs.ls.limit": "2" } } });
   });
   after(async () => {
     await cloud?.stop();

@@ -1,5 +1,6 @@
-// The source stores' contract (src/stores/store.ts SourceStore), the same cases for each: local (a directory) and S3
-// (moto's server in the local cloud, signatures checked). One local cloud for the file, each store seeded once.
+// The source stores' contract (src/stores/store.ts SourceStore), the same cases for each: local (a directory), S3
+// (moto's server in the local cloud, signatures checked) and HDFS (the local cloud's MiniDFSCluster over WebHDFS, two
+// entries a LISTSTATUS_BATCH page). One local cloud for the file, each store seeded once.
 // The Python halves run the same cases: test/python/stores/test_source_stores.py.
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import assert from "node:assert/strict";
@@ -7,6 +8,7 @@ import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, rm, symlink, utimes, writeFile } from "node:fs/promises";
+import http from "node:http";
 import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { startLocalCloud, type LocalCloud } from "../../src/emulators/local-cloud.ts";
@@ -16,6 +18,7 @@ import {
   StoreUnreachableError,
   StoreVersionChangedError,
 } from "../../src/stores/errors.ts";
+import { HdfsLister } from "../../src/stores/hdfs/hdfs-lister.ts";
 import { LocalLister } from "../../src/stores/local/local-lister.ts";
 import { S3Lister, s3Client } from "../../src/stores/s3/s3-lister.ts";
 import type { SourceStore, StoreEntry } from "../../src/stores/store.ts";
@@ -35,6 +38,7 @@ const files: Record<string, Buffer> = {
   "odd/100%+plus#hash?.dat": Buffer.from("odd name"),
   "mutable.txt": Buffer.from("version one"),
   "doomed.txt": Buffer.from("to be deleted"),
+  "during.txt": Buffer.from("first version"),
 };
 for (let i = 0; i < 5; i++) files[`many/part-${String(i).padStart(5, "0")}.parquet`] = Buffer.alloc(i + 1, i);
 /** Symbolic links the local store leaves out (name → target), with the FIFO "a-fifo". */
@@ -47,8 +51,10 @@ const LINKS = [
 /** An empty directory: a `dir/` marker object on S3, a directory on disk. */
 const MARKER = "markers/empty-dir";
 
+type StoreName = "local" | "s3" | "hdfs";
+
 interface Fixture {
-  name: "local" | "s3";
+  name: StoreName;
   /** The same store in Python (src/stores/<name>/<name>_store.py): the expression that builds it. */
   python: { code: string; env: Record<string, string> };
   store: () => SourceStore;
@@ -58,6 +64,59 @@ interface Fixture {
   /** Replaces a file's content, same size. */
   rewrite(name: string, data: Buffer): Promise<void>;
   remove(name: string): Promise<void>;
+}
+
+/** Java's compare of UTF-8 bytes as signed bytes: HDFS's order of a directory's children (non-ASCII before ASCII). */
+function signedBytes(a: string, b: string): number {
+  const x = Int8Array.from(Buffer.from(a, "utf8"));
+  const y = Int8Array.from(Buffer.from(b, "utf8"));
+  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i] - y[i];
+  return x.length - y.length;
+}
+/** HDFS's walk order: each directory before its contents, siblings in signed-byte order. */
+function hdfsWalkOrder(a: StoreEntry, b: StoreEntry): number {
+  const x = a.name.split("/");
+  const y = b.name.split("/");
+  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return signedBytes(x[i], y[i]);
+  return x.length - y.length;
+}
+
+/** A plain WebHDFS client (not the lister under test) that seeds and changes the local HDFS. */
+class WebHdfsSeeder {
+  constructor(
+    readonly origin: string,
+    readonly user: string,
+  ) {}
+  url(path: string, op: string, params: Record<string, string> = {}): string {
+    const encoded = path.split("/").map(encodeURIComponent).join("/");
+    return `${this.origin}/webhdfs/v1${encoded}?${new URLSearchParams({ op, "user.name": this.user, ...params })}`;
+  }
+  request(method: string, url: string, body?: Buffer): Promise<{ status: number; location?: string; text: string }> {
+    return new Promise((resolve, reject) => {
+      const headers = body === undefined ? {} : { "content-type": "application/octet-stream", "content-length": String(body.length) };
+      const req = http.request(url, { method, headers, agent: false }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, location: res.headers.location, text: Buffer.concat(chunks).toString("utf8") }));
+        res.on("error", reject);
+      });
+      req.on("error", reject);
+      req.end(body);
+    });
+  }
+  async ok(method: string, path: string, op: string, params: Record<string, string> = {}): Promise<void> {
+    const r = await this.request(method, this.url(path, op, params));
+    assert.equal(r.status, 200, `${op} ${path}: ${r.text.slice(0, 300)}`);
+  }
+  /** CREATE through the DataNode redirect; an NFD name is written as another name and renamed (the redirect is NFC). */
+  async create(path: string, data: Buffer, params: Record<string, string> = {}): Promise<void> {
+    const staging = path.normalize("NFC") === path ? path : `${dirname(path)}/.staging`;
+    const first = await this.request("PUT", this.url(staging, "CREATE", { overwrite: "true", ...params }));
+    assert.equal(first.status, 307, `CREATE ${path}: ${first.text.slice(0, 300)}`);
+    const second = await this.request("PUT", first.location!, data);
+    assert.equal(second.status, 201, `CREATE ${path} at the DataNode: ${second.text.slice(0, 300)}`);
+    if (staging !== path) await this.ok("PUT", staging, "RENAME", { destination: path });
+  }
 }
 
 const orderKey = (e: StoreEntry) => Buffer.from(e.isDirectory ? `${e.name}/` : e.name, "utf8");
@@ -89,7 +148,8 @@ const fixtures = new Map<string, Fixture>();
 const extra = new Map<string, () => SourceStore>();
 
 before(async () => {
-  cloud = await startLocalCloud({ s3: true });
+  // Two entries a LISTSTATUS_BATCH page, so the HDFS lister pages within every directory.
+  cloud = await startLocalCloud({ s3: true, hdfs: { conf: { "dfs.ls.limit": "2" } } });
   const s3 = cloud.s3!;
 
   const root = join(cloud.dir, "local-store");
@@ -150,13 +210,43 @@ before(async () => {
   extra.set("s3-missing-bucket", () => new S3Lister({ ...location, bucket: "no-such-bucket" }, s3.keys, { maxAttempts: 1 }));
   extra.set("s3-sub", () => new S3Lister({ ...location, prefix: "a" }, s3.keys));
   extra.set("s3-unreachable", () => new S3Lister({ ...location, endpoint: "http://127.0.0.1:9" }, s3.keys, { maxAttempts: 1 }));
+
+  const hdfs = cloud.hdfs!;
+  const hdfsRoot = `${hdfs.home}/store`;
+  const hdfsSeeder = new WebHdfsSeeder(hdfs.webhdfsUrl, hdfs.user);
+  for (const [name, data] of Object.entries(files)) await hdfsSeeder.create(`${hdfsRoot}/${name}`, data);
+  await hdfsSeeder.ok("PUT", `${hdfsRoot}/${MARKER}`, "MKDIRS");
+  // Another user's refusal: a directory only its owner may enter.
+  await hdfsSeeder.create(`${hdfs.home}/private/secret.txt`, Buffer.from("owner only"));
+  await hdfsSeeder.ok("PUT", `${hdfs.home}/private`, "SETPERMISSION", { permission: "700" });
+  const hdfsLocation = { nameNode: hdfs.webhdfsUrl, path: hdfsRoot, user: hdfs.user };
+  fixtures.set("hdfs", {
+    name: "hdfs",
+    store: () => new HdfsLister(hdfsLocation),
+    python: {
+      code: "HdfsStore(os.environ['LAKE2OCI_HDFS_RPC'], os.environ['HDFS_STORE_ROOT'], user=os.environ['LAKE2OCI_HDFS_USER'])",
+      env: { ...cloud.env(), HDFS_STORE_ROOT: hdfsRoot },
+    },
+    directories: ["a", "a/b", "a/b/c", "dir with space", "many", "markers", MARKER, "odd", "unicode"],
+    md5: false,
+    async rewrite(name, data) {
+      await hdfsSeeder.create(`${hdfsRoot}/${name}`, data);
+      // A later modification time even if both writes fall in one millisecond.
+      await hdfsSeeder.ok("PUT", `${hdfsRoot}/${name}`, "SETTIMES", { modificationtime: String(Date.now() + 2000) });
+    },
+    remove: (name) => hdfsSeeder.ok("DELETE", `${hdfsRoot}/${name}`, "DELETE"),
+  });
+  extra.set("hdfs-sub", () => new HdfsLister({ ...hdfsLocation, path: `${hdfsRoot}/a` }));
+  extra.set("hdfs-missing", () => new HdfsLister({ ...hdfsLocation, path: `${hdfs.home}/no-such-dir` }));
+  extra.set("hdfs-other-user", () => new HdfsLister({ ...hdfsLocation, path: `${hdfs.home}/private`, user: "mallory" }));
+  extra.set("hdfs-unreachable", () => new HdfsLister({ ...hdfsLocation, nameNode: "http://127.0.0.1:9" }));
 });
 
 after(async () => {
   await cloud?.stop();
 });
 
-for (const storeName of ["local", "s3"] as const) {
+for (const storeName of ["local", "s3", "hdfs"] as const) {
   describe(`source store conformance: ${storeName}`, () => {
     const fx = () => fixtures.get(storeName)!;
 
@@ -184,10 +274,12 @@ for (const storeName of ["local", "s3"] as const) {
       for (const e of entries.filter((x) => x.isDirectory)) assert.equal(e.size, 0);
     });
 
-    it("lists in code point order of the names (a directory sorting as its name and '/')", async () => {
+    it("lists in the store's documented order (HDFS: its own signed-byte walk; the others: code point order)", async () => {
       const entries = (await collect(fx().store().listPages())).flat();
-      assert.deepEqual(entries.map((e) => e.name), [...entries].sort(byKey).map((e) => e.name));
-      assert.ok(entries.findIndex((e) => e.name === NFD) < entries.findIndex((e) => e.name === NFC), "e + U+0301 before U+00E9");
+      const order = storeName === "hdfs" ? hdfsWalkOrder : byKey;
+      assert.deepEqual(entries.map((e) => e.name), [...entries].sort(order).map((e) => e.name));
+      const [first, second] = storeName === "hdfs" ? [NFC, NFD] : [NFD, NFC];
+      assert.ok(entries.findIndex((e) => e.name === first) < entries.findIndex((e) => e.name === second), `${first} before ${second}`);
     });
 
     it("pages with page size 1 and loses nothing across pages", async () => {
@@ -225,13 +317,15 @@ for (const storeName of ["local", "s3"] as const) {
       assert.equal(a[1].size, 7);
       assert.deepEqual((await collect(fx().store().listChildren(MARKER))).flat(), [], "an empty directory has no children");
       const uni = fileNames((await collect(fx().store().listChildren("unicode"))).flat());
-      assert.deepEqual(uni, [NFD, NFC, "unicode/ñandú-日本-😀.json"]);
+      // HDFS lists siblings in signed-byte order: a name with a non-ASCII byte first.
+      assert.deepEqual(uni, storeName === "hdfs" ? ["unicode/ñandú-日本-😀.json", NFC, NFD] : [NFD, NFC, "unicode/ñandú-日本-😀.json"]);
     });
 
     it("lists the same entries as its Python half: names, sizes, versions, MD5, times (the planner's versions are the job's)", async () => {
       const script = [
         "import json, os, sys",
         `sys.path.insert(0, ${JSON.stringify(join(repoRoot, "src"))})`,
+        "from stores.hdfs.hdfs_store import HdfsStore",
         "from stores.local.local_store import LocalStore",
         "from stores.s3.s3_store import S3Store",
         `store = ${fx().python.code}`,
@@ -289,6 +383,16 @@ for (const storeName of ["local", "s3"] as const) {
       assert.equal((await readAll(store.readRange("empty.bin", { offset: 0, length: 10, version: empty.entry.version! }))).length, 0);
     });
 
+    it("reads NFC and NFD twins apart (WebHDFS's own redirect would read the NFC file for both)", async () => {
+      const store = fx().store();
+      for (const name of [NFC, NFD]) {
+        const s = await store.stat(name);
+        assert.ok(s.found && s.entry.size === files[name].length, name);
+        assert.deepEqual(await readAll(store.readRange(name, { offset: 0, length: 100, version: s.entry.version! })), files[name], name);
+        assert.deepEqual(await readAll(store.readRange(name, { offset: 3, length: 4, version: s.entry.version! })), files[name].subarray(3, 7), name);
+      }
+    });
+
     it("refuses to read a file that changed (same size) or went away since it was listed", async () => {
       const store = fx().store();
       const before = await store.stat("mutable.txt");
@@ -311,7 +415,46 @@ for (const storeName of ["local", "s3"] as const) {
       assert.match(gone.message, /now gone\); plan it again/);
     });
 
-    if (storeName === "local") {
+    if (storeName !== "s3") {
+      it("fails a read whose file changed while it was read, after its bytes (a store that can only tell after)", async () => {
+        const store = fx().store();
+        const s = await store.stat("during.txt");
+        assert.ok(s.found);
+        const chunks = store.readRange("during.txt", { offset: 0, length: 13, version: s.entry.version! })[Symbol.asyncIterator]();
+        const first = await chunks.next();
+        assert.equal(Buffer.from(first.value as Uint8Array).toString(), "first version");
+        await fx().rewrite("during.txt", Buffer.from("later version"));
+        const err = await rejection(chunks.next());
+        assert.ok(err instanceof StoreVersionChangedError, `${err}`);
+        assert.match(err.message, /"during\.txt" changed since it was listed/);
+      });
+    }
+
+    if (storeName === "hdfs") {
+      it("names a missing path (the root, or a prefix)", async () => {
+        const err = await rejection(collect(extra.get("hdfs-missing")!().listPages()));
+        assert.ok(err instanceof StoreNotFoundError, `${err}`);
+        assert.match(err.message, /\/user\/lake\/no-such-dir \(WebHDFS\): not found \(FileNotFoundException: File does not exist: \/user\/lake\/no-such-dir\); check source\.path$/);
+        const sub = await rejection(collect(fx().store().listPages({ prefix: "no/such/dir" })));
+        assert.ok(sub instanceof StoreNotFoundError, `${sub}`);
+        assert.match(sub.message, /"no\/such\/dir": not found \(FileNotFoundException: .*\); check source\.path$/);
+      });
+
+      it("says another user was refused, naming source.user", async () => {
+        const err = await rejection(collect(extra.get("hdfs-other-user")!().listPages()));
+        assert.ok(err instanceof StoreAuthError, `${err}`);
+        assert.match(
+          err.message,
+          /private \(WebHDFS\): permission refused to user mallory \(403 AccessControlException: Permission denied: user=mallory, access=READ_EXECUTE, inode="\/user\/lake\/private":lake:lake:drwx------\); check source\.user/,
+        );
+      });
+
+      it("says the NameNode cannot be reached, naming source.nameNode", async () => {
+        const err = await rejection(collect(extra.get("hdfs-unreachable")!().listPages()));
+        assert.ok(err instanceof StoreUnreachableError, `${err}`);
+        assert.match(err.message, /cannot connect \(ECONNREFUSED\); check source\.nameNode/);
+      });
+    } else if (storeName === "local") {
       it("leaves out symbolic links (not followed, loops included) and special files", async () => {
         const names = (await collect(fx().store().listPages())).flat().map((e) => e.name);
         for (const [link] of LINKS) assert.ok(!names.includes(link), link);

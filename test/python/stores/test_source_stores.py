@@ -1,16 +1,19 @@
 """The source stores' contract in Python (src/stores/store.py), the same cases as
-test/stores/source-stores.conformance.test.ts, for local (a directory) and S3 (the local cloud's moto server,
-signatures checked; LAKE2OCI_S3_* from startLocalCloud({ s3: true }).env()). Run by
-test/stores/python-source-stores.test.ts, which starts the cloud; the bucket is seeded once here, with boto3 (not
-the client under test)."""
+test/stores/source-stores.conformance.test.ts, for local (a directory), S3 (the local cloud's moto server,
+signatures checked; LAKE2OCI_S3_* from startLocalCloud({ s3: true }).env()) and HDFS (the local cloud's
+MiniDFSCluster over RPC; LAKE2OCI_HDFS_*). Run by test/stores/python-source-stores.test.ts, which starts the cloud;
+the bucket is seeded once here with boto3, and HDFS over plain WebHDFS requests (neither is the client under test)."""
 import base64
 import hashlib
+import http.client
 import inspect
 import os
 import re
+import subprocess
 import sys
 import time
 import unicodedata
+from urllib.parse import quote, urlencode, urlsplit
 
 import boto3
 import pytest
@@ -19,12 +22,14 @@ from botocore.config import Config
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 sys.path.insert(0, os.path.join(REPO, "src"))
 
+from stores.hdfs.hdfs_store import HdfsStore  # noqa: E402
 from stores.local.local_store import LocalStore  # noqa: E402
 from stores.s3.s3_store import S3Store  # noqa: E402
 from stores.store import (  # noqa: E402
     NotFound,
     SourceStore,
     StoreAuthError,
+    StoreError,
     StoreNotFoundError,
     StoreUnreachableError,
     StoreVersionChangedError,
@@ -46,6 +51,7 @@ FILES = {
     "odd/100%+plus#hash?.dat": b"odd name",
     "mutable.txt": b"version one",
     "doomed.txt": b"to be deleted",
+    "during.txt": b"first version",
 }
 for i in range(5):
     FILES[f"many/part-{i:05d}.parquet"] = bytes([i]) * (i + 1)
@@ -64,6 +70,58 @@ def s3_settings(**overrides):
                     secret_access_key=ENV["LAKE2OCI_S3_SECRET_ACCESS_KEY"])
     settings.update(overrides)
     return settings
+
+
+class WebHdfs:
+    """Plain WebHDFS requests (not the store under test) that seed and change the local HDFS."""
+
+    def __init__(self, origin, user):
+        self.origin, self.user = origin, user
+
+    def _request(self, method, url, body=None):
+        parts = urlsplit(url)
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        try:
+            conn.request(method, parts.path + "?" + parts.query, body=body,
+                         headers={"content-type": "application/octet-stream"} if body is not None else {})
+            res = conn.getresponse()
+            return res.status, res.getheader("location"), res.read()
+        finally:
+            conn.close()
+
+    def url(self, path, op, **params):
+        encoded = "/".join(quote(segment, safe="") for segment in path.split("/"))
+        return f"{self.origin}/webhdfs/v1{encoded}?" + urlencode({"op": op, "user.name": self.user, **params})
+
+    def ok(self, method, path, op, **params):
+        status, _, body = self._request(method, self.url(path, op, **params))
+        assert status == 200, (op, path, body[:300])
+
+    def create(self, path, data, **params):
+        """CREATE through the DataNode redirect; an NFD name is written as another name and renamed (the redirect
+        turns it into NFC)."""
+        staging = path if unicodedata.normalize("NFC", path) == path else os.path.dirname(path) + "/.staging"
+        status, location, body = self._request("PUT", self.url(staging, "CREATE", overwrite="true", **params))
+        assert status == 307, (path, body[:300])
+        status, _, body = self._request("PUT", location, data)
+        assert status == 201, (path, body[:300])
+        if staging != path:
+            self.ok("PUT", staging, "RENAME", destination=path)
+
+
+HDFS_ROOT = ENV.get("LAKE2OCI_HDFS_HOME", "/user/lake") + "/store"
+
+
+def hdfs_store(**overrides):
+    settings = dict(name_node=ENV["LAKE2OCI_HDFS_RPC"], path=HDFS_ROOT, user=ENV["LAKE2OCI_HDFS_USER"])
+    settings.update(overrides)
+    return HdfsStore(**settings)
+
+
+def hdfs_walk_key(entry):
+    """HDFS's walk order: each directory before its contents, siblings by their UTF-8 bytes compared as Java's signed
+    bytes (a name with a non-ASCII byte before ASCII ones)."""
+    return [[b - 256 if b > 127 else b for b in part.encode("utf-8")] for part in entry.name.split("/")]
 
 
 class Fixture:
@@ -98,6 +156,20 @@ def fixtures(tmp_path_factory):
     for name, data in FILES.items():
         s3.put_object(Bucket=bucket, Key=name, Body=data)
     s3.put_object(Bucket=bucket, Key=MARKER + "/", Body=b"")
+
+    web = WebHdfs(ENV["LAKE2OCI_HDFS_WEBHDFS"], ENV["LAKE2OCI_HDFS_USER"])
+    for name, data in FILES.items():
+        web.create(f"{HDFS_ROOT}/{name}", data)
+    web.ok("PUT", f"{HDFS_ROOT}/{MARKER}", "MKDIRS")
+    home = ENV["LAKE2OCI_HDFS_HOME"]
+    web.create(f"{home}/private/secret.txt", b"owner only")
+    web.ok("PUT", f"{home}/private", "SETPERMISSION", permission="700")
+
+    def hdfs_rewrite(name, data):
+        web.create(f"{HDFS_ROOT}/{name}", data)
+        # A later modification time even if both writes fall in one millisecond.
+        web.ok("PUT", f"{HDFS_ROOT}/{name}", "SETTIMES", modificationtime=str(int(time.time() * 1000) + 2000))
+
     return {
         "local": Fixture("local", lambda: LocalStore(root),
                          ["a", "a/b", "a/b/c", "dir with space", "many", "markers", MARKER, "odd", "unicode"],
@@ -107,11 +179,15 @@ def fixtures(tmp_path_factory):
                       lambda name, data: s3.put_object(Bucket=bucket, Key=name, Body=data),
                       lambda name: s3.delete_object(Bucket=bucket, Key=name),
                       lambda: S3Store(**s3_settings(prefix="a"))),
+        "hdfs": Fixture("hdfs", hdfs_store,
+                        ["a", "a/b", "a/b/c", "dir with space", "many", "markers", MARKER, "odd", "unicode"],
+                        False, hdfs_rewrite, lambda name: web.ok("DELETE", f"{HDFS_ROOT}/{name}", "DELETE"),
+                        lambda: hdfs_store(path=HDFS_ROOT + "/a")),
         "local-root": root,
     }
 
 
-STORES = ["local", "s3"]
+STORES = ["local", "s3", "hdfs"]
 
 
 def everything(store, **kw):
@@ -130,7 +206,7 @@ def read_all(chunks):
     return b"".join(chunks)
 
 
-@pytest.mark.parametrize("cls", [LocalStore, S3Store])
+@pytest.mark.parametrize("cls", [LocalStore, S3Store, HdfsStore])
 def test_follows_the_contract_of_store_py(cls):
     for method in ("list_pages", "list_children", "stat", "read_range"):
         want = inspect.signature(getattr(SourceStore, method))
@@ -159,11 +235,14 @@ def test_lists_directory_markers_as_directories(fixtures, which):
 
 
 @pytest.mark.parametrize("which", STORES)
-def test_lists_in_code_point_order(fixtures, which):
+def test_lists_in_the_documented_order(fixtures, which):
+    """HDFS: its own signed-byte walk; the others: code point order."""
     entries = everything(fixtures[which].make())
-    assert [e.name for e in entries] == [e.name for e in sorted(entries, key=lambda e: walk_key(e.name, e.is_dir))]
+    key = hdfs_walk_key if which == "hdfs" else (lambda e: walk_key(e.name, e.is_dir))
+    assert [e.name for e in entries] == [e.name for e in sorted(entries, key=key)]
     names = [e.name for e in entries]
-    assert names.index(NFD) < names.index(NFC)
+    first, second = (NFC, NFD) if which == "hdfs" else (NFD, NFC)
+    assert names.index(first) < names.index(second)
 
 
 @pytest.mark.parametrize("which", STORES)
@@ -239,6 +318,16 @@ def test_reads_byte_ranges_on_the_listed_version(fixtures, which):
 
 
 @pytest.mark.parametrize("which", STORES)
+def test_reads_nfc_and_nfd_twins_apart(fixtures, which):
+    store = fixtures[which].make()
+    for name in (NFC, NFD):
+        e = store.stat(name)
+        assert e.size == len(FILES[name])
+        assert read_all(store.read_range(name, 0, 100, e.version)) == FILES[name]
+        assert read_all(store.read_range(name, 3, 4, e.version)) == FILES[name][3:7]
+
+
+@pytest.mark.parametrize("which", STORES)
 def test_refuses_a_file_that_changed_or_went_away(fixtures, which):
     fx = fixtures[which]
     store = fx.make()
@@ -259,9 +348,22 @@ def test_refuses_a_file_that_changed_or_went_away(fixtures, which):
         read_all(store.read_range("doomed.txt", 0, 4, doomed.version))
 
 
+@pytest.mark.parametrize("which", ["local", "hdfs"])
+def test_fails_a_read_whose_file_changed_while_it_was_read(fixtures, which):
+    """Stores that can only tell after the read: the error comes after the bytes, which the caller drops."""
+    fx = fixtures[which]
+    store = fx.make()
+    chunks = store.read_range("during.txt", 0, 13, store.stat("during.txt").version)
+    assert next(chunks) == b"first version"
+    fx.rewrite("during.txt", b"later version")
+    with pytest.raises(StoreVersionChangedError, match=r'"during\.txt" changed since it was listed'):
+        list(chunks)
+
+
 # The cases above changed mutable.txt and deleted doomed.txt: the listing cases compare with CURRENT.
 def test_the_stores_hold_what_the_cases_left(fixtures):
     CURRENT["mutable.txt"] = b"version two"
+    CURRENT["during.txt"] = b"later version"
     CURRENT.pop("doomed.txt", None)
     assert files_of(everything(fixtures["s3"].make())) == utf8_sorted(CURRENT)
 
@@ -336,3 +438,43 @@ def test_s3_lists_with_temporary_keys_and_their_session_token(fixtures):
 def test_s3_says_the_endpoint_cannot_be_reached(fixtures):
     with pytest.raises(StoreUnreachableError, match=r"cannot connect \(ECONNREFUSED\); check source\.endpoint"):
         everything(S3Store(**s3_settings(endpoint="http://127.0.0.1:9")))
+
+
+def test_hdfs_names_a_missing_path(fixtures):
+    missing = ENV["LAKE2OCI_HDFS_HOME"] + "/no-such-dir"
+    with pytest.raises(StoreNotFoundError, match=r"/user/lake/no-such-dir: not found; check source\.path$"):
+        everything(hdfs_store(path=missing))
+    with pytest.raises(StoreNotFoundError, match=r'"no/such/dir": not found; check source\.path$'):
+        everything(fixtures["hdfs"].make(), prefix="no/such/dir")
+
+
+def test_hdfs_says_another_user_was_refused(fixtures):
+    # A process acts as one HDFS user (hdfs_native reads HADOOP_USER_NAME): mallory gets a process of her own.
+    script = "\n".join([
+        "import os, sys",
+        f"sys.path.insert(0, {os.path.join(REPO, 'src')!r})",
+        "from stores.hdfs.hdfs_store import HdfsStore",
+        "from stores.store import StoreAuthError",
+        "try:",
+        "    [p for p in HdfsStore(os.environ['LAKE2OCI_HDFS_RPC'], os.environ['LAKE2OCI_HDFS_HOME'] + '/private',"
+        " user='mallory').list_pages()]",
+        "except StoreAuthError as e:",
+        "    print('StoreAuthError', e)",
+    ])
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                         env=dict(ENV, RUST_BACKTRACE="0"))
+    assert re.search(r'^StoreAuthError HDFS hdfs://127\.0\.0\.1:\d+/user/lake/private: permission refused to user '
+                     r'mallory \(Permission denied: user=mallory, access=READ_EXECUTE, '
+                     r'inode="/user/lake/private":lake:lake:drwx------\); check source\.user', out.stdout), \
+        out.stdout + out.stderr[-2000:]
+
+
+def test_hdfs_acts_as_one_user_per_process(fixtures):
+    everything(fixtures["hdfs"].make())
+    with pytest.raises(StoreError, match=r"this process already acts as user lake, not mallory"):
+        everything(hdfs_store(user="mallory"))
+
+
+def test_hdfs_says_the_name_node_cannot_be_reached(fixtures):
+    with pytest.raises(StoreUnreachableError, match=r"cannot connect \(ECONNREFUSED\); check source\.nameNode"):
+        everything(hdfs_store(name_node="hdfs://127.0.0.1:9"))
