@@ -18,3 +18,12 @@ def opendal_kind(err: BaseException) -> str:
         return type(err).__name__
     match = _KIND.match(str(err))
     return match.group(1) if match else ""
+
+
+def require_directory(op: "opendal.Operator", directory: str, description: str) -> None:
+    """OpenDAL lists a missing directory as empty: the stores on a file system (local, hdfs) ask first, and a prefix
+    that is no directory is StoreNotFoundError naming source.path."""
+    from .store import StoreNotFoundError
+
+    if not op.stat(directory + "/").is_dir:
+        raise StoreNotFoundError(f'{description}: "{directory}" is not a directory; check source.path')

@@ -151,5 +151,18 @@ class SourceStore(Protocol):
         ...
 
 
+def paged(entries: Iterator[Entry], page_size: int) -> Iterator[List[Entry]]:
+    """The entries in pages of page_size (at least 1), the last one possibly shorter; no empty page."""
+    size = max(1, page_size)
+    page: List[Entry] = []
+    for e in entries:
+        page.append(e)
+        if len(page) == size:
+            yield page
+            page = []
+    if page:
+        yield page
+
+
 def first_line(text: str, limit: int = 300) -> str:
     return text.split("\n")[0][:limit]

@@ -4,6 +4,7 @@ The modules that use the translated core import it as the module lake2oci_core; 
 per process (codegen/emit-core.ts emitCoreModule, through tsx) into a temporary directory on sys.path, and is called
 when a module asks for it."""
 import atexit
+import contextlib
 import importlib
 import json
 import os
@@ -159,3 +160,28 @@ class LocalCloud:
         query = f"?operation={operation}" if operation else ""
         found = self._control("GET", f"/requests{query}")["requests"]
         return [r for r in found if bucket is None or r.get("bucket") == bucket]
+
+
+@contextlib.contextmanager
+def local_spark(app_name):
+    """A local[2] SparkContext bound to 127.0.0.1 whose Python workers import the job's package and the translated
+    core (PYSPARK_PYTHON, PYTHONPATH set while it runs, restored after); stopped on exit."""
+    from pyspark.sql import SparkSession
+
+    core = load_core()
+    old = {k: os.environ.get(k) for k in ("PYSPARK_PYTHON", "PYTHONPATH")}
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    os.environ["PYTHONPATH"] = os.pathsep.join([os.path.dirname(PACKAGE_DIR), os.path.dirname(core.__file__)])
+    spark = SparkSession.builder.master("local[2]").appName(app_name) \
+        .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1") \
+        .config("spark.driver.bindAddress", "127.0.0.1").getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    try:
+        yield spark.sparkContext
+    finally:
+        spark.stop()
+        for key, value in old.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

@@ -5,14 +5,12 @@ readers give (read_equality_state, plan_file.read_plan), the same error messages
 driver. Ranged reads of objects run against the OCI emulator when the local cloud runs (test/python-sdk.test.ts):
 conditional on the object's etag, an object replaced between two ranges is an error, never a mix."""
 import functools
-import json
 import os
 import random
-import sys
 
 import pytest
 
-from runtime_loader import CLOUD_VARS, PACKAGE_DIR, LocalCloud, load_core, load_runtime
+from runtime_loader import CLOUD_VARS, LocalCloud, load_core, load_runtime, local_spark
 
 rt = load_runtime("ranged_lines", "planning", "plan_file", "state")
 core = load_core()
@@ -86,22 +84,8 @@ def test_a_missing_file_is_none_and_ranges_cover_the_file(tmp_path):
 @pytest.fixture(scope="module")
 def sc():
     pytest.importorskip("pyspark")
-    old = {k: os.environ.get(k) for k in ("PYSPARK_PYTHON", "PYTHONPATH")}
-    os.environ["PYSPARK_PYTHON"] = sys.executable
-    os.environ["PYTHONPATH"] = os.pathsep.join([os.path.dirname(PACKAGE_DIR), os.path.dirname(core.__file__)])
-    from pyspark.sql import SparkSession
-
-    spark = SparkSession.builder.master("local[2]").appName("ranged-lines-test") \
-        .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1") \
-        .config("spark.driver.bindAddress", "127.0.0.1").getOrCreate()
-    spark.sparkContext.setLogLevel("ERROR")
-    yield spark.sparkContext
-    spark.stop()
-    for key, value in old.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
+    with local_spark("ranged-lines-test") as context:
+        yield context
 
 
 class Ctx:

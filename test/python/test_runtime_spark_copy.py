@@ -3,13 +3,11 @@ plans (copies, hashes, fails, skips, deletes and keeps; files of every size arou
 task counts, part sizes and file costs), each spread over a random number of Spark partitions, give the same tasks
 as the translated core's partition_plan over the same entries: the same units (whole files and part ranges) in the
 same order, in the same tasks. Also: the problems partition_plan reports stop the run with its messages."""
-import os
 import random
-import sys
 
 import pytest
 
-from runtime_loader import PACKAGE_DIR, load_core, load_runtime
+from runtime_loader import load_core, load_runtime, local_spark
 
 rt = load_runtime("spark_copy", "run")
 core = load_core()
@@ -19,22 +17,8 @@ MIB = 1024 * 1024
 @pytest.fixture(scope="module")
 def sc():
     pytest.importorskip("pyspark")
-    old = {k: os.environ.get(k) for k in ("PYSPARK_PYTHON", "PYTHONPATH")}
-    os.environ["PYSPARK_PYTHON"] = sys.executable
-    os.environ["PYTHONPATH"] = os.pathsep.join([os.path.dirname(PACKAGE_DIR), os.path.dirname(core.__file__)])
-    from pyspark.sql import SparkSession
-
-    spark = SparkSession.builder.master("local[2]").appName("spark-copy-test") \
-        .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1") \
-        .config("spark.driver.bindAddress", "127.0.0.1").getOrCreate()
-    spark.sparkContext.setLogLevel("ERROR")
-    yield spark.sparkContext
-    spark.stop()
-    for key, value in old.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
+    with local_spark("spark-copy-test") as context:
+        yield context
 
 
 def random_plan(r):

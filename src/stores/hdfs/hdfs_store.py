@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import opendal
 import opendal.types
 
-from ..opendal_errors import FAILURES, opendal_kind
+from ..opendal_errors import FAILURES, opendal_kind, require_directory
 from ..store import (
     EPOCH,
     Entry,
@@ -34,6 +34,7 @@ from ..store import (
     StoreUnreachableError,
     first_line,
     iso_millis,
+    paged,
     version_changed,
 )
 
@@ -178,22 +179,6 @@ class HdfsStore:
             if entry.is_dir:
                 yield from self._walk(op, name)
 
-    def _require_directory(self, op: opendal.Operator, directory: str) -> None:
-        if not op.stat(directory + "/").is_dir:
-            raise StoreNotFoundError(f'{self.description}: "{directory}" is not a directory; check source.path')
-
-    @staticmethod
-    def _pages(entries: Iterator[Entry], page_size: Optional[int]) -> Iterator[List[Entry]]:
-        size = max(1, page_size or DEFAULT_PAGE)
-        page: List[Entry] = []
-        for e in entries:
-            page.append(e)
-            if len(page) == size:
-                yield page
-                page = []
-        if page:
-            yield page
-
     def list_pages(self, prefix: str = "", page_size: Optional[int] = None) -> Iterator[List[Entry]]:
         """Every entry under the directory prefix ("" = all), directories included, in the walk order above; a
         missing prefix is not found."""
@@ -201,8 +186,8 @@ class HdfsStore:
         op = self._operator()
         try:
             if directory:
-                self._require_directory(op, directory)
-            yield from self._pages(self._walk(op, directory), page_size)
+                require_directory(op, directory, self.description)
+            yield from paged(self._walk(op, directory), page_size or DEFAULT_PAGE)
         except FAILURES as err:
             raise self._classify(err, directory) from err
 
@@ -211,9 +196,9 @@ class HdfsStore:
         op = self._operator()
         try:
             if directory:
-                self._require_directory(op, directory)
+                require_directory(op, directory, self.description)
             entries = (self._child_entry(op, n, m) for n, m in self._children(op, directory))
-            yield from self._pages((e for e in entries if e is not None), page_size)
+            yield from paged((e for e in entries if e is not None), page_size or DEFAULT_PAGE)
         except FAILURES as err:
             raise self._classify(err, directory) from err
 

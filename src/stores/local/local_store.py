@@ -18,7 +18,7 @@ from typing import Iterator, List, Optional, Tuple
 import opendal
 import opendal.types
 
-from ..opendal_errors import FAILURES, opendal_kind
+from ..opendal_errors import FAILURES, opendal_kind, require_directory
 from ..store import (
     EPOCH,
     Entry,
@@ -29,6 +29,7 @@ from ..store import (
     StoreNotFoundError,
     first_line,
     iso_millis,
+    paged,
     version_changed,
     walk_key,
 )
@@ -108,30 +109,14 @@ class LocalStore:
             if is_dir:
                 yield from self._walk(op, name)
 
-    def _require_directory(self, op: opendal.Operator, directory: str) -> None:
-        # OpenDAL lists a missing directory as empty: ask first.
-        if not op.stat(directory + "/").is_dir:
-            raise StoreNotFoundError(f'{self.description}: "{directory}" is not a directory; check source.path')
-
-    def _pages(self, entries: Iterator[Entry], page_size: Optional[int]) -> Iterator[List[Entry]]:
-        size = max(1, page_size or DEFAULT_PAGE)
-        page: List[Entry] = []
-        for e in entries:
-            page.append(e)
-            if len(page) == size:
-                yield page
-                page = []
-        if page:
-            yield page
-
     def list_pages(self, prefix: str = "", page_size: Optional[int] = None) -> Iterator[List[Entry]]:
         """Every entry under the directory prefix ("" = all), directories included; a missing prefix is not found."""
         directory = prefix.strip("/")
         try:
             op = self._operator()
             if directory:
-                self._require_directory(op, directory)
-            yield from self._pages(self._walk(op, directory), page_size)
+                require_directory(op, directory, self.description)
+            yield from paged(self._walk(op, directory), page_size or DEFAULT_PAGE)
         except FAILURES as err:
             raise self._classify(err, directory) from err
 
@@ -140,10 +125,10 @@ class LocalStore:
         try:
             op = self._operator()
             if directory:
-                self._require_directory(op, directory)
+                require_directory(op, directory, self.description)
             children = self._children(op, directory)
             entries = (self._stat_entry(op, n, d) for n, d in children)
-            yield from self._pages((e for e in entries if e is not None), page_size)
+            yield from paged((e for e in entries if e is not None), page_size or DEFAULT_PAGE)
         except FAILURES as err:
             raise self._classify(err, directory) from err
 
