@@ -1,16 +1,14 @@
-// Local store: a directory on this machine (NFS and other mounts included), through OpenDAL's fs service (npm
-// `opendal`, pinned at 0.47.11: 0.49 needs glibc 2.38). Names are relative to the directory, "/"-separated.
+// Local store: a directory on this machine (NFS and other mounts included), through node:fs (not OpenDAL's Node
+// binding: see README.md). Names are relative to the directory, "/"-separated.
 // Order: code point order of the full names (a depth-first walk, each directory's children sorted by their UTF-8
 // bytes with "/" after a directory's name), the order S3 and OCI list in; each directory comes just before its
 // contents. Version: size and mtime (microseconds), "<size>@<mtime µs since the epoch>": see README.md.
 // Listings hold regular files and directories only: symbolic links (not followed: loops, names outside the directory),
-// sockets, FIFOs and devices are left out, told apart with lstat (OpenDAL's entries do not say); an entry that goes
-// away while the directory is listed is left out too. Ranged reads go through node:fs: OpenDAL 0.47's Node reader can
-// only read from the start of a file.
+// sockets, FIFOs and devices are left out, told apart with lstat (a directory entry's type is not known on every file
+// system); an entry that goes away while the directory is listed is left out too.
 import { type BigIntStats, createReadStream, type Stats } from "node:fs";
-import { lstat, open, stat as fsStat } from "node:fs/promises";
+import { lstat, open, readdir, stat as fsStat } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { Operator } from "opendal";
 import { StoreAuthError, StoreError, StoreNotFoundError, StoreVersionChangedError } from "../errors.ts";
 import type { ByteRange, ChildrenOptions, ListOptions, SourceStore, StatResult, StoreEntry } from "../store.ts";
 
@@ -25,15 +23,6 @@ export const LOCAL_PAGE = 1000;
 /** The version of a local file: its size and mtime in whole microseconds (what Python's datetime keeps). */
 export function localVersion(size: number | bigint, mtimeMicros: bigint): string {
   return `${size}@${mtimeMicros}`;
-}
-
-/** Microseconds since the epoch of an RFC 3339 time as OpenDAL writes it (nanosecond fraction, +00:00). */
-export function rfc3339Micros(text: string): bigint {
-  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/.exec(text);
-  if (m === null) throw new Error(`not an RFC 3339 time: ${JSON.stringify(text)}`);
-  const seconds = BigInt(Date.parse(`${m[1]}${m[3] === "Z" ? "Z" : m[3]}`) / 1000);
-  const fraction = BigInt((m[2] ?? "").padEnd(6, "0").slice(0, 6));
-  return seconds * 1_000_000n + fraction;
 }
 
 function isoFromMicros(micros: bigint): string {
@@ -53,25 +42,24 @@ function trimSlashes(p: string): string {
   return p.replace(/^\/+|\/+$/g, "");
 }
 
-/** An OpenDAL error's kind: the word its message starts with (NotFound, PermissionDenied, ...). */
-function opendalKind(err: unknown): string {
-  const msg = (err as { message?: unknown })?.message;
-  return typeof msg === "string" ? (/^(\w+) /.exec(msg)?.[1] ?? "") : "";
+function isMissing(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return code === "ENOENT" || code === "ENOTDIR";
 }
 
 export class LocalLister implements SourceStore {
   readonly description: string;
   private readonly root: string;
-  private operator: Operator | undefined;
+  private checked = false;
 
   constructor(location: LocalLocation) {
     this.root = resolve(location.path);
     this.description = `local directory ${this.root}`;
   }
 
-  /** The operator, once the directory is known to exist (OpenDAL's fs service would create a missing root). */
-  private async op(): Promise<Operator> {
-    if (this.operator !== undefined) return this.operator;
+  /** Checks once that the directory exists and is one. */
+  private async op(): Promise<void> {
+    if (this.checked) return;
     let s: Stats;
     try {
       s = await fsStat(this.root);
@@ -79,52 +67,57 @@ export class LocalLister implements SourceStore {
       throw this.classify(err, "");
     }
     if (!s.isDirectory()) throw new StoreNotFoundError(`${this.description}: not a directory; check source.path`);
-    this.operator = new Operator("fs", { root: this.root });
-    return this.operator;
+    this.checked = true;
+  }
+
+  /** The absolute path of a name, refused when it would leave the directory. */
+  private pathOf(name: string): string {
+    const path = resolve(this.root, name);
+    if (path !== this.root && !path.startsWith(`${this.root}/`)) {
+      throw new StoreError(`${this.description}: ${JSON.stringify(name)} is outside the directory`, "no-retry");
+    }
+    return path;
   }
 
   private classify(err: unknown, name: string): StoreError {
     if (err instanceof StoreError) return err;
     const code = (err as { code?: unknown })?.code;
-    const kind = opendalKind(err);
     const where = name === "" ? this.description : `${this.description}: ${JSON.stringify(name)}`;
-    if (code === "ENOENT" || code === "ENOTDIR" || kind === "NotFound") {
+    if (isMissing(err)) {
       return new StoreNotFoundError(`${where}: not found; check source.path`, { cause: err });
     }
-    if (code === "EACCES" || code === "EPERM" || kind === "PermissionDenied") {
+    if (code === "EACCES" || code === "EPERM") {
       return new StoreAuthError(`${where}: permission refused; check that this user may read it`, { cause: err });
     }
     const msg = (err as { message?: unknown })?.message;
     return new StoreError(`${where}: ${String(msg ?? err).split("\n")[0].slice(0, 300)}`, "no-retry", { cause: err });
   }
 
-  private async entry(op: Operator, name: string, isDirectory: boolean): Promise<StoreEntry> {
-    const m = await op.stat(isDirectory ? `${name}/` : name);
-    const micros = rfc3339Micros(m.lastModified ?? "1970-01-01T00:00:00Z");
-    if (isDirectory) return { name, size: 0, modified: isoFromMicros(micros), isDirectory: true };
-    const size = Number(m.contentLength ?? 0n);
+  private async entry(name: string): Promise<StoreEntry> {
+    const m = await fsStat(this.pathOf(name), { bigint: true });
+    const micros = m.mtimeNs / 1000n;
+    if (m.isDirectory()) return { name, size: 0, modified: isoFromMicros(micros), isDirectory: true };
+    const size = Number(m.size);
     return { name, size, version: localVersion(size, micros), modified: isoFromMicros(micros), isDirectory: false };
   }
 
   /** The entry of a listed child, or undefined when it went away since its directory was listed. */
-  private async listedEntry(op: Operator, name: string, isDirectory: boolean): Promise<StoreEntry | undefined> {
+  private async listedEntry(name: string, isDirectory: boolean): Promise<StoreEntry | undefined> {
     try {
-      return await this.entry(op, name, isDirectory);
+      const e = await this.entry(name);
+      return e.isDirectory === isDirectory ? e : undefined;
     } catch (err) {
-      if (opendalKind(err) === "NotFound") return undefined;
+      if (isMissing(err)) return undefined;
       throw this.classify(err, name);
     }
   }
 
   /** The regular files and directories in a directory ("" = the root) in walk order, as names from the root. */
-  private async children(op: Operator, dir: string): Promise<{ name: string; isDirectory: boolean; key: Buffer }[]> {
-    const listed = await op.list(dir === "" ? "" : `${dir}/`);
-    const own = dir === "" ? "/" : `${dir}/`;
+  private async children(dir: string): Promise<{ name: string; isDirectory: boolean; key: Buffer }[]> {
+    const listed = await readdir(dir === "" ? this.root : this.pathOf(dir));
     const out: { name: string; isDirectory: boolean; key: Buffer }[] = [];
-    for (const e of listed) {
-      const p = e.path();
-      if (p === own || p === "/" || p === "") continue;
-      const name = p.endsWith("/") ? p.slice(0, -1) : p;
+    for (const child of listed) {
+      const name = dir === "" ? child : `${dir}/${child}`;
       const kind = await lstat(join(this.root, name)).catch((err: { code?: string }) => {
         if (err.code === "ENOENT") return undefined;
         throw err;
@@ -136,13 +129,13 @@ export class LocalLister implements SourceStore {
     return out.sort(walkOrder);
   }
 
-  private async *walk(op: Operator, dir: string, signal?: AbortSignal): AsyncGenerator<StoreEntry> {
-    for (const child of await this.children(op, dir)) {
+  private async *walk(dir: string, signal?: AbortSignal): AsyncGenerator<StoreEntry> {
+    for (const child of await this.children(dir)) {
       signal?.throwIfAborted();
-      const e = await this.listedEntry(op, child.name, child.isDirectory);
+      const e = await this.listedEntry(child.name, child.isDirectory);
       if (e === undefined) continue;
       yield e;
-      if (child.isDirectory) yield* this.walk(op, child.name, signal);
+      if (child.isDirectory) yield* this.walk(child.name, signal);
     }
   }
 
@@ -152,9 +145,9 @@ export class LocalLister implements SourceStore {
     const prefix = trimSlashes(options.prefix ?? "");
     let page: StoreEntry[] = [];
     try {
-      const op = await this.op();
-      if (prefix !== "") await this.requireDirectory(op, prefix);
-      for await (const e of this.walk(op, prefix, options.signal)) {
+      await this.op();
+      if (prefix !== "") await this.requireDirectory(prefix);
+      for await (const e of this.walk(prefix, options.signal)) {
         page.push(e);
         if (page.length === pageSize) {
           yield page;
@@ -172,11 +165,11 @@ export class LocalLister implements SourceStore {
     const dir = trimSlashes(prefix);
     let page: StoreEntry[] = [];
     try {
-      const op = await this.op();
-      if (dir !== "") await this.requireDirectory(op, dir);
-      for (const child of await this.children(op, dir)) {
+      await this.op();
+      if (dir !== "") await this.requireDirectory(dir);
+      for (const child of await this.children(dir)) {
         options.signal?.throwIfAborted();
-        const e = await this.listedEntry(op, child.name, child.isDirectory);
+        const e = await this.listedEntry(child.name, child.isDirectory);
         if (e === undefined) continue;
         page.push(e);
         if (page.length === pageSize) {
@@ -190,20 +183,18 @@ export class LocalLister implements SourceStore {
     if (page.length > 0) yield page;
   }
 
-  private async requireDirectory(op: Operator, dir: string): Promise<void> {
-    // OpenDAL lists a missing directory as empty: ask first.
-    const m = await op.stat(`${dir}/`);
+  private async requireDirectory(dir: string): Promise<void> {
+    const m = await fsStat(this.pathOf(dir));
     if (!m.isDirectory()) throw new StoreNotFoundError(`${this.description}: ${JSON.stringify(dir)} is not a directory; check source.path`);
   }
 
   async stat(name: string): Promise<StatResult> {
     const clean = trimSlashes(name);
     try {
-      const op = await this.op();
-      const m = await op.stat(clean);
-      return { found: true, entry: await this.entry(op, clean, m.isDirectory()) };
+      await this.op();
+      return { found: true, entry: await this.entry(clean) };
     } catch (err) {
-      if (opendalKind(err) === "NotFound") return { found: false, name: clean };
+      if (isMissing(err)) return { found: false, name: clean };
       throw this.classify(err, clean);
     }
   }
@@ -211,8 +202,7 @@ export class LocalLister implements SourceStore {
   async *readRange(name: string, range: ByteRange): AsyncIterable<Uint8Array> {
     const clean = trimSlashes(name);
     await this.op();
-    const path = resolve(this.root, clean);
-    if (!path.startsWith(`${this.root}/`)) throw new StoreError(`${this.description}: ${JSON.stringify(name)} is outside the directory`, "no-retry");
+    const path = this.pathOf(clean);
     const changed = (found: string | null) =>
       new StoreVersionChangedError(
         `${this.description}: ${JSON.stringify(clean)} changed since it was listed (version ${range.version}, now ${found ?? "gone"}); plan it again`,
