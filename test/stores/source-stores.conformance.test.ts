@@ -203,7 +203,7 @@ before(async () => {
       await seeder.send(new DeleteObjectCommand({ Bucket: s3.bucket, Key: name }));
     },
   });
-  extra.set("s3-wrong-secret", () => new S3Lister(location, { ...s3.keys, secretAccessKey: `${s3.keys.secretAccessKey.slice(0, -4)}AAAA` }, { maxAttempts: 1 }));
+  extra.set("s3-wrong-secret", () => new S3Lister(location, { ...s3.keys, secretAccessKey: `${s3.keys.secretAccessKey.slice(0, -1)}${s3.keys.secretAccessKey.endsWith("A") ? "B" : "A"}` }, { maxAttempts: 1 }));
   extra.set("s3-unknown-key", () => new S3Lister(location, { ...s3.keys, accessKeyId: "AKIAIOSFODNN7EXAMPLE" }, { maxAttempts: 1 }));
   extra.set("s3-session", () => new S3Lister(location, s3.session));
   extra.set("s3-session-bad-token", () => new S3Lister(location, { ...s3.session, sessionToken: "not-the-token" }, { maxAttempts: 1 }));
