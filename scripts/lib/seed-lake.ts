@@ -27,7 +27,7 @@ export async function pool<T, R>(items: T[], limit: number, work: (item: T, inde
   return out;
 }
 
-async function walk(dir: string): Promise<string[]> {
+export async function walk(dir: string): Promise<string[]> {
   const out: string[] = [];
   for (const e of await readdir(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
