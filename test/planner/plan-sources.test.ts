@@ -2,8 +2,8 @@
 // checked) and a local directory holding the same small lake, planned against one OCI bucket where some objects hold
 // the same bytes, some another size, and one exists only there. S3 lists an MD5 for single-part objects (its ETag),
 // so the same bytes are `equal` on MD5; a local directory lists none, so a same-size object is copied again unless the
-// equality state proves it. A wrong S3 secret is one line naming source.auth; and the Spark job, which reads ADLS only
-// in this version, refuses these configs before anything is written.
+// equality state proves it. A wrong S3 secret is one line naming source.auth; and `lake2oci run` applies each plan
+// with the Spark job, which checks that the plan was made for its source.
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import assert from "node:assert/strict";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -144,12 +144,22 @@ describe("lake2oci plan from S3 and a local directory", { timeout: 300_000 }, ()
     await assert.rejects(readPlan(out));
   });
 
-  it("the Spark job refuses an S3 or local source before it writes anything, naming source.type", async () => {
-    for (const [name, source] of [["s3-run.json", s3Source()], ["local-run.json", { type: "local", path: "./local-lake" }]] as const) {
-      const r = await cli(["run", "--config", await writeConfig(name, source)]);
-      assert.equal(r.code, 2, `${r.stdout}\n${r.stderr}`);
-      assert.match(r.stderr, /^lake2oci run: source\.type "(s3|local)": the Spark job of this version reads "adls" sources only/m);
-      assert.doesNotMatch(r.stderr, /stack trace/);
+  it("`lake2oci run` applies each plan with the Spark job: the plan fits the run, and the target then holds every file", { timeout: 240_000 }, async () => {
+    for (const [name, source, plan] of [
+      ["s3-run.json", s3Source(), "s3-plan.jsonl"],
+      ["local-run.json", { type: "local", path: "./local-lake" }, "local-plan.jsonl"],
+    ] as const) {
+      const r = await cli(["run", "--config", await writeConfig(name, source), "--master", "local[2]", "--", "--plan", join(dir, plan)]);
+      assert.equal(r.code, 0, `${name}: ${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
+      assert.match(r.stdout, /^lake2oci: plan .* applied|^lake2oci: copying \d+ files/m, `${name}: the job applied the plan`);
+      const c = cloud.credentials;
+      const oci = ociObjectStorageClient({ configFile: c.configFile, profile: c.profile, endpoint: cloud.oci.url });
+      for (const [file, [body]] of Object.entries(LAKE)) {
+        const got = await oci.getObject({ namespaceName: cloud.oci.namespace, bucketName: "target", objectName: `lake/${file}` });
+        const chunks: Buffer[] = [];
+        for await (const chunk of got.value as AsyncIterable<Uint8Array>) chunks.push(Buffer.from(chunk));
+        assert.deepEqual(Buffer.concat(chunks), body, `${name}: lake/${file} holds the source's bytes`);
+      }
     }
   });
 });
