@@ -1,12 +1,13 @@
 // The source stores' contract (src/stores/store.ts SourceStore), the same cases for each: local (a directory), S3
-// (moto's server in the local cloud, signatures checked) and HDFS (the local cloud's MiniDFSCluster over WebHDFS, two
-// entries a LISTSTATUS_BATCH page). One local cloud for the file, each store seeded once.
+// (moto's server in the local cloud, signatures checked), HDFS (the local cloud's MiniDFSCluster over WebHDFS, two
+// entries a LISTSTATUS_BATCH page) and GCS (fake-gcs-server behind the token-checking front, memory backend so that
+// directory markers can be kept). One local cloud for the file, each store seeded once.
 // The Python halves run the same cases: test/python/stores/test_source_stores.py.
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
+import { createHash, createSign } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdir, rm, symlink, utimes, writeFile } from "node:fs/promises";
 import http from "node:http";
 import { dirname, join } from "node:path";
@@ -18,6 +19,7 @@ import {
   StoreUnreachableError,
   StoreVersionChangedError,
 } from "../../src/stores/errors.ts";
+import { GcsLister } from "../../src/stores/gcs/gcs-lister.ts";
 import { HdfsLister } from "../../src/stores/hdfs/hdfs-lister.ts";
 import { LocalLister } from "../../src/stores/local/local-lister.ts";
 import { S3Lister, s3Client } from "../../src/stores/s3/s3-lister.ts";
@@ -51,7 +53,7 @@ const LINKS = [
 /** An empty directory: a `dir/` marker object on S3, a directory on disk. */
 const MARKER = "markers/empty-dir";
 
-type StoreName = "local" | "s3" | "hdfs";
+type StoreName = "local" | "s3" | "hdfs" | "gcs";
 
 interface Fixture {
   name: StoreName;
@@ -119,6 +121,52 @@ class WebHdfsSeeder {
   }
 }
 
+/**
+ * A plain JSON API client (not the lister under test) that seeds and changes the local GCS: its own JWT, signed with
+ * the emulator's key file, for a full-control token.
+ */
+class GcsSeeder {
+  private token = "";
+  constructor(
+    readonly origin: string,
+    readonly keyFile: string,
+    readonly bucket: string,
+  ) {}
+  async authorize(): Promise<void> {
+    const key = JSON.parse(readFileSync(this.keyFile, "utf8")) as { client_email: string; private_key: string; token_uri: string };
+    const now = Math.floor(Date.now() / 1000);
+    const part = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
+    const claims = { iss: key.client_email, scope: "https://www.googleapis.com/auth/devstorage.full_control", aud: key.token_uri, iat: now, exp: now + 3600 };
+    const unsigned = `${part({ alg: "RS256", typ: "JWT" })}.${part(claims)}`;
+    const signature = createSign("RSA-SHA256").update(unsigned).sign(key.private_key).toString("base64url");
+    const r = await fetch(key.token_uri, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ grant_type: "urn:ietf:params:oauth:grant-type:jwt-bearer", assertion: `${unsigned}.${signature}` }),
+    });
+    assert.equal(r.status, 200, await r.clone().text());
+    this.token = ((await r.json()) as { access_token: string }).access_token;
+  }
+  private async call(method: string, path: string, body?: Buffer | string, type?: string): Promise<void> {
+    const headers: Record<string, string> = { authorization: `Bearer ${this.token}` };
+    if (type !== undefined) headers["content-type"] = type;
+    const r = await fetch(`${this.origin}${path}`, { method, headers, body });
+    const text = await r.text();
+    assert.ok(r.ok, `${method} ${path}: ${r.status} ${text.slice(0, 300)}`);
+  }
+  createBucket(): Promise<void> {
+    return this.call("POST", "/storage/v1/b?project=lake2oci-local", JSON.stringify({ name: this.bucket }), "application/json");
+  }
+  put(name: string, data: Buffer): Promise<void> {
+    const q = new URLSearchParams({ uploadType: "media", name });
+    return this.call("POST", `/upload/storage/v1/b/${this.bucket}/o?${q}`, data, "application/octet-stream");
+  }
+  remove(name: string): Promise<void> {
+    return this.call("DELETE", `/storage/v1/b/${this.bucket}/o/${encodeURIComponent(name)}`);
+  }
+}
+const GCS_BUCKET = "lake2oci-source";
+
 const orderKey = (e: StoreEntry) => Buffer.from(e.isDirectory ? `${e.name}/` : e.name, "utf8");
 const byKey = (a: StoreEntry, b: StoreEntry) => Buffer.compare(orderKey(a), orderKey(b));
 const sortedNames = (names: string[]) => [...names].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
@@ -149,7 +197,7 @@ const extra = new Map<string, () => SourceStore>();
 
 before(async () => {
   // Two entries a LISTSTATUS_BATCH page, so the HDFS lister pages within every directory.
-  cloud = await startLocalCloud({ s3: true, hdfs: { conf: { "dfs.ls.limit": "2" } } });
+  cloud = await startLocalCloud({ s3: true, hdfs: { conf: { "dfs.ls.limit": "2" } }, gcs: { backend: "memory" } });
   const s3 = cloud.s3!;
 
   const root = join(cloud.dir, "local-store");
@@ -240,15 +288,45 @@ before(async () => {
   extra.set("hdfs-missing", () => new HdfsLister({ ...hdfsLocation, path: `${hdfs.home}/no-such-dir` }));
   extra.set("hdfs-other-user", () => new HdfsLister({ ...hdfsLocation, path: `${hdfs.home}/private`, user: "mallory" }));
   extra.set("hdfs-unreachable", () => new HdfsLister({ ...hdfsLocation, nameNode: "http://127.0.0.1:9" }));
+
+  const gcs = cloud.gcs!;
+  const gcsSeeder = new GcsSeeder(gcs.url, gcs.keyFile, GCS_BUCKET);
+  await gcsSeeder.authorize();
+  await gcsSeeder.createBucket();
+  for (const [name, data] of Object.entries(files)) await gcsSeeder.put(name, data);
+  await gcsSeeder.put(`${MARKER}/`, Buffer.alloc(0));
+  const gcsLocation = { bucket: GCS_BUCKET, endpoint: gcs.url };
+  const gcsKey = { method: "serviceAccountKey" as const, key: readFileSync(gcs.keyFile, "utf8") };
+  fixtures.set("gcs", {
+    name: "gcs",
+    store: () => new GcsLister(gcsLocation, gcsKey),
+    python: {
+      code:
+        "GcsStore(os.environ['GCS_STORE_BUCKET'], service_account_key=open(os.environ['LAKE2OCI_GCS_KEY_FILE']).read(), " +
+        "endpoint=os.environ['LAKE2OCI_GCS_ENDPOINT'])",
+      env: { ...cloud.env(), GCS_STORE_BUCKET: GCS_BUCKET },
+    },
+    directories: [MARKER],
+    md5: true,
+    rewrite: (name, data) => gcsSeeder.put(name, data),
+    remove: (name) => gcsSeeder.remove(name),
+  });
+  extra.set("gcs-sub", () => new GcsLister({ ...gcsLocation, prefix: "a" }, gcsKey));
+  extra.set("gcs-missing-bucket", () => new GcsLister({ ...gcsLocation, bucket: "no-such-bucket" }, gcsKey, { maxAttempts: 1 }));
+  extra.set("gcs-wrong-key", () => new GcsLister(gcsLocation, { method: "serviceAccountKey", key: readFileSync(gcs.wrongKeyFile, "utf8") }, { maxAttempts: 1 }));
+  // Port 2: nothing listens there, and fetch does not refuse it as it refuses 9 ("bad port").
+  extra.set("gcs-unreachable", () => new GcsLister({ ...gcsLocation, endpoint: "http://127.0.0.1:2" }, gcsKey, { maxAttempts: 1 }));
 });
 
 after(async () => {
   await cloud?.stop();
 });
 
-for (const storeName of ["local", "s3", "hdfs"] as const) {
+for (const storeName of ["local", "s3", "hdfs", "gcs"] as const) {
   describe(`source store conformance: ${storeName}`, () => {
     const fx = () => fixtures.get(storeName)!;
+    // S3 and GCS list a name prefix; local and HDFS a directory.
+    const namePrefix = storeName === "s3" || storeName === "gcs";
 
     it("lists every file once with its exact size, zero-byte files and NFC/NFD twins included", async () => {
       const entries = (await collect(fx().store().listPages())).flat();
@@ -290,8 +368,8 @@ for (const storeName of ["local", "s3", "hdfs"] as const) {
     });
 
     it("restricts the listing to a prefix with spaces, %, +, # and ?", async () => {
-      // S3: a name prefix; local: a directory.
-      const prefix = storeName === "s3" ? "odd/100%+plus#hash?" : "odd";
+      // S3, GCS: a name prefix; local, HDFS: a directory.
+      const prefix = namePrefix ? "odd/100%+plus#hash?" : "odd";
       assert.deepEqual(fileNames((await collect(fx().store().listPages({ prefix }))).flat()), ["odd/100%+plus#hash?.dat"]);
       assert.deepEqual(fileNames((await collect(fx().store().listPages({ prefix: "dir with space" }))).flat()), ["dir with space/file name.csv"]);
     });
@@ -325,6 +403,7 @@ for (const storeName of ["local", "s3", "hdfs"] as const) {
       const script = [
         "import json, os, sys",
         `sys.path.insert(0, ${JSON.stringify(join(repoRoot, "src"))})`,
+        "from stores.gcs.gcs_store import GcsStore",
         "from stores.hdfs.hdfs_store import HdfsStore",
         "from stores.local.local_store import LocalStore",
         "from stores.s3.s3_store import S3Store",
@@ -354,11 +433,11 @@ for (const storeName of ["local", "s3", "hdfs"] as const) {
       assert.equal(r.entry.isDirectory, false);
       assert.ok(r.entry.version);
       assert.ok(Math.abs(Date.parse(r.entry.modified) - Date.now()) < 10 * 60_000, "a recent last-modified");
-      const listed = fileNames((await collect(fx().store().listPages({ prefix: storeName === "s3" ? "odd/" : "odd" }))).flat());
+      const listed = fileNames((await collect(fx().store().listPages({ prefix: namePrefix ? "odd/" : "odd" }))).flat());
       assert.deepEqual(listed, ["odd/100%+plus#hash?.dat"]);
       const md5 = createHash("md5").update(files["odd/100%+plus#hash?.dat"]).digest("base64");
       assert.equal(r.entry.md5, fx().md5 ? md5 : undefined);
-      const asListed = (await collect(fx().store().listPages({ prefix: storeName === "s3" ? "odd/" : "odd" }))).flat().find((e) => !e.isDirectory)!;
+      const asListed = (await collect(fx().store().listPages({ prefix: namePrefix ? "odd/" : "odd" }))).flat().find((e) => !e.isDirectory)!;
       assert.equal(asListed.version, r.entry.version, "the listing and stat give the same version");
     });
 
@@ -415,7 +494,7 @@ for (const storeName of ["local", "s3", "hdfs"] as const) {
       assert.match(gone.message, /now gone\); plan it again/);
     });
 
-    if (storeName !== "s3") {
+    if (storeName !== "s3" && storeName !== "gcs") {
       it("fails a read whose file changed while it was read, after its bytes (a store that can only tell after)", async () => {
         const store = fx().store();
         const s = await store.stat("during.txt");
@@ -472,6 +551,46 @@ for (const storeName of ["local", "s3", "hdfs"] as const) {
         const sub = await rejection(collect(fx().store().listPages({ prefix: "no/such/dir" })));
         assert.ok(sub instanceof StoreNotFoundError, `${sub}`);
         assert.match(sub.message, /"no\/such\/dir": not found; check source\.path/);
+      });
+    } else if (storeName === "gcs") {
+      it("names a missing bucket", async () => {
+        const err = await rejection(collect(extra.get("gcs-missing-bucket")!().listPages()));
+        assert.ok(err instanceof StoreNotFoundError, `${err}`);
+        assert.match(err.message, /^GCS gs:\/\/no-such-bucket\/ \(http:\/\/127\.0\.0\.1:\d+\): not found \(404 notFound\); check source\.bucket$/);
+      });
+
+      it("says the key was refused (the token endpoint's invalid_grant), naming source.auth, with no secret in the message", async () => {
+        const err = await rejection(collect(extra.get("gcs-wrong-key")!().listPages()));
+        assert.ok(err instanceof StoreAuthError, `${err}`);
+        assert.match(err.message, /token endpoint http:\/\/127\.0\.0\.1:\d+\/token: credentials refused \(400 invalid_grant: Invalid JWT Signature\.\); check source\.auth\.key$/);
+        const key = JSON.parse(readFileSync(cloud.gcs!.wrongKeyFile, "utf8")) as { private_key: string };
+        assert.ok(!err.message.includes(key.private_key.split("\n")[1]), "no private key in the message");
+      });
+
+      it("renews a token the service no longer accepts (expired early), transparently", async () => {
+        const store = fx().store();
+        assert.ok((await store.stat("top.parquet")).found);
+        const tokensBefore = cloud.gcs!.requestCounts().token ?? 0;
+        cloud.gcs!.expireTokens();
+        assert.ok(fileNames((await collect(store.listPages())).flat()).includes("top.parquet"));
+        const s = await store.stat("top.parquet");
+        assert.ok(s.found);
+        assert.equal((await readAll(store.readRange("top.parquet", { offset: 0, length: 4, version: s.entry.version! }))).toString(), "PAR1");
+        assert.equal((cloud.gcs!.requestCounts().token ?? 0) - tokensBefore, 1, "one new token, then reused");
+      });
+
+      it("a generation is the version, and a read on an older generation is refused before a byte", async () => {
+        const s = await fx().store().stat("top.parquet");
+        assert.ok(s.found && /^\d+$/.test(s.entry.version ?? ""), "a decimal generation");
+        const err = await rejection(readAll(fx().store().readRange("top.parquet", { offset: 0, length: 4, version: "1" })));
+        assert.ok(err instanceof StoreVersionChangedError, `${err}`);
+        assert.equal(err.found, s.entry.version);
+      });
+
+      it("says the endpoint cannot be reached", { timeout: 30_000 }, async () => {
+        const err = await rejection(collect(extra.get("gcs-unreachable")!().listPages()));
+        assert.ok(err instanceof StoreUnreachableError, `${err}`);
+        assert.match(err.message, /cannot connect \(ECONNREFUSED\); check source\.endpoint/);
       });
     } else {
       it("names a missing bucket", async () => {
