@@ -6,10 +6,9 @@
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { createHash, createSign } from "node:crypto";
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, rm, symlink, utimes, writeFile } from "node:fs/promises";
-import http from "node:http";
 import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { startLocalCloud, type LocalCloud } from "../../src/emulators/local-cloud.ts";
@@ -24,7 +23,9 @@ import { HdfsLister } from "../../src/stores/hdfs/hdfs-lister.ts";
 import { LocalLister } from "../../src/stores/local/local-lister.ts";
 import { S3Lister, s3Client } from "../../src/stores/s3/s3-lister.ts";
 import type { SourceStore, StoreEntry } from "../../src/stores/store.ts";
+import { GcsSeeder } from "../helpers/gcs-seeder.ts";
 import { repoRoot, requireVenv, runCommand } from "../helpers/python.ts";
+import { WebHdfsSeeder } from "../helpers/webhdfs-seeder.ts";
 
 const NFC = "unicode/caf\u00e9.txt";
 const NFD = "unicode/cafe\u0301.txt";
@@ -83,88 +84,7 @@ function hdfsWalkOrder(a: StoreEntry, b: StoreEntry): number {
   return x.length - y.length;
 }
 
-/** A plain WebHDFS client (not the lister under test) that seeds and changes the local HDFS. */
-class WebHdfsSeeder {
-  constructor(
-    readonly origin: string,
-    readonly user: string,
-  ) {}
-  url(path: string, op: string, params: Record<string, string> = {}): string {
-    const encoded = path.split("/").map(encodeURIComponent).join("/");
-    return `${this.origin}/webhdfs/v1${encoded}?${new URLSearchParams({ op, "user.name": this.user, ...params })}`;
-  }
-  request(method: string, url: string, body?: Buffer): Promise<{ status: number; location?: string; text: string }> {
-    return new Promise((resolve, reject) => {
-      const headers = body === undefined ? {} : { "content-type": "application/octet-stream", "content-length": String(body.length) };
-      const req = http.request(url, { method, headers, agent: false }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, location: res.headers.location, text: Buffer.concat(chunks).toString("utf8") }));
-        res.on("error", reject);
-      });
-      req.on("error", reject);
-      req.end(body);
-    });
-  }
-  async ok(method: string, path: string, op: string, params: Record<string, string> = {}): Promise<void> {
-    const r = await this.request(method, this.url(path, op, params));
-    assert.equal(r.status, 200, `${op} ${path}: ${r.text.slice(0, 300)}`);
-  }
-  /** CREATE through the DataNode redirect; an NFD name is written as another name and renamed (the redirect is NFC). */
-  async create(path: string, data: Buffer, params: Record<string, string> = {}): Promise<void> {
-    const staging = path.normalize("NFC") === path ? path : `${dirname(path)}/.staging`;
-    const first = await this.request("PUT", this.url(staging, "CREATE", { overwrite: "true", ...params }));
-    assert.equal(first.status, 307, `CREATE ${path}: ${first.text.slice(0, 300)}`);
-    const second = await this.request("PUT", first.location!, data);
-    assert.equal(second.status, 201, `CREATE ${path} at the DataNode: ${second.text.slice(0, 300)}`);
-    if (staging !== path) await this.ok("PUT", staging, "RENAME", { destination: path });
-  }
-}
 
-/**
- * A plain JSON API client (not the lister under test) that seeds and changes the local GCS: its own JWT, signed with
- * the emulator's key file, for a full-control token.
- */
-class GcsSeeder {
-  private token = "";
-  constructor(
-    readonly origin: string,
-    readonly keyFile: string,
-    readonly bucket: string,
-  ) {}
-  async authorize(): Promise<void> {
-    const key = JSON.parse(readFileSync(this.keyFile, "utf8")) as { client_email: string; private_key: string; token_uri: string };
-    const now = Math.floor(Date.now() / 1000);
-    const part = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
-    const claims = { iss: key.client_email, scope: "https://www.googleapis.com/auth/devstorage.full_control", aud: key.token_uri, iat: now, exp: now + 3600 };
-    const unsigned = `${part({ alg: "RS256", typ: "JWT" })}.${part(claims)}`;
-    const signature = createSign("RSA-SHA256").update(unsigned).sign(key.private_key).toString("base64url");
-    const r = await fetch(key.token_uri, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ grant_type: "urn:ietf:params:oauth:grant-type:jwt-bearer", assertion: `${unsigned}.${signature}` }),
-    });
-    assert.equal(r.status, 200, await r.clone().text());
-    this.token = ((await r.json()) as { access_token: string }).access_token;
-  }
-  private async call(method: string, path: string, body?: Buffer | string, type?: string): Promise<void> {
-    const headers: Record<string, string> = { authorization: `Bearer ${this.token}` };
-    if (type !== undefined) headers["content-type"] = type;
-    const r = await fetch(`${this.origin}${path}`, { method, headers, body });
-    const text = await r.text();
-    assert.ok(r.ok, `${method} ${path}: ${r.status} ${text.slice(0, 300)}`);
-  }
-  createBucket(): Promise<void> {
-    return this.call("POST", "/storage/v1/b?project=lake2oci-local", JSON.stringify({ name: this.bucket }), "application/json");
-  }
-  put(name: string, data: Buffer): Promise<void> {
-    const q = new URLSearchParams({ uploadType: "media", name });
-    return this.call("POST", `/upload/storage/v1/b/${this.bucket}/o?${q}`, data, "application/octet-stream");
-  }
-  remove(name: string): Promise<void> {
-    return this.call("DELETE", `/storage/v1/b/${this.bucket}/o/${encodeURIComponent(name)}`);
-  }
-}
 const GCS_BUCKET = "lake2oci-source";
 
 const orderKey = (e: StoreEntry) => Buffer.from(e.isDirectory ? `${e.name}/` : e.name, "utf8");
