@@ -283,9 +283,9 @@ class GcsStore:
     def read_range(self, name: str, offset: int, length: int, version: str,
                    chunk_size: int = 1 << 20) -> Iterator[bytes]:
         """With a key: a media download with Range and ifGenerationMatch, so Cloud Storage refuses another version
-        (412) before sending a byte. With the environment's credentials (no token of the store's own): OpenDAL's read
-        pinned to the generation, checked by a stat before (a version changed after is caught by the next plan: the
-        bytes read are the planned generation's, or the read fails, never a mix)."""
+        (412) before sending a byte. With the environment's credentials (no token of the store's own, and OpenDAL
+        0.47's gcs reads no given generation): OpenDAL's ranged read between two stats, the error coming after the
+        bytes when the generation changed during the read (README.md)."""
         if self._key is None:
             yield from self._read_with_opendal(name, offset, length, version, chunk_size)
             return
@@ -332,7 +332,7 @@ class GcsStore:
         if end <= offset:
             return
         try:
-            with self._op().open(name, "rb", version=version, offset=offset, size=end - offset) as f:
+            with self._op().open(name, "rb", offset=offset, size=end - offset) as f:
                 left = end - offset
                 while left > 0:
                     chunk = f.read(min(chunk_size, left))
@@ -344,6 +344,9 @@ class GcsStore:
             if opendal_kind(err) in ("NotFound", "ConditionNotMatch"):
                 raise self._changed(name, version) from None
             raise self._classify(err, name) from None
+        after = self.stat(name)
+        if isinstance(after, NotFound) or after.version != version:
+            raise self._changed(name, version)
 
 
 def _chain(first: Any, rest: Iterator[Any]) -> Iterator[Any]:

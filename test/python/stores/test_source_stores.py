@@ -568,3 +568,18 @@ def test_gcs_versions_are_generations_and_an_older_one_is_refused(fixtures):
 def test_gcs_says_the_endpoint_cannot_be_reached(fixtures):
     with pytest.raises(StoreUnreachableError, match=r"cannot connect \(ECONNREFUSED\); check source\.endpoint"):
         everything(GcsStore(**gcs_settings(endpoint="http://127.0.0.1:9")))
+
+
+def test_gcs_reads_between_two_stats_without_a_token_of_its_own(fixtures):
+    """Environment auth (OpenDAL's own chain, which the local cloud cannot serve): the read is OpenDAL's, ranged,
+    checked by a stat before and after. Run here on an Operator built with the key's token, the store then told it
+    has no key."""
+    store = fixtures["gcs"].make()
+    e = store.stat("a/b/c/deep.parquet")
+    op = store._op()
+    store._key, store._op = None, lambda: op
+    data = FILES["a/b/c/deep.parquet"]
+    assert read_all(store.read_range("a/b/c/deep.parquet", 1000, 5000, e.version, chunk_size=4096)) == data[1000:6000]
+    assert read_all(store.read_range("a/b/c/deep.parquet", 69_990, 100, e.version)) == data[69_990:]
+    with pytest.raises(StoreVersionChangedError, match=r"\(version 1, now \d+\); plan it again"):
+        read_all(store.read_range("a/b/c/deep.parquet", 0, 10, "1"))
