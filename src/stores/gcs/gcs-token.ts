@@ -148,7 +148,12 @@ export function environmentTokens(env: NodeJS.ProcessEnv = process.env): TokenSo
       } catch (err) {
         throw new StoreAuthError(`GCS: cannot read the file GOOGLE_APPLICATION_CREDENTIALS names (${(err as NodeJS.ErrnoException).code ?? "error"}); check the variable`, { cause: err });
       }
-      const parsed = JSON.parse(text) as Record<string, string>;
+      let parsed: Record<string, string>;
+      try {
+        parsed = JSON.parse(text) as Record<string, string>;
+      } catch {
+        throw new StoreAuthError("GCS: the file GOOGLE_APPLICATION_CREDENTIALS names is not JSON; check the variable");
+      }
       if (parsed.type === "authorized_user") {
         const uri = parsed.token_uri ?? GOOGLE_TOKEN_URI;
         const form = { grant_type: "refresh_token", client_id: parsed.client_id, client_secret: parsed.client_secret, refresh_token: parsed.refresh_token };
