@@ -5,7 +5,7 @@
 // The Python halves run the same cases: test/python/stores/test_source_stores.py.
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, rm, symlink, utimes, writeFile } from "node:fs/promises";
@@ -497,6 +497,45 @@ for (const storeName of ["local", "s3", "hdfs", "gcs"] as const) {
         assert.ok(s.found);
         assert.equal((await readAll(store.readRange("top.parquet", { offset: 0, length: 4, version: s.entry.version! }))).toString(), "PAR1");
         assert.equal((cloud.gcs!.requestCounts().token ?? 0) - tokensBefore, 1, "one new token, then reused");
+      });
+
+      it("Python: a listing whose token the service stops accepting mid-way renews it and resumes, losing and repeating nothing", { timeout: 60_000 }, async () => {
+        // The job's half lists one entry a page; after the first page this test ends every token, then lets it go on.
+        const script = [
+          "import json, os, sys",
+          `sys.path.insert(0, ${JSON.stringify(join(repoRoot, "src"))})`,
+          "from stores.gcs.gcs_store import GcsStore",
+          `store = ${fx().python.code}`,
+          "names = []",
+          "for n, page in enumerate(store.list_pages(page_size=1)):",
+          "    names += [e.name for e in page]",
+          "    if n == 0:",
+          "        print('first', flush=True)",
+          "        sys.stdin.readline()",
+          "print(json.dumps(names), flush=True)",
+        ].join("\n");
+        const child = spawn(requireVenv(), ["-c", script], { env: { ...process.env, ...fx().python.env, RUST_BACKTRACE: "0" }, stdio: ["pipe", "pipe", "pipe"] });
+        let out = "";
+        let err = "";
+        child.stderr.on("data", (c: Buffer) => {
+          err += c.toString();
+        });
+        const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+        await new Promise<void>((resolve, reject) => {
+          child.stdout.on("data", (c: Buffer) => {
+            out += c.toString();
+            if (out.startsWith("first\n")) resolve();
+          });
+          exited.then(() => reject(new Error(`python ended early: ${err.slice(-2000)}`)));
+        });
+        const tokensBefore = cloud.gcs!.requestCounts().token ?? 0;
+        cloud.gcs!.expireTokens();
+        child.stdin.end("go\n");
+        assert.equal(await exited, 0, err.slice(-2000));
+        assert.equal((cloud.gcs!.requestCounts().token ?? 0) - tokensBefore, 1, "one new token");
+        const names = JSON.parse(out.slice("first\n".length)) as string[];
+        const ours = (await collect(fx().store().listPages())).flat().map((e) => e.name);
+        assert.deepEqual(names, ours);
       });
 
       it("a generation is the version, and a read on an older generation is refused before a byte", async () => {

@@ -195,28 +195,35 @@ class GcsStore:
                      etag=meta.etag)
 
     def _pages(self, path: str, recursive: bool, page_size: Optional[int], skip: str) -> Iterator[List[Entry]]:
+        """OpenDAL's listing regrouped into pages of page_size. A token refused mid-listing (it ended, or was revoked)
+        is renewed and the listing resumed after the greatest name yielded so far (start_after): OpenDAL yields whole
+        API pages, each after the one before in name order, so nothing is lost or repeated."""
         size = min(max(1, page_size or MAX_PAGE), MAX_PAGE)
         page: List[Entry] = []
-        try:
+        last: Optional[bytes] = None
+        progressed = True
+        while True:
+            options: Dict[str, Any] = {"recursive": recursive, "limit": size}
+            if last is not None:
+                options["start_after"] = last.decode("utf-8")
             try:
-                entries = iter(self._op().list(path, recursive=recursive, limit=size))
-                first = next(entries, None)
+                for e in self._op().list(path, **options):
+                    key = e.path.encode("utf-8")
+                    # A delimiter listing resumed after "b/" gives the prefix "b/" again.
+                    if e.path in ("", "/", skip) or (last is not None and key <= last):
+                        continue
+                    page.append(self._entry(e.path, e.metadata))
+                    last, progressed = key, True
+                    if len(page) == size:
+                        yield page
+                        page = []
+                break
             except FAILURES as err:
-                # A token refused before anything was listed (revoked, or ended early): renewed once.
-                if self._key is None or not isinstance(self._classify(err), StoreAuthError):
-                    raise
+                error = self._classify(err)
+                if self._key is None or not progressed or not isinstance(error, StoreAuthError):
+                    raise error from None
                 self._renew(force=True)
-                entries = iter(self._op().list(path, recursive=recursive, limit=size))
-                first = next(entries, None)
-            for e in _chain(first, entries):
-                if e.path in ("", "/", skip):
-                    continue
-                page.append(self._entry(e.path, e.metadata))
-                if len(page) == size:
-                    yield page
-                    page = []
-        except FAILURES as err:
-            raise self._classify(err) from None
+                progressed = False
         if page:
             yield page
 
@@ -347,12 +354,6 @@ class GcsStore:
         after = self.stat(name)
         if isinstance(after, NotFound) or after.version != version:
             raise self._changed(name, version)
-
-
-def _chain(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
-    if first is not None:
-        yield first
-        yield from rest
 
 
 def _json_reason(res: Any) -> str:
