@@ -448,10 +448,10 @@ for (const storeName of ["local", "s3", "hdfs", "gcs"] as const) {
         );
       });
 
-      it("says the NameNode cannot be reached, naming source.nameNode", async () => {
+      it("says the NameNode's WebHDFS cannot be reached, naming source.webhdfs (the config's field for the lister's address)", async () => {
         const err = await rejection(collect(extra.get("hdfs-unreachable")!().listPages()));
         assert.ok(err instanceof StoreUnreachableError, `${err}`);
-        assert.match(err.message, /cannot connect \(ECONNREFUSED\); check source\.nameNode/);
+        assert.match(err.message, /cannot connect \(ECONNREFUSED\); check source\.webhdfs and that the NameNode's WebHDFS is reachable/);
       });
     } else if (storeName === "local") {
       it("leaves out symbolic links (not followed, loops included) and special files", async () => {
