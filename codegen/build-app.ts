@@ -23,6 +23,9 @@ import { UnsupportedConstructError } from "./unsupported.ts";
 
 export const APP_FILE = "dist/app.py";
 export const RUNTIME_DIR = "src/job";
+/** The stores' Python modules (src/stores/<name>/<name>_store.py and what they share): a module of src/job imports
+ * them as `from stores.s3.s3_store import S3Store`; app.py holds those it imports (and theirs), before src/job's. */
+export const STORES_PACKAGE = "stores";
 /** The package's entry module: last in app.py, whatever it imports. */
 export const ENTRY_MODULE = "driver.py";
 /** The module name runtime files import the core from when they run on their own. */
@@ -35,6 +38,30 @@ export interface RuntimeFile {
   /** The modules of the package this one imports from, as file names (`retry.py`). */
   uses: string[];
   body: string;
+}
+
+/** Where a module is, for messages and banners: `src/job/copy.py`, `src/stores/s3/s3_store.py`. */
+export function modulePath(name: string): string {
+  return name.startsWith(`${STORES_PACKAGE}/`) ? `src/${name}` : `${RUNTIME_DIR}/${name}`;
+}
+
+/**
+ * The module an import names, as a module name (`retry.py`, `stores/store.py`), or null when it is not one of the
+ * package's or the stores' (it then moves to the top of app.py). `from .retry` in src/job is `retry.py`; in
+ * src/stores/s3, `from ..store` is `stores/store.py`; `from stores.s3.s3_store`, anywhere, `stores/s3/s3_store.py`.
+ */
+function ownModule(name: string, imp: string): string | null {
+  const relative = /^from\s+(\.+)([\w.]*)\s+import\s/.exec(imp);
+  if (relative !== null) {
+    if (relative[2] === "") throw new Error(`codegen: ${modulePath(name)}: \`${imp}\`: import names from a module (from .retry import ...)`);
+    const dir = name.split("/").slice(0, -1);
+    const up = relative[1].length - 1;
+    if (up > dir.length) throw new Error(`codegen: ${modulePath(name)}: \`${imp}\` goes above the package`);
+    return [...dir.slice(0, dir.length - up), ...relative[2].split(".")].join("/") + ".py";
+  }
+  const stores = new RegExp(`^from\\s+(${STORES_PACKAGE}(?:\\.\\w+)+)\\s+import\\s`).exec(imp);
+  if (stores !== null) return `${stores[1].split(".").join("/")}.py`;
+  return null;
 }
 
 /** Splits a module of the package into its leading comments, its import block and the rest. */
@@ -92,20 +119,19 @@ export function splitRuntimeFile(name: string, text: string): RuntimeFile {
   const uses: string[] = [];
   const kept: string[] = [];
   for (const imp of imports) {
-    const own = /^from\s+\.(\w*)\s+import\s/.exec(imp);
+    const own = ownModule(name, imp);
     if (own !== null) {
-      if (own[1] === "") throw new Error(`codegen: ${RUNTIME_DIR}/${name}: \`${imp}\`: import names from a module (from .retry import ...)`);
-      if (!uses.includes(`${own[1]}.py`)) uses.push(`${own[1]}.py`);
+      if (!uses.includes(own)) uses.push(own);
       continue;
     }
     if (new RegExp(`^(from ${CORE_MODULE_NAME} import|import ${CORE_MODULE_NAME}\\b)`).test(imp)) continue;
     kept.push(imp);
   }
   // The package's modules are one file in app.py: an import of one of them anywhere else would fail there.
-  const inner = rest.findIndex((l) => /^\s*(from\s+\.|import\s+\.)/.test(l));
+  const inner = rest.findIndex((l) => new RegExp(`^\\s*(from\\s+\\.|import\\s+\\.|from\\s+${STORES_PACKAGE}\\.|import\\s+${STORES_PACKAGE}\\b)`).test(l));
   if (inner >= 0) {
     throw new Error(
-      `codegen: ${RUNTIME_DIR}/${name}:${i + inner + 1}: an import of the package's own modules below the import block; ` +
+      `codegen: ${modulePath(name)}:${i + inner + 1}: an import of the package's own modules below the import block; ` +
         "import at the top of the module (app.py has no package to import from)",
     );
   }
@@ -149,8 +175,8 @@ export function orderModules(files: RuntimeFile[]): RuntimeFile[] {
   const byName = new Map(files.map((f) => [f.name, f]));
   for (const f of files) {
     for (const u of f.uses) {
-      if (!byName.has(u)) throw new Error(`codegen: ${RUNTIME_DIR}/${f.name} imports from .${u.slice(0, -3)}, which is not a module of ${RUNTIME_DIR}`);
-      if (u === ENTRY_MODULE) throw new Error(`codegen: ${RUNTIME_DIR}/${f.name} imports from the entry module ${ENTRY_MODULE}, which comes last in app.py`);
+      if (!byName.has(u)) throw new Error(`codegen: ${modulePath(f.name)} imports from .${u.slice(0, -3)}, which is not a module of ${RUNTIME_DIR}`);
+      if (u === ENTRY_MODULE) throw new Error(`codegen: ${modulePath(f.name)} imports from the entry module ${ENTRY_MODULE}, which comes last in app.py`);
     }
   }
   const done = new Set<string>();
@@ -181,8 +207,8 @@ export function checkNames(files: RuntimeFile[], coreBody: string): void {
   for (const f of files) {
     for (const n of topLevelNames(f.body)) {
       const other = owner.get(n);
-      if (other !== undefined) problems.push(`codegen: ${RUNTIME_DIR}/${f.name} defines ${n}, which ${other} defines too`);
-      else owner.set(n, `${RUNTIME_DIR}/${f.name}`);
+      if (other !== undefined) problems.push(`codegen: ${modulePath(f.name)} defines ${n}, which ${other} defines too`);
+      else owner.set(n, modulePath(f.name));
     }
   }
   if (problems.length > 0) {
@@ -215,12 +241,23 @@ export function mergeImports(statements: string[]): string[] {
   return out;
 }
 
-/** The modules of the package (not its __init__.py), split, in app.py's order. */
+/** The modules of the package (not its __init__.py) and the stores' modules they import, split, in app.py's order. */
 export function runtimeFiles(root: string): RuntimeFile[] {
   const dir = join(root, RUNTIME_DIR);
   if (!existsSync(dir)) return [];
   const names = readdirSync(dir).filter((f) => f.endsWith(".py") && f !== "__init__.py");
-  return orderModules(names.map((n) => splitRuntimeFile(n, readFileSync(join(dir, n), "utf8"))));
+  const files = names.map((n) => splitRuntimeFile(n, readFileSync(join(dir, n), "utf8")));
+  const have = new Set(names);
+  for (let i = 0; i < files.length; i += 1) {
+    for (const u of files[i].uses) {
+      if (have.has(u) || !u.startsWith(`${STORES_PACKAGE}/`)) continue;
+      const path = join(root, "src", u);
+      if (!existsSync(path)) throw new Error(`codegen: ${modulePath(files[i].name)} imports ${u.slice(0, -3).split("/").join(".")}, which is not a file (${modulePath(u)})`);
+      have.add(u);
+      files.push(splitRuntimeFile(u, readFileSync(path, "utf8")));
+    }
+  }
+  return orderModules(files);
 }
 
 function banner(text: string): string {
@@ -248,12 +285,13 @@ export function buildApp(options: { root?: string; model?: CoreModel } = {}): st
     [
       GENERATED_HEADER,
       "# lake2oci's Spark job (OCI Data Flow, or spark-submit locally): the planning core translated from TypeScript,",
-      "# then the Python runtime. Sources: src/core/*.ts, src/config/defaults.ts, codegen/shims, src/job/*.py.",
+      "# then the Python runtime. Sources: src/core/*.ts, src/config/defaults.ts, codegen/shims, src/job/*.py and the",
+      "# src/stores/**/*.py modules they import.",
       "",
       ...imports,
     ].join("\n"),
     core.body.trimEnd(),
-    ...runtime.map((r) => `${banner(`${RUNTIME_DIR}/${r.name}`)}\n${r.body}`),
+    ...runtime.map((r) => `${banner(modulePath(r.name))}\n${r.body}`),
   ];
   return `${parts.join("\n\n\n")}\n`;
 }

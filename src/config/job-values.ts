@@ -8,15 +8,55 @@ import type { Lake2ociConfig } from "./schema.ts";
 
 export type JobValue = string | number | boolean | string[];
 
-/** A config whose source the Spark job of this version cannot read (source.type other than "adls"). */
+/** A config whose source the Spark job of this version cannot read. */
 export class JobSourceError extends Error {
   readonly field = "source.type";
   constructor(type: string) {
     super(
-      `source.type ${JSON.stringify(type)}: the Spark job of this version reads "adls" sources only; \`lake2oci plan\` lists and plans ${JSON.stringify(type)} sources already (the job's ${type} reader is not built yet)`,
+      `source.type ${JSON.stringify(type)}: the Spark job of this version cannot read ${JSON.stringify(type)} sources`,
     );
     this.name = "JobSourceError";
   }
+}
+
+/** The source's parameters, by source type (secrets stay references). */
+function sourceValues(config: Lake2ociConfig, path: (p: string) => string): Record<string, JobValue> {
+  const s = config.source;
+  if (s.type === "local") return { "source-path": path(s.path) };
+  if (s.type === "s3") {
+    const v: Record<string, JobValue> = {
+      "source-bucket": s.bucket,
+      "source-prefix": s.prefix ?? "",
+      "source-region": s.region,
+      "source-endpoint": s.endpoint ?? "",
+      "source-path-style": s.pathStyle ?? false,
+      "source-auth": s.auth.method,
+    };
+    if (s.auth.method === "keys") {
+      v["source-access-key-id"] = s.auth.accessKeyId;
+      v["source-secret-access-key"] = s.auth.secretAccessKey;
+      if (s.auth.sessionToken !== undefined) v["source-session-token"] = s.auth.sessionToken;
+    } else if (s.auth.profile !== undefined) v["source-aws-profile"] = s.auth.profile;
+    return v;
+  }
+  if (s.type !== "adls") throw new JobSourceError((s as { type: string }).type);
+  const v: Record<string, JobValue> = {
+    "source-account": s.accountName,
+    "source-file-system": s.fileSystem,
+    "source-path": s.path ?? "",
+    "source-endpoint": s.endpoint ?? "",
+    "source-auth": s.auth.method,
+  };
+  const a = s.auth;
+  if (a.method === "key") v["source-account-key"] = a.accountKey;
+  else if (a.method === "sas") v["source-sas-token"] = a.sasToken;
+  else {
+    v["source-tenant-id"] = a.tenantId;
+    v["source-client-id"] = a.clientId;
+    v["source-client-secret"] = a.clientSecret;
+    if (a.authorityHost !== undefined) v["source-authority-host"] = a.authorityHost;
+  }
+  return v;
 }
 
 /**
@@ -26,16 +66,12 @@ export class JobSourceError extends Error {
  */
 export function jobValuesFromConfig(config: Lake2ociConfig, baseDir: string): Record<string, JobValue> {
   const s = config.source;
-  if (s.type !== "adls") throw new JobSourceError(s.type);
   const t = config.target;
   const local = t.profile === "LOCAL";
   const path = (p: string) => resolveLocalPath(p, baseDir, homedir());
   const v: Record<string, JobValue> = {
-    "source-account": s.accountName,
-    "source-file-system": s.fileSystem,
-    "source-path": s.path ?? "",
-    "source-endpoint": s.endpoint ?? "",
-    "source-auth": s.auth.method,
+    "source-type": s.type,
+    ...sourceValues(config, path),
     "target-bucket": t.bucket,
     "target-namespace": t.namespace ?? "",
     "target-region": t.region ?? "",
@@ -53,15 +89,6 @@ export function jobValuesFromConfig(config: Lake2ociConfig, baseDir: string): Re
     "max-deletions": config.mirror?.maxDeletions ?? 1000,
     "strict-names": config.strictNames ?? false,
   };
-  const a = s.auth;
-  if (a.method === "key") v["source-account-key"] = a.accountKey;
-  else if (a.method === "sas") v["source-sas-token"] = a.sasToken;
-  else {
-    v["source-tenant-id"] = a.tenantId;
-    v["source-client-id"] = a.clientId;
-    v["source-client-secret"] = a.clientSecret;
-    if (a.authorityHost !== undefined) v["source-authority-host"] = a.authorityHost;
-  }
   // file: references resolve against the config file's directory; the job may run elsewhere.
   for (const p of JOB_PARAMETERS) {
     const value = v[p.name];

@@ -1,4 +1,4 @@
-# The task side of the Spark job: copying files from ADLS Gen2 to OCI Object Storage, streamed and verified.
+# The task side of the Spark job: copying files from the source store (sources.py) to OCI Object Storage, streamed and verified.
 # - Whole copies (files below the multipart threshold): one put_object fed by a reader that pulls the next source chunk
 #   as the HTTP layer asks for bytes, hashing them on the way; the MD5 OCI computed (opc-content-md5) must equal it.
 #   A file of at most one chunk is read first and sent with Content-MD5, so OCI checks it too.
@@ -27,13 +27,14 @@ import time
 
 import oci
 
-from .adls import DEFAULT_CHUNK_SIZE, SourceRange, adls_client, source_properties
+from .adls import DEFAULT_CHUNK_SIZE
 from .log import make_record
 from .oci_store import head_target, object_storage_namespace, oci_auth, oci_client
 from .retry import (
     AttemptTally, ChecksumMismatch, TransientError, attempts_of, backoff_delay, call_with_retry, describe_error,
 )
 from .secrets import resolve_secret
+from .sources import file_properties, open_source, source_range
 
 # OCI's multipart limits and our defaults. Private names: the translated core (src/core/partition.ts) has public
 # constants of the same meaning, and app.py is one namespace.
@@ -50,8 +51,6 @@ DEFAULT_PART_THREADS = 4
 _MAX_PART_CHUNK_SIZE = 16 * _MIB
 SOURCE_MD5_META = "lake2oci-source-md5"
 SOURCE_ETAG_META = "lake2oci-source-etag"
-# The config fields of source.auth that hold secret references (resolved in each executor, never shipped resolved).
-SECRET_AUTH_FIELDS = {"account_key": "accountKey", "client_secret": "clientSecret", "sas_token": "sasToken"}
 
 
 class DeadlineReached(Exception):
@@ -109,7 +108,7 @@ def part_chunk_size(chunk_size, part_size):
 
 
 class CopyContext:
-    """What a task needs to copy: the ADLS file system client (`source`), the one parts are read with (`part_source`,
+    """What a task needs to copy: the source client (`source`: sources.py), the one parts are read with (`part_source`,
     default `source`; its download chunk may be larger), the OCI client (`target`), namespace, bucket and run options.
     SDK clients are not picklable: build one per Spark task with make_copy_context."""
 
@@ -146,13 +145,13 @@ class CopyContext:
 
 def make_copy_context(params, *, environ=None, secrets_client=None):
     """A CopyContext from plain, picklable parameters (what the driver ships to each task):
-    {"source": {"account_name", "file_system", "endpoint"?, "auth": {"kind", ...}},
+    {"source": run.source_params (adls: {"type", "account_name", "file_system", "endpoint"?, "auth": {"kind", ...}};
+                s3, gcs, hdfs, local: their settings; sources.open_source opens them),
      "target": {"profile", "config_file"?, "config_profile"?, "endpoint"?, "region"?, "namespace"?, "bucket"},
      "copy": {"threads"?, "part_threads"?, "part_size"?, "multipart_threshold"?, "chunk_size"?, "dry_run"?,
               "check_source_etag"?, "deadline"? (epoch seconds), "max_minutes"?},
      "retry": {"max_attempts"?, "base_delay"?, "max_delay"?}, "run": {"run_id", "run_date"?}, "config_dir"?}
-    source.auth holds secret references (env:/file:/vault:) in account_key, client_secret, sas_token; they are
-    resolved here, in the process that uses them."""
+    source.auth holds secret references (env:/file:/vault:); they are resolved here, in the process that uses them."""
     source = dict(params.get("source") or {})
     target = dict(params.get("target") or {})
     options = dict(params.get("copy") or {})
@@ -165,23 +164,19 @@ def make_copy_context(params, *, environ=None, secrets_client=None):
         return oci_auth(target.get("profile", "LOCAL"), target.get("config_file"), target.get("region"),
                         config_profile=target.get("config_profile"), **auth_options)
 
-    auth = dict(source.get("auth") or {})
-    for key, camel in SECRET_AUTH_FIELDS.items():
-        if auth.get(key):
-            auth[key] = resolve_secret(auth[key], f"source.auth.{camel}", config_dir=config_dir,
-                                       oci_signer_factory=oci_signer_factory, environ=environ,
-                                       secrets_client=secrets_client)
+    def resolve(reference, field):
+        return resolve_secret(reference, field, config_dir=config_dir, oci_signer_factory=oci_signer_factory,
+                              environ=environ, secrets_client=secrets_client)
+
     threads = options.get("threads") or DEFAULT_THREADS
     part_threads = options.get("part_threads") or DEFAULT_PART_THREADS
     # One connection per thread that can be in a request at once (whole copies and parts run one after the other).
     pool_size = max(threads, part_threads)
-    fs_client = adls_client(source.get("account_name"), source.get("file_system"), source.get("endpoint"), auth,
-                            chunk_size=chunk_size, pool_size=pool_size)
+    fs_client = open_source(source, resolve=resolve, chunk_size=chunk_size, pool_size=pool_size)
     part_chunk = part_chunk_size(chunk_size, options.get("part_size"))
     part_fs_client = fs_client
     if part_chunk != chunk_size:
-        part_fs_client = adls_client(source.get("account_name"), source.get("file_system"), source.get("endpoint"),
-                                     auth, chunk_size=part_chunk, pool_size=part_threads)
+        part_fs_client = open_source(source, resolve=resolve, chunk_size=part_chunk, pool_size=part_threads)
     client = oci_client(target.get("profile", "LOCAL"), target.get("config_file"), target.get("endpoint"),
                         target.get("region"), config_profile=target.get("config_profile"), pool_size=pool_size,
                         **auth_options)
@@ -269,7 +264,7 @@ def copy_whole(ctx, entry, tally=None):
     state = {"bad_object": False}
 
     def attempt():
-        source = SourceRange(ctx.source, name, 0, size, etag=listed_etag if ctx.check_source_etag else None,
+        source = source_range(ctx.source, name, 0, size, etag=listed_etag if ctx.check_source_etag else None,
                              retry_options=ctx.retry_options, tally=tally).open()
         known = listed_md5 or source.content_md5
         meta = {}
@@ -325,7 +320,7 @@ def start_multipart(ctx, entry, part_size, tally=None):
     if not _field(entry, "source_etag") and _field(entry, "source_version"):
         entry["source_etag"] = _field(entry, "source_version")  # the version the plan saw: every part reads it
     if not _field(entry, "source_etag") or not _field(entry, "source_md5"):
-        props = source_properties(ctx.source, name, ctx.retry_options, tally)
+        props = file_properties(ctx.source, name, ctx.retry_options, tally)
         if props["size"] != size:
             raise ValueError(f"source {name} is {props['size']} bytes now, {size} when it was planned: plan again")
         if not _field(entry, "source_etag"):
@@ -368,7 +363,7 @@ def upload_parts(ctx, entry, upload_id, part_size, first_part, last_part, tally=
         offset, length = part_range(size, part_size, part_num)
 
         def attempt():
-            source = SourceRange(ctx.part_source, name, offset, length, etag=etag,
+            source = source_range(ctx.part_source, name, offset, length, etag=etag,
                                  retry_options=ctx.retry_options, tally=tally).open()
             reader = _HashingReader(source, length)
             response = ctx.target.upload_part(ctx.namespace, ctx.bucket, target, upload_id, part_num, reader,
@@ -567,7 +562,7 @@ def hash_source(ctx, entry, tally=None):
     planned = _field(entry, "source_version") or _field(entry, "source_etag") or None
 
     def attempt():
-        source = SourceRange(ctx.source, name, 0, size, etag=planned if ctx.check_source_etag else None,
+        source = source_range(ctx.source, name, 0, size, etag=planned if ctx.check_source_etag else None,
                              retry_options=ctx.retry_options, tally=tally).open()
         digest = hashlib.md5()
         read = 0

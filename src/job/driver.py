@@ -12,6 +12,7 @@ import sys
 from lake2oci_core import FAILED_NAMES_LISTED, format_summary_table
 
 from .adls import AdlsAuthError
+from .sources import SourceStoreProblem
 from .lease import LeaseHeld, LeaseLost
 from .log import LogError
 from .logs import fold_earlier_runs, print_summary, write_logs
@@ -85,7 +86,7 @@ def main(argv=None):
     except StoreProblem as problem:
         failure, line, code = problem, str(problem), 2  # the whole line, "lake2oci: " included
     except (JobError, ParamsError, SecretError, OciAuthError, AdlsAuthError, LogError, LeaseHeld, LeaseLost,
-            PlanFileError, PlanMismatch) as error:
+            PlanFileError, PlanMismatch, SourceStoreProblem) as error:
         failure, line, code = error, f"lake2oci: {error}", 2
     except Exception as error:  # noqa: BLE001 - one line instead of a traceback; --debug shows it
         failure, line, code = error, f"lake2oci: the job stopped on an unexpected error: {describe_error(error)}", 1

@@ -23,7 +23,7 @@
 import json
 from concurrent.futures import ThreadPoolExecutor
 
-from .adls import list_source
+from .sources import list_paths
 from .copy import make_copy_context
 from .oci_store import list_target_pages
 
@@ -47,7 +47,8 @@ OCI_PAGE = 1000
 
 
 def source_entry(e):
-    """An ADLS path as the core's source entry (the listing gives no MD5; the version is the etag)."""
+    """A listed source path as the core's source entry (md5 where the store's listing gives one: S3's ETag of a
+    single-part upload; the version is the etag: sources.py)."""
     return {"name": e["name"], "size": int(e["size"] or 0), "md5": e.get("md5"), "isDirectory": bool(e["is_directory"]),
             "etag": e.get("etag"), "version": e.get("etag")}
 
@@ -118,7 +119,7 @@ def ranges_between(boundaries, start=None, end=None):
 
 def _adls_children(fs, retry_options):
     def children(path):
-        return list(list_source(fs, path or None, recursive=False, max_results=ADLS_PAGE, retry_options=retry_options))
+        return list(list_paths(fs, path or None, recursive=False, max_results=ADLS_PAGE, retry_options=retry_options))
     return children
 
 
@@ -133,7 +134,7 @@ def run_source_unit(fs, unit, *, want, split_entries=SPLIT_ENTRIES, retry_option
     path = unit["path"]
     listed = []
     whole = unit.get("whole")
-    for e in list_source(fs, path, recursive=True, max_results=page_size, retry_options=retry_options):
+    for e in list_paths(fs, path, recursive=True, max_results=page_size, retry_options=retry_options):
         listed.append(e)
         if not whole and len(listed) > split_entries:
             break

@@ -8,7 +8,7 @@ import time
 
 from lake2oci_core import normalize_target_prefix, target_name_for
 
-from .adls import list_source, source_page
+from .sources import first_source_page, list_paths, source_list_path
 from .listing import (
     ADLS_PAGE, OCI_PAGE, SPLIT_ENTRIES, executor_context, list_on_spark, plan_source_units, plan_target_units, run_source_unit,
     run_target_unit, source_entry, target_entry, unit_runner, units_wanted,
@@ -54,7 +54,7 @@ def _list_sequentially(run, sc):
     ctx, p = run.ctx, run.p
     started = time.monotonic()
     with _store_problems("source", p):
-        sources = [source_entry(e) for e in list_source(ctx.source, p.get("source-path") or None,
+        sources = [source_entry(e) for e in list_paths(ctx.source, source_list_path(p),
                                                         retry_options=ctx.retry_options)]
     _progress("source", len(sources), started, "one sequential listing")
     started = time.monotonic()
@@ -73,9 +73,9 @@ def _list_sequentially(run, sc):
 def _source_in_one_page(run, split):
     """The source's entries when they fit in one page, else None."""
     with _store_problems("source", run.p):
-        found, token = source_page(run.ctx.source, run.p.get("source-path") or None,
-                                   max_results=min(ADLS_PAGE, split), retry_options=run.ctx.retry_options)
-    return None if token else [source_entry(e) for e in found]
+        found, more = first_source_page(run.ctx.source, source_list_path(run.p), max_results=min(ADLS_PAGE, split),
+                                        retry_options=run.ctx.retry_options)
+    return None if more else [source_entry(e) for e in found]
 
 
 def _target_in_one_page(run, split):
@@ -114,7 +114,7 @@ def _list_sides(run, sc):
         _progress("source", source_count, started, "one page, listed on the driver")
     else:
         with _store_problems("source", p):
-            upper, units = plan_source_units(ctx.source, p.get("source-path") or None, want, ctx.retry_options)
+            upper, units = plan_source_units(ctx.source, source_list_path(p), want, ctx.retry_options)
 
             def again(unit):
                 return run_source_unit(ctx.source, unit, want=want, retry_options=ctx.retry_options)
@@ -276,7 +276,9 @@ def _normalised_header(header):
     """The plan header with its prefixes and source path written as this run writes them."""
     meta = json.loads(json.dumps(header.get("meta") or {}))
     if isinstance(meta.get("source"), dict):
-        meta["source"]["path"] = _plain_path(meta["source"].get("path"))
+        for field in ("path", "prefix"):
+            if field in meta["source"] or field == "path":
+                meta["source"][field] = _plain_path(meta["source"].get(field))
     if isinstance(meta.get("target"), dict):
         meta["target"]["prefix"] = normalize_target_prefix(meta["target"].get("prefix") or "")
     options = _comparable_options(header.get("options") or {})

@@ -8,6 +8,7 @@ import oci
 from lake2oci_core import store_problem_info, store_problem_message
 
 from .retry import call_with_retry
+from .sources import check_source_path, source_list_path
 
 try:  # the SDKs' error classes, when installed (the job always has both)
     from azure.core.exceptions import ClientAuthenticationError as _AzureClientAuthError
@@ -191,7 +192,7 @@ def preflight_stores(ctx, p, location):
        bucket-not-found; 401/403: auth-refused; no connection: unreachable). The namespace itself was looked up by
        make_copy_context (wrap that call too, see store_problem_from_error).
     2. The log's bucket when the log is an object (location has "bucket") in another bucket: GetBucket, side "log".
-    3. ADLS: one List Paths page (1 entry, not recursive) of the source path (the file system root when the path is
+    3. The source: a store of src/stores raises SourceStoreProblem itself (its own line); ADLS: one List Paths page (1 entry, not recursive) of the source path (the file system root when the path is
        empty), the call `lake2oci plan`'s lister makes: no file system: file-system-not-found; no such directory:
        path-not-found (naming it); 401/403: auth-refused; no connection: unreachable.
 
@@ -221,14 +222,10 @@ def preflight_stores(ctx, p, location):
             if problem is not None:
                 raise problem from error
             raise
-    path = p.get("source-path") or None
-
-    def first_page():
-        pages = ctx.source.get_paths(path=path, recursive=False, max_results=1).by_page()
-        return next(iter(pages), None)
+    path = source_list_path(p)
 
     try:
-        _attempt(first_page, f"list_paths {path or '/'}", ctx)
+        _attempt(lambda: check_source_path(ctx.source, path), f"list_paths {path or '/'}", ctx)
     except Exception as error:  # noqa: BLE001
         problem = store_problem_from_error(error, "source", p)
         if problem is not None:

@@ -92,15 +92,7 @@ def check_params(p):
     for spec in JOB_PARAMETERS:
         if spec["required"] and p.get(spec["name"]) in ("", None):
             problems.append(f"--{spec['name']} is required ({spec['description']})")
-    auth = p.get("source-auth")
-    needs = {"key": ["source-account-key"], "sas": ["source-sas-token"],
-             "oauth": ["source-tenant-id", "source-client-id", "source-client-secret"]}
-    if auth not in needs:
-        problems.append(f"--source-auth must be key, oauth or sas, got {auth!r}")
-    else:
-        for name in needs[auth]:
-            if not p.get(name):
-                problems.append(f"--{name} is required with --source-auth {auth}")
+    problems.extend(source_problems(p))
     if p.get("target-profile") not in ("LOCAL", "DATAFLOW"):
         problems.append(f"--target-profile must be LOCAL or DATAFLOW, got {p.get('target-profile')!r}")
     if p.get("log-path") and (p.get("log-bucket") or p.get("log-object")):
@@ -125,6 +117,95 @@ def check_params(p):
     return problems
 
 
+# What each source type needs: the parameters it requires, and per --source-auth method the ones that method needs.
+SOURCE_NEEDS = {
+    "adls": (["source-account", "source-file-system"],
+             {"key": ["source-account-key"], "sas": ["source-sas-token"],
+              "oauth": ["source-tenant-id", "source-client-id", "source-client-secret"]}),
+    "s3": (["source-bucket", "source-region"],
+           {"keys": ["source-access-key-id", "source-secret-access-key"], "environment": []}),
+    "gcs": (["source-bucket"], {"serviceAccountKey": ["source-service-account-key"], "environment": []}),
+    "hdfs": (["source-name-node", "source-path"], None),
+    "local": (["source-path"], None),
+}
+
+
+def source_problems(p):
+    """The problems with the source parameters, for the source type given."""
+    kind = p.get("source-type")
+    if kind not in SOURCE_NEEDS:
+        return [f"--source-type must be one of {', '.join(SOURCE_NEEDS)}, got {kind!r}"]
+    required, methods = SOURCE_NEEDS[kind]
+    problems = [f"--{name} is required with --source-type {kind}" for name in required if not p.get(name)]
+    if methods is not None:
+        auth = p.get("source-auth")
+        if auth not in methods:
+            problems.append(f"--source-auth must be {' or '.join(methods)} with --source-type {kind}, got {auth!r}")
+        else:
+            problems.extend(f"--{name} is required with --source-auth {auth}" for name in methods[auth]
+                            if not p.get(name))
+    if kind in ("hdfs", "local") and p.get("source-path") and not str(p["source-path"]).startswith("/"):
+        problems.append(f"--source-path must be an absolute path with --source-type {kind}, got "
+                        f"{p['source-path']!r}")
+    if kind == "hdfs" and p.get("source-name-node") and not str(p["source-name-node"]).startswith("hdfs://"):
+        problems.append(f"--source-name-node must be the NameNode's RPC URI, hdfs://host:port, got "
+                        f"{p['source-name-node']!r}")
+    return problems
+
+
+def source_params(p):
+    """The plain, picklable source settings each task opens its source from (secrets stay references)."""
+    kind = p.get("source-type") or "adls"
+    if kind == "adls":
+        auth = {"kind": p["source-auth"]}
+        if p["source-auth"] == "key":
+            auth["account_key"] = p["source-account-key"]
+        elif p["source-auth"] == "sas":
+            auth["sas_token"] = p["source-sas-token"]
+        else:
+            auth.update(tenant_id=p["source-tenant-id"], client_id=p["source-client-id"],
+                        client_secret=p["source-client-secret"])
+            if p.get("source-authority-host"):
+                auth["authority"] = p["source-authority-host"]
+        return {"type": "adls", "account_name": p["source-account"], "file_system": p["source-file-system"],
+                "endpoint": p.get("source-endpoint") or None, "auth": auth}
+    if kind == "s3":
+        auth = {"kind": p["source-auth"]}
+        if p["source-auth"] == "keys":
+            auth.update(access_key_id=p["source-access-key-id"], secret_access_key=p["source-secret-access-key"])
+            if p.get("source-session-token"):
+                auth["session_token"] = p["source-session-token"]
+        elif p.get("source-aws-profile"):
+            auth["profile"] = p["source-aws-profile"]
+        return {"type": "s3", "bucket": p["source-bucket"], "prefix": p.get("source-prefix") or "",
+                "region": p["source-region"], "endpoint": p.get("source-endpoint") or None,
+                "path_style": bool(p.get("source-path-style")), "auth": auth}
+    if kind == "gcs":
+        auth = {"kind": p["source-auth"]}
+        if p["source-auth"] == "serviceAccountKey":
+            auth["service_account_key"] = p["source-service-account-key"]
+        return {"type": "gcs", "bucket": p["source-bucket"], "prefix": p.get("source-prefix") or "",
+                "endpoint": p.get("source-endpoint") or None, "auth": auth}
+    if kind == "hdfs":
+        return {"type": "hdfs", "name_node": p["source-name-node"], "path": p["source-path"],
+                "user": p.get("source-user") or None}
+    return {"type": "local", "path": p["source-path"]}
+
+
+def source_meta(p):
+    """The plan header's meta.source for this run, as `lake2oci plan` writes it (src/stores/from-config.ts)."""
+    kind = p.get("source-type") or "adls"
+    if kind == "adls":
+        return {"type": "adls", "account": p["source-account"], "fileSystem": p["source-file-system"],
+                "path": _plain_path(p.get("source-path"))}
+    if kind in ("s3", "gcs"):
+        return {"type": kind, "bucket": p["source-bucket"], "prefix": _plain_path(p.get("source-prefix")),
+                "endpoint": p.get("source-endpoint") or None}
+    if kind == "hdfs":
+        return {"type": kind, "nameNode": p["source-name-node"], "path": _plain_path(p["source-path"])}
+    return {"type": kind, "path": _plain_path(p["source-path"])}
+
+
 def max_minutes(p, environ=None):
     """The run's limit in minutes, 0 for none: --max-minutes when positive; automatic (0) gives, on DATAFLOW, 1410
     (23.5 h) for a run that signs with its delegation token and 43170 (30 days minus 30 minutes) for one with a
@@ -144,16 +225,6 @@ def copy_params(p, run_id, run_date, *, started=None, environ=None):
     """The plain, picklable parameters each task rebuilds its CopyContext from (secrets stay references). With the
     run's start (epoch seconds, the driver's clock) and a limit (max_minutes), copy.deadline is the absolute time
     after which no file or part starts, in every task."""
-    auth = {"kind": p["source-auth"]}
-    if p["source-auth"] == "key":
-        auth["account_key"] = p["source-account-key"]
-    elif p["source-auth"] == "sas":
-        auth["sas_token"] = p["source-sas-token"]
-    else:
-        auth.update(tenant_id=p["source-tenant-id"], client_id=p["source-client-id"],
-                    client_secret=p["source-client-secret"])
-        if p.get("source-authority-host"):
-            auth["authority"] = p["source-authority-host"]
     target = {"profile": p["target-profile"], "bucket": p["target-bucket"]}
     for key, name in (("config_file", "target-config-file"), ("config_profile", "target-config-profile"),
                       ("endpoint", "target-endpoint"), ("region", "target-region"),
@@ -162,8 +233,7 @@ def copy_params(p, run_id, run_date, *, started=None, environ=None):
             target[key] = p[name]
     mib = 1024 * 1024
     return {
-        "source": {"account_name": p["source-account"], "file_system": p["source-file-system"],
-                   "endpoint": p.get("source-endpoint") or None, "auth": auth},
+        "source": source_params(p),
         "target": target,
         "copy": {"threads": int(p["threads"]), "part_threads": int(p["part-threads"]),
                  "part_size": int(p["part-size-mib"]) * mib,
@@ -224,9 +294,7 @@ class Run:
 
     def meta(self):
         """The plan header's meta for this run (contract C3), prefixes and paths as the plan check compares them."""
-        return {"source": {"type": "adls", "account": self.p["source-account"],
-                           "fileSystem": self.p["source-file-system"],
-                           "path": _plain_path(self.p.get("source-path"))},
+        return {"source": source_meta(self.p),
                 "target": {"namespace": self.ctx.namespace, "bucket": self.ctx.bucket, "prefix": self.prefix},
                 "runId": self.run_id, "createdBy": "app.py"}
 

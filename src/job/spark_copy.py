@@ -24,7 +24,7 @@ from lake2oci_core import (
 
 from .commit import commit_file, record_maker
 from .copy import abort_multipart, copy_files, deadline_words, start_multipart
-from .adls import source_changed_error
+from .sources import changed_source_error
 from .listing import executor_context
 from .log import TaskLog, _human_bytes
 from .planning import _entry_version
@@ -255,7 +255,7 @@ def _start_partition(params, location):
                     yield "upload", entry["targetName"], {"upload_id": upload_id, "started": _now(),
                                                           "clock": time.time(), "entry": entry}
                 except Exception as error:  # noqa: BLE001 - the file fails, the others go on
-                    message = str(source_changed_error(entry["sourceName"], _entry_version(entry), error) or "") \
+                    message = str(changed_source_error(entry["sourceName"], _entry_version(entry), error) or "") \
                         or describe_error(error)
                     yield "record", add(entry, "failed", error=message, start=_now())
     return start

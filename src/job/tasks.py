@@ -3,7 +3,7 @@
 # task log. _record and _complete_record make a file's log record (also for the driver's records). After the run's
 # deadline (copy params' deadline, --max-minutes) no file and no part starts: files are logged `stopped`, and a part
 # range cut short is reported stopped to the driver (which aborts that upload).
-from .adls import source_changed_error, source_properties
+from .sources import changed_source_error, file_properties
 from .copy import DeadlineReached, copy_files, make_copy_context, upload_parts
 from .log import TaskLog, make_record
 from .planning import _entry_version
@@ -38,9 +38,9 @@ def _unversioned_check(ctx, entry):
     then pinned for the copy), else the error saying it changed or is gone."""
     name = entry["sourceName"]
     try:
-        props = source_properties(ctx.source, name, ctx.retry_options)
+        props = file_properties(ctx.source, name, ctx.retry_options)
     except Exception as error:  # noqa: BLE001 - a vanished file is reported in the log's words
-        changed = source_changed_error(name, None, error)
+        changed = changed_source_error(name, None, error)
         if changed is None:
             raise
         return str(changed)

@@ -94,15 +94,34 @@ export function applicationParameters(job: Record<string, JobValue>): { option: 
   return out;
 }
 
+/** The source in a few characters, for the application's name. */
+function sourceLabel(job: Record<string, JobValue>): string {
+  const type = String(job["source-type"] ?? "adls");
+  if (type === "adls") return `${String(job["source-account"] ?? "")}/${String(job["source-file-system"] ?? "")}`;
+  if (type === "s3" || type === "gcs") return `${type}://${String(job["source-bucket"] ?? "")}`;
+  return `${type}:${String(job["source-path"] ?? "")}`;
+}
+
+function sourceWords(job: Record<string, JobValue>): string {
+  const words: Record<string, string> = {
+    adls: "an ADLS Gen2 file system",
+    s3: "an S3 bucket",
+    gcs: "a Google Cloud Storage bucket",
+    hdfs: "an HDFS directory",
+    local: "a local directory",
+  };
+  return words[String(job["source-type"] ?? "adls")] ?? "a source store";
+}
+
 export function dataflowApplication(job: Record<string, JobValue>, options: DataflowApplicationOptions): DataflowApplicationJson {
   const bucket = options.bucket ?? DEFAULT_DATAFLOW_BUCKET;
   const namespace = options.namespace ?? NAMESPACE_PLACEHOLDER;
   const params = applicationParameters(job);
   const shape: ShapeConfig = { ocpus: options.ocpus ?? 1, memoryInGBs: options.memoryGb ?? 16 };
-  const source = `${String(job["source-account"] ?? "")}/${String(job["source-file-system"] ?? "")}`;
+  const source = sourceLabel(job);
   const app: DataflowApplicationJson = {
     displayName: options.displayName ?? `lake2oci ${source} to ${String(job["target-bucket"] ?? "")}`,
-    description: "lake2oci: copies an ADLS Gen2 file system to OCI Object Storage (built by lake2oci build)",
+    description: `lake2oci: copies ${sourceWords(job)} to OCI Object Storage (built by lake2oci build)`,
     language: "PYTHON",
     type: "BATCH",
     sparkVersion: PYTHON_RUNTIMES[options.python].sparkVersion,

@@ -6,6 +6,8 @@ import re
 import opendal
 import opendal.exceptions
 
+from .store import StoreNotFoundError
+
 OPENDAL_ERRORS = tuple(v for v in vars(opendal.exceptions).values() if isinstance(v, type) and issubclass(v, Exception))
 FAILURES = OPENDAL_ERRORS + (OSError,)
 _KIND = re.compile(r"(\w+) \(")
@@ -23,7 +25,5 @@ def opendal_kind(err: BaseException) -> str:
 def require_directory(op: "opendal.Operator", directory: str, description: str) -> None:
     """OpenDAL lists a missing directory as empty: the stores on a file system (local, hdfs) ask first, and a prefix
     that is no directory is StoreNotFoundError naming source.path."""
-    from .store import StoreNotFoundError
-
     if not op.stat(directory + "/").is_dir:
         raise StoreNotFoundError(f'{description}: "{directory}" is not a directory; check source.path')

@@ -164,5 +164,5 @@ def paged(entries: Iterator[Entry], page_size: int) -> Iterator[List[Entry]]:
         yield page
 
 
-def first_line(text: str, limit: int = 300) -> str:
+def store_first_line(text: str, limit: int = 300) -> str:
     return text.split("\n")[0][:limit]

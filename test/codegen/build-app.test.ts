@@ -70,7 +70,7 @@ describe("dist/app.py", () => {
 
   it("--check names the stale file and the command that fixes it", () => {
     const root = join(scratch, "stale");
-    for (const dir of ["src/core", "src/config", "codegen/shims", "src/job"]) {
+    for (const dir of ["src/core", "src/config", "codegen/shims", "src/job", "src/stores"]) {
       cpSync(join(repoRoot, dir), join(root, dir), { recursive: true });
     }
     writeFileSync(join(root, "package.json"), '{ "type": "module" }\n');
@@ -134,6 +134,23 @@ describe("the package src/job in dist/app.py", () => {
       assert.deepEqual({ imports: got.imports, body: got.body }, c.want);
     });
   }
+
+  it("takes in the stores' modules a job module imports, with theirs, and moves their other imports to the top", () => {
+    const job = splitRuntimeFile("sources.py", "import os\nfrom stores.s3.s3_store import S3Store\nfrom .retry import a\n\nX = 1\n");
+    assert.deepEqual(job.uses, ["stores/s3/s3_store.py", "retry.py"]);
+    assert.deepEqual(job.imports, ["import os"]);
+    const store = splitRuntimeFile("stores/s3/s3_store.py", "import opendal\nfrom ..store import Entry\nfrom .names import n\n\nY = 2\n");
+    assert.deepEqual(store.uses, ["stores/store.py", "stores/s3/names.py"]);
+    assert.deepEqual(store.imports, ["import opendal"]);
+    assert.throws(() => splitRuntimeFile("stores/store.py", "from ...x import y\n"), /goes above the package/);
+    // The job's app.py holds each store module once, after what it imports and before the job's modules using it.
+    const banners = [...buildApp().matchAll(/^# ---- (src\/\S+) -+$/gm)].map((m) => m[1]);
+    for (const name of ["src/stores/store.py", "src/stores/s3/s3_store.py", "src/stores/local/local_store.py", "src/stores/hdfs/hdfs_store.py"]) {
+      assert.equal(banners.filter((b) => b === name).length, 1, `${name} once in app.py`);
+    }
+    assert.ok(banners.indexOf("src/stores/store.py") < banners.indexOf("src/stores/s3/s3_store.py"));
+    assert.ok(banners.indexOf("src/stores/s3/s3_store.py") < banners.indexOf("src/job/sources.py"));
+  });
 
   it("records the modules a module imports from", () => {
     const got = splitRuntimeFile("copy.py", "import os\nfrom .retry import a\nfrom .adls import (\n    b,\n)\nfrom .retry import c\n\nX = 1\n");

@@ -14,7 +14,6 @@ the user is one per process: README.md.
 import datetime
 import os
 import socket
-import threading
 from typing import Iterator, List, Optional, Tuple
 from urllib.parse import urlsplit
 
@@ -32,17 +31,18 @@ from ..store import (
     StoreNotFoundError,
     StoreTransientError,
     StoreUnreachableError,
-    first_line,
+    store_first_line,
     iso_millis,
     paged,
     version_changed,
 )
 
-DEFAULT_PAGE = 1000
+HDFS_PAGE = 1000
 CONNECT_TIMEOUT_S = 10.0
-_USER_LOCK = threading.Lock()
-# The user this process acts as on HDFS, once a store has set it (hdfs_native reads HADOOP_USER_NAME on connecting).
-_process_user: List[str] = []
+# The user this process acts as on HDFS, once a store has set it (hdfs_native reads HADOOP_USER_NAME on connecting). Kept
+# in the environment, not in a module global: the job's functions are pickled by value to Spark's workers, with the
+# globals they use, and a lock cannot be pickled.
+PROCESS_USER_ENV = "LAKE2OCI_HDFS_PROCESS_USER"
 _TRANSIENT = ("StandbyException", "SafeModeException", "RetriableException", "ObserverRetryOnActiveException")
 
 
@@ -55,16 +55,15 @@ def hdfs_version(size: int, modified: Optional[datetime.datetime]) -> str:
 def _act_as(user: Optional[str]) -> str:
     """Sets the process's HDFS user (HADOOP_USER_NAME) once; another user later in the same process is refused, as
     hdfs_native would silently reconnect as whichever user the variable names then."""
-    with _USER_LOCK:
-        wanted = user or os.environ.get("HADOOP_USER_NAME") or _os_user()
-        if _process_user and _process_user[0] != wanted:
-            raise StoreError(
-                f"HDFS: this process already acts as user {_process_user[0]}, not {wanted}: hdfs_native takes the user "
-                "from HADOOP_USER_NAME for the whole process; use one source.user per job")
-        if not _process_user:
-            _process_user.append(wanted)
-        os.environ["HADOOP_USER_NAME"] = wanted
-        return wanted
+    wanted = user or os.environ.get("HADOOP_USER_NAME") or _os_user()
+    # setdefault: of two threads setting it at once, one wins and the other is compared with it.
+    acting = os.environ.setdefault(PROCESS_USER_ENV, wanted)
+    if acting != wanted:
+        raise StoreError(
+            f"HDFS: this process already acts as user {acting}, not {wanted}: hdfs_native takes the user "
+            "from HADOOP_USER_NAME for the whole process; use one source.user per job")
+    os.environ["HADOOP_USER_NAME"] = wanted
+    return wanted
 
 
 def _os_user() -> str:
@@ -130,7 +129,7 @@ class HdfsStore:
         if isinstance(err, StoreError):
             return err
         text = str(err)
-        detail = first_line(text.split("=> ", 1)[-1], 300)
+        detail = store_first_line(text.split("=> ", 1)[-1], 300)
         where = self._where(name)
         if "Permission denied" in text or "AccessControlException" in text or opendal_kind(err) == "PermissionDenied":
             return StoreAuthError(f"{where}: permission refused to user {self.acting_as} "
@@ -142,7 +141,7 @@ class HdfsStore:
                                          "NameNode is reachable")
         if any(t in text for t in _TRANSIENT):
             return StoreTransientError(f"{where}: NameNode busy or not active ({detail}); try again later")
-        return StoreError(f"{where}: {first_line(text)}")
+        return StoreError(f"{where}: {store_first_line(text)}")
 
     def _entry(self, name: str, meta: "opendal.types.Metadata") -> Entry:
         if meta.is_dir:
@@ -187,7 +186,7 @@ class HdfsStore:
         try:
             if directory:
                 require_directory(op, directory, self.description)
-            yield from paged(self._walk(op, directory), page_size or DEFAULT_PAGE)
+            yield from paged(self._walk(op, directory), page_size or HDFS_PAGE)
         except FAILURES as err:
             raise self._classify(err, directory) from err
 
@@ -198,7 +197,7 @@ class HdfsStore:
             if directory:
                 require_directory(op, directory, self.description)
             entries = (self._child_entry(op, n, m) for n, m in self._children(op, directory))
-            yield from paged((e for e in entries if e is not None), page_size or DEFAULT_PAGE)
+            yield from paged((e for e in entries if e is not None), page_size or HDFS_PAGE)
         except FAILURES as err:
             raise self._classify(err, directory) from err
 

@@ -27,14 +27,14 @@ from ..store import (
     StoreAuthError,
     StoreError,
     StoreNotFoundError,
-    first_line,
+    store_first_line,
     iso_millis,
     paged,
     version_changed,
     walk_key,
 )
 
-DEFAULT_PAGE = 1000
+LOCAL_PAGE = 1000
 
 
 def local_version(size: int, modified: Optional[datetime.datetime]) -> str:
@@ -66,7 +66,7 @@ class LocalStore:
             return StoreNotFoundError(f"{where}: not found; check source.path")
         if kind == "PermissionDenied" or isinstance(err, PermissionError):
             return StoreAuthError(f"{where}: permission refused; check that this user may read it")
-        return StoreError(f"{where}: {first_line(str(err))}")
+        return StoreError(f"{where}: {store_first_line(str(err))}")
 
     def _entry(self, name: str, meta: "opendal.types.Metadata") -> Entry:
         if meta.is_dir:
@@ -116,7 +116,7 @@ class LocalStore:
             op = self._operator()
             if directory:
                 require_directory(op, directory, self.description)
-            yield from paged(self._walk(op, directory), page_size or DEFAULT_PAGE)
+            yield from paged(self._walk(op, directory), page_size or LOCAL_PAGE)
         except FAILURES as err:
             raise self._classify(err, directory) from err
 
@@ -128,7 +128,7 @@ class LocalStore:
                 require_directory(op, directory, self.description)
             children = self._children(op, directory)
             entries = (self._stat_entry(op, n, d) for n, d in children)
-            yield from paged((e for e in entries if e is not None), page_size or DEFAULT_PAGE)
+            yield from paged((e for e in entries if e is not None), page_size or LOCAL_PAGE)
         except FAILURES as err:
             raise self._classify(err, directory) from err
 

@@ -25,7 +25,7 @@ from ..store import (
     StoreNotFoundError,
     StoreTransientError,
     StoreUnreachableError,
-    first_line,
+    store_first_line,
     iso_millis,
     version_changed,
 )
@@ -46,7 +46,7 @@ def network_code(text: str) -> str:
                          ("No route to host", "EHOSTUNREACH"), ("Network is unreachable", "ENETUNREACH")):
         if needle in text:
             return code
-    return first_line(text.split("Source:")[-1].strip(), 120)
+    return store_first_line(text.split("Source:")[-1].strip(), 120)
 
 
 def md5_from_etag(etag: Optional[str]) -> Optional[str]:
@@ -97,7 +97,7 @@ class S3Store:
             return StoreNotFoundError(f"{where}: not found (NoSuchBucket); check source.bucket and source.region")
         if opendal_kind(err) == "RateLimited" or status in ("429", "500", "502", "503", "504"):
             return StoreTransientError(f"{where}: service busy or failing ({status} {code}); try again later")
-        return StoreError(f"{where}: {status} {code} {first_line(text)}".replace("  ", " "))
+        return StoreError(f"{where}: {status} {code} {store_first_line(text)}".replace("  ", " "))
 
     def _entry(self, path: str, meta: "opendal.types.Metadata") -> Entry:
         modified = iso_millis(meta.last_modified)
