@@ -1,5 +1,5 @@
 """OpenDAL's errors as the Python stores meet them: its exceptions share no base class but Exception, and its file
-objects raise OSError carrying the same text. Used by the stores on OpenDAL (local, s3, hdfs, gcs)."""
+objects raise OSError carrying the same text. Used by the stores on OpenDAL (local, s3, hdfs)."""
 
 import re
 

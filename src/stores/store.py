@@ -127,7 +127,7 @@ def walk_key(name: str, is_dir: bool) -> bytes:
 
 class SourceStore(Protocol):
     """What a source store offers (src/stores/local/local_store.py, src/stores/s3/s3_store.py,
-    src/stores/hdfs/hdfs_store.py, src/stores/gcs/gcs_store.py)."""
+    src/stores/hdfs/hdfs_store.py)."""
 
     description: str
 

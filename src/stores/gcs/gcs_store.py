@@ -37,22 +37,22 @@ from ..store import (
     StoreNotFoundError,
     StoreTransientError,
     StoreUnreachableError,
-    first_line,
+    store_first_line,
     iso_millis,
     version_changed,
 )
 
-MAX_PAGE = 1000
-DEFAULT_ENDPOINT = "https://storage.googleapis.com"
-GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
-JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
-READ_SCOPE = "https://www.googleapis.com/auth/devstorage.read_only"
-RENEW_BEFORE_SECONDS = 300
-_STATUS = re.compile(r"(?:status: |code: )(\d{3})")
-_REASON = re.compile(r'reason: "(\w+)"')
+GCS_MAX_PAGE = 1000
+GCS_DEFAULT_ENDPOINT = "https://storage.googleapis.com"
+GCS_GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
+GCS_JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+GCS_READ_SCOPE = "https://www.googleapis.com/auth/devstorage.read_only"
+GCS_RENEW_BEFORE_SECONDS = 300
+_GCS_STATUS = re.compile(r"(?:status: |code: )(\d{3})")
+_GCS_REASON = re.compile(r'reason: "(\w+)"')
 
 
-def _b64url(data: bytes) -> str:
+def _gcs_b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
@@ -78,16 +78,16 @@ def sign_assertion(key: Dict[str, Any], scope: str, now: int) -> str:
     header = {"alg": "RS256", "typ": "JWT"}
     if key.get("private_key_id"):
         header["kid"] = key["private_key_id"]
-    claims = {"iss": key["client_email"], "scope": scope, "aud": key.get("token_uri") or GOOGLE_TOKEN_URI,
+    claims = {"iss": key["client_email"], "scope": scope, "aud": key.get("token_uri") or GCS_GOOGLE_TOKEN_URI,
               "iat": now, "exp": now + 3600}
-    signing_input = _b64url(json.dumps(header).encode()) + "." + _b64url(json.dumps(claims).encode())
+    signing_input = _gcs_b64url(json.dumps(header).encode()) + "." + _gcs_b64url(json.dumps(claims).encode())
     try:
         private_key = serialization.load_pem_private_key(key["private_key"].encode("utf-8"), password=None)
     except (ValueError, TypeError):
         raise StoreAuthError("GCS: the private key of source.auth.key cannot be read (not a PEM RSA key); check "
                              "source.auth.key") from None
     signature = private_key.sign(signing_input.encode("ascii"), padding.PKCS1v15(), hashes.SHA256())  # type: ignore[call-arg, union-attr]
-    return signing_input + "." + _b64url(signature)
+    return signing_input + "." + _gcs_b64url(signature)
 
 
 def mint_token(key: Dict[str, Any], now: Optional[float] = None) -> Tuple[str, float]:
@@ -95,10 +95,10 @@ def mint_token(key: Dict[str, Any], now: Optional[float] = None) -> Tuple[str, f
     import requests
 
     started = time.time() if now is None else now
-    uri = key.get("token_uri") or GOOGLE_TOKEN_URI
-    assertion = sign_assertion(key, READ_SCOPE, int(started))
+    uri = key.get("token_uri") or GCS_GOOGLE_TOKEN_URI
+    assertion = sign_assertion(key, GCS_READ_SCOPE, int(started))
     try:
-        res = requests.post(uri, data={"grant_type": JWT_BEARER_GRANT, "assertion": assertion}, timeout=60)
+        res = requests.post(uri, data={"grant_type": GCS_JWT_BEARER_GRANT, "assertion": assertion}, timeout=60)
     except requests.ConnectionError as err:
         raise StoreUnreachableError(f"GCS token endpoint {uri}: cannot connect ({network_code(str(err))}); check "
                                     "source.auth.key (its token_uri) and that it is reachable") from None
@@ -110,7 +110,7 @@ def mint_token(key: Dict[str, Any], now: Optional[float] = None) -> Tuple[str, f
         return body["access_token"], started + float(body.get("expires_in", 3600))
     why = f"{res.status_code} {body.get('error', '')}".strip()
     if body.get("error_description"):
-        why += f": {first_line(str(body['error_description']), 200)}"
+        why += f": {store_first_line(str(body['error_description']), 200)}"
     if res.status_code == 429 or res.status_code >= 500:
         raise StoreTransientError(f"GCS token endpoint {uri}: busy or failing ({why}); try again later")
     raise StoreAuthError(f"GCS token endpoint {uri}: credentials refused ({why}); check source.auth.key")
@@ -126,7 +126,7 @@ class GcsStore:
         root = prefix.strip("/")
         self._bucket = bucket
         self._root = root + "/" if root else ""
-        self._endpoint = (endpoint or DEFAULT_ENDPOINT).rstrip("/")
+        self._endpoint = (endpoint or GCS_DEFAULT_ENDPOINT).rstrip("/")
         self.description = f"GCS gs://{bucket}/{self._root}" + (f" ({self._endpoint})" if endpoint else "")
         self._options = {"bucket": bucket, "root": "/" + self._root, "endpoint": self._endpoint}
         self._key = parse_service_account_key(service_account_key) if service_account_key is not None else None
@@ -139,11 +139,11 @@ class GcsStore:
     # -- auth --------------------------------------------------------------------------------------------------
 
     def _renew(self, force: bool = False) -> None:
-        """With a key: a new token when none is held, it is within RENEW_BEFORE_SECONDS of its end, or force."""
+        """With a key: a new token when none is held, it is within GCS_RENEW_BEFORE_SECONDS of its end, or force."""
         if self._key is None:
             return
         with self._lock:
-            if force or self._token is None or self._token_expires - RENEW_BEFORE_SECONDS <= time.time():
+            if force or self._token is None or self._token_expires - GCS_RENEW_BEFORE_SECONDS <= time.time():
                 self._token, self._token_expires = mint_token(self._key)
                 self._operator = None
 
@@ -164,9 +164,9 @@ class GcsStore:
         if isinstance(err, StoreError):
             return err
         text = str(err)
-        status_match = _STATUS.search(text)
+        status_match = _GCS_STATUS.search(text)
         status = status_match.group(1) if status_match else ""
-        reason_match = _REASON.search(text)
+        reason_match = _GCS_REASON.search(text)
         reason = reason_match.group(1) if reason_match else ""
         where = self.description if name == "" else f'{self.description}: "{name}"'
         if "error sending request" in text or "tcp connect error" in text or "dns error" in text:
@@ -178,7 +178,7 @@ class GcsStore:
             return StoreNotFoundError(f"{where}: not found (404 {reason or 'notFound'}); check source.bucket")
         if opendal_kind(err) == "RateLimited" or status == "429" or status.startswith("5"):
             return StoreTransientError(f"{where}: service busy or failing ({status} {reason}); try again later")
-        return StoreError(f"{where}: {status} {reason} {first_line(text)}".replace("  ", " "))
+        return StoreError(f"{where}: {status} {reason} {store_first_line(text)}".replace("  ", " "))
 
     @staticmethod
     def _auth_error(where: str, status: str, reason: str) -> StoreAuthError:
@@ -198,7 +198,7 @@ class GcsStore:
         """OpenDAL's listing regrouped into pages of page_size. A token refused mid-listing (it ended, or was revoked)
         is renewed and the listing resumed after the greatest name yielded so far (start_after): OpenDAL yields whole
         API pages, each after the one before in name order, so nothing is lost or repeated."""
-        size = min(max(1, page_size or MAX_PAGE), MAX_PAGE)
+        size = min(max(1, page_size or GCS_MAX_PAGE), GCS_MAX_PAGE)
         page: List[Entry] = []
         last: Optional[bytes] = None
         progressed = True
@@ -314,7 +314,7 @@ class GcsStore:
                 return
             if status not in (200, 206) or (status == 200 and offset > 0):
                 where = f'{self.description}: "{name}"'
-                reason = _json_reason(res)
+                reason = _gcs_json_reason(res)
                 if status in (401, 403):
                     raise self._auth_error(where, str(status), reason)
                 if status == 429 or status >= 500:
@@ -356,7 +356,7 @@ class GcsStore:
             raise self._changed(name, version)
 
 
-def _json_reason(res: Any) -> str:
+def _gcs_json_reason(res: Any) -> str:
     try:
         return str(res.json()["error"]["errors"][0]["reason"])
     except (ValueError, KeyError, IndexError, TypeError):
