@@ -99,6 +99,8 @@ def mint_token(key: Dict[str, Any], now: Optional[float] = None) -> Tuple[str, f
     assertion = sign_assertion(key, GCS_READ_SCOPE, int(started))
     try:
         res = requests.post(uri, data={"grant_type": GCS_JWT_BEARER_GRANT, "assertion": assertion}, timeout=60)
+    except requests.ReadTimeout:
+        raise StoreTransientError(f"GCS token endpoint {uri}: no answer in time; try again later") from None
     except requests.ConnectionError as err:
         raise StoreUnreachableError(f"GCS token endpoint {uri}: cannot connect ({network_code(str(err))}); check "
                                     "source.auth.key (its token_uri) and that it is reachable") from None
@@ -135,6 +137,17 @@ class GcsStore:
         self._token_expires = 0.0
         self._operator: Optional[opendal.Operator] = None
         self._session: Any = None
+
+    def __getstate__(self) -> Dict[str, Any]:
+        """Picklable (Spark ships objects to its workers): the lock, Operator, HTTP session and token are made again
+        where it is unpickled."""
+        state = dict(self.__dict__)
+        state.update(_lock=None, _operator=None, _session=None, _token=None, _token_expires=0.0)
+        return state
+
+    def __setstate__(self, state: Dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
 
     # -- auth --------------------------------------------------------------------------------------------------
 
@@ -278,6 +291,8 @@ class GcsStore:
             try:
                 res = self._session.get(url, headers=dict(headers, Authorization=f"Bearer {self._token}"),
                                         stream=True, timeout=(30, 300))
+            except requests.ReadTimeout:
+                raise StoreTransientError(f'{self.description}: "{name}": no answer in time; try again later') from None
             except requests.ConnectionError as err:
                 raise StoreUnreachableError(f'{self.description}: "{name}": cannot connect '
                                             f"({network_code(str(err))}); check source.endpoint and that the "

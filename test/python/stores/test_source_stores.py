@@ -585,3 +585,13 @@ def test_gcs_reads_between_two_stats_without_a_token_of_its_own(fixtures):
     assert read_all(store.read_range("a/b/c/deep.parquet", 69_990, 100, e.version)) == data[69_990:]
     with pytest.raises(StoreVersionChangedError, match=r"\(version 1, now \d+\); plan it again"):
         read_all(store.read_range("a/b/c/deep.parquet", 0, 10, "1"))
+
+
+def test_gcs_store_pickles_without_its_lock_token_or_connections(fixtures):
+    import pickle
+    store = fixtures["gcs"].make()
+    version = store.stat("top.parquet").version
+    copy = pickle.loads(pickle.dumps(store))
+    assert copy._token is None and copy._operator is None
+    assert copy.stat("top.parquet").version == version
+    assert read_all(copy.read_range("top.parquet", 0, 4, version)) == b"PAR1"
