@@ -216,3 +216,79 @@ export const accessKeyIdRule: FieldRule = {
     };
   },
 };
+
+/**
+ * A Cloud Storage bucket name: 3-63 of lowercase letters, digits, "-", "_" and "." (up to 222 with dots, each
+ * dot-separated part at most 63), starting and ending with a letter or digit; not an IP address, not starting with
+ * "goog", not containing "google" (Google's naming rules).
+ */
+export const gcsBucketRule: FieldRule = {
+  pattern: /^(?=.{3,222}$)(?!goog)(?!.*google)(?!\d+\.\d+\.\d+\.\d+$)[a-z0-9](?:[a-z0-9_.-]*[a-z0-9])?$/,
+  check(value) {
+    const fix = `write the bucket name alone, as the Google Cloud console shows it, e.g. "sales-lake"`;
+    const got = `, got ${quote(value)}`;
+    const url = /^gs:\/\/([^/]+)(\/.*)?$/.exec(value);
+    if (url !== null) {
+      const rest = url[2] && url[2] !== "/" ? ` and the rest in source.prefix, ${JSON.stringify(url[2].replace(/^\/+|\/+$/g, ""))}` : "";
+      return { problem: `must be a bucket name, not a URL${got}`, fix: `write "bucket": ${JSON.stringify(url[1])}${rest}` };
+    }
+    if (value.includes("/")) return { problem: `must be a bucket name without "/"${got}`, fix: "write the folder part in source.prefix" };
+    const dotted = value.includes(".");
+    if (value.length < 3 || value.length > (dotted ? 222 : 63)) {
+      return { problem: `must be 3-63 characters long (up to 222 with dots), got ${value.length}`, fix };
+    }
+    if (value !== value.toLowerCase()) return { problem: `must be lowercase${got}`, fix: `write ${quote(value.toLowerCase())}` };
+    if (!/^[a-z0-9_.-]+$/.test(value)) return { problem: `may hold only lowercase letters, digits, "-", "_" and "."${got}`, fix };
+    if (!/^[a-z0-9]/.test(value) || !/[a-z0-9]$/.test(value)) return { problem: `must start and end with a letter or digit${got}`, fix };
+    if (dotted && value.split(".").some((part) => part.length === 0 || part.length > 63)) {
+      return { problem: `has a dot-separated part that is empty or over 63 characters${got}`, fix };
+    }
+    if (/^\d+\.\d+\.\d+\.\d+$/.test(value)) return { problem: `must not be an IP address${got}`, fix };
+    if (value.startsWith("goog") || value.includes("google")) {
+      return { problem: `must not start with "goog" or contain "google" (Google reserves them)${got}`, fix };
+    }
+    return undefined;
+  },
+};
+
+/** The NameNode's RPC URI, hdfs://host:port (what the job's hdfs_native client connects to). */
+export const hdfsNameNodeRule: FieldRule = {
+  pattern: /^hdfs:\/\/[A-Za-z0-9._-]+(?::[0-9]{1,5})?\/?$/,
+  check(value) {
+    if (hdfsNameNodeRule.pattern.test(value)) return undefined;
+    const fix = `write the NameNode's RPC URI, e.g. "hdfs://namenode.example.com:8020" (core-site.xml's fs.defaultFS)`;
+    if (/^https?:\/\//.test(value)) {
+      return { problem: `must be the NameNode's RPC URI (hdfs://), got an http URL`, fix: `${fix}; the WebHDFS address goes in source.webhdfs` };
+    }
+    if (/^hdfs:\/\/[^/]+\/./.test(value)) {
+      return { problem: `must name the NameNode only, not a path, got ${quote(value)}`, fix: `${fix}; the directory goes in source.path` };
+    }
+    return { problem: `is not an hdfs://host:port URI, got ${quote(value)}`, fix };
+  },
+};
+
+/** An absolute HDFS path: starts with "/", no "." or ".." segments. */
+export const hdfsPathRule: FieldRule = {
+  pattern: /^\/.*$/,
+  check(value) {
+    if (!value.startsWith("/")) {
+      return { problem: `must be an absolute path, starting with "/", got ${quote(value)}`, fix: `write ${quote(`/${value.replace(/^hdfs:\/\/[^/]*\/?/, "")}`)}` };
+    }
+    if (value.split("/").some((segment) => segment === "." || segment === "..")) {
+      return { problem: `must not hold "." or ".." segments, got ${quote(value)}`, fix: `write the directory's absolute path, e.g. "/data/lake"` };
+    }
+    return undefined;
+  },
+};
+
+/** A Hadoop user name (simple auth): letters, digits, ".", "_", "-", "@", "$", not starting with "-". */
+export const hdfsUserRule: FieldRule = {
+  pattern: /^[A-Za-z0-9._@$][A-Za-z0-9._@$-]{0,255}$/,
+  check(value) {
+    if (hdfsUserRule.pattern.test(value)) return undefined;
+    return {
+      problem: `must be a user name (letters, digits, ".", "_", "-", "@", "$"), got ${quote(value)}`,
+      fix: `write the user the cluster knows, e.g. "etl" (as HADOOP_USER_NAME would)`,
+    };
+  },
+};

@@ -27,6 +27,10 @@ import {
   clientIdRule,
   ENDPOINT_PATTERN,
   fileSystemRule,
+  gcsBucketRule,
+  hdfsNameNodeRule,
+  hdfsPathRule,
+  hdfsUserRule,
   namespaceRule,
   regionRule,
   s3BucketRule,
@@ -272,6 +276,86 @@ const s3Source = s.object(
   { description: "An S3 bucket (or a folder in it)." },
 );
 
+const gcsKeyAuth = s.object(
+  {
+    method: s.literal("serviceAccountKey", { description: "A service account's JSON key file, as Google Cloud's console downloads it." }),
+    key: secretRef(
+      "The service account's JSON key (its whole text: file:sa.json for the key file).",
+      "file:service-account.json",
+    ),
+  },
+  { description: "Authenticate with a service account's JSON key." },
+);
+
+const gcsEnvironmentAuth = s.object(
+  {
+    method: s.literal("environment", {
+      description:
+        "The application default credentials where the command runs: the key file GOOGLE_APPLICATION_CREDENTIALS names, else the VM's service account (the metadata server).",
+    }),
+  },
+  { description: "Authenticate with the application default credentials of the machine that runs the command." },
+);
+
+const gcsSource = s.object(
+  {
+    type: s.literal("gcs", { description: "Google Cloud Storage." }),
+    bucket: s.string({
+      description: "The Cloud Storage bucket.",
+      example: "sales-lake",
+      pattern: gcsBucketRule.pattern,
+      check: gcsBucketRule.check,
+    }),
+    prefix: s.default(
+      storePath(
+        "The folder of the bucket to migrate, e.g. \"raw/sales\" (the objects under \"raw/sales/\"); \"\" is the whole bucket. Names in the target and in the log are relative to it.",
+        "raw/sales",
+      ),
+      DEFAULT_SOURCE_PATH,
+    ),
+    endpoint: s.optional(
+      endpoint("Override of the Cloud Storage JSON API's origin (default https://storage.googleapis.com), e.g. the local cloud's.", "http://127.0.0.1:4443"),
+    ),
+    auth: s.union(
+      "method",
+      { serviceAccountKey: gcsKeyAuth, environment: gcsEnvironmentAuth },
+      { description: "How lake2oci authenticates to Cloud Storage: serviceAccountKey or environment." },
+    ),
+  },
+  { description: "A Cloud Storage bucket (or a folder in it)." },
+);
+
+const hdfsSource = s.object(
+  {
+    type: s.literal("hdfs", { description: "A directory of an HDFS cluster (Apache Hadoop, Cloudera), simple auth (no Kerberos in this version)." }),
+    nameNode: s.string({
+      description: "The NameNode's RPC URI, hdfs://host:port (core-site.xml's fs.defaultFS): what the Spark job reads through.",
+      example: "hdfs://namenode.example.com:8020",
+      pattern: hdfsNameNodeRule.pattern,
+      check: hdfsNameNodeRule.check,
+    }),
+    webhdfs: endpoint(
+      "The NameNode's WebHDFS address, http(s)://host:port (9870 on Hadoop 3, 50070 on Hadoop 2): what `lake2oci plan` lists through.",
+      "http://namenode.example.com:9870",
+    ),
+    path: s.string({
+      description: "The directory to migrate, an absolute HDFS path. Names in the target and in the log are relative to it.",
+      example: "/data/lake",
+      pattern: hdfsPathRule.pattern,
+      check: hdfsPathRule.check,
+    }),
+    user: s.optional(
+      s.string({
+        description: "The user to act as (simple auth). Default: the cluster's static user over WebHDFS (dr.who), HADOOP_USER_NAME or the OS user in the job.",
+        example: "etl",
+        pattern: hdfsUserRule.pattern,
+        check: hdfsUserRule.check,
+      }),
+    ),
+  },
+  { description: "An HDFS directory (simple auth)." },
+);
+
 const localSource = s.object(
   {
     type: s.literal("local", { description: "A directory of this machine's file system (a local disk or an NFS mount)." }),
@@ -287,10 +371,10 @@ const localSource = s.object(
 
 const source = s.union(
   "type",
-  { adls: adlsSource, s3: s3Source, local: localSource },
+  { adls: adlsSource, s3: s3Source, gcs: gcsSource, hdfs: hdfsSource, local: localSource },
   {
     description:
-      "Where the files come from: \"adls\" (Azure Data Lake Storage Gen2), \"s3\" (Amazon S3 and S3-compatible stores) or \"local\" (a directory). Google Cloud Storage and HDFS are planned.",
+      "Where the files come from: \"adls\" (Azure Data Lake Storage Gen2), \"s3\" (Amazon S3 and S3-compatible stores), \"gcs\" (Google Cloud Storage), \"hdfs\" (an HDFS cluster) or \"local\" (a directory).",
   },
 );
 

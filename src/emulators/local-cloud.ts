@@ -38,8 +38,12 @@ export interface LocalCloudOptions {
    * options (user, Hadoop settings such as `dfs.ls.limit`). See `LocalCloud.hdfs`.
    */
   hdfs?: boolean | HdfsOptions;
-  /** Also start the local GCS (fake-gcs-server behind a token-checking front); see `LocalCloud.gcs`. */
-  gcs?: boolean;
+  /**
+   * Also start the local GCS (fake-gcs-server behind a token-checking front); see `LocalCloud.gcs`. An object picks
+   * fake-gcs-server's backend: "memory" keeps directory markers (`dir/` objects), which the default "filesystem"
+   * refuses (docs/emulators.md).
+   */
+  gcs?: boolean | { backend?: "filesystem" | "memory" };
 }
 
 /** The OAuth side of a local cloud started with `adlsOAuth`. */
@@ -122,7 +126,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     }
     const hdfs = hdfsStarting ? await hdfsStarting : undefined;
     if (hdfs) started.push(hdfs);
-    const gcs = options.gcs ? await startGcsEmulator({ dataDir: join(dir, "gcs") }) : undefined;
+    const gcs = options.gcs
+      ? await startGcsEmulator({ dataDir: join(dir, "gcs"), ...(options.gcs === true ? {} : options.gcs) })
+      : undefined;
     if (gcs) started.push(gcs);
     let stopped: Promise<void> | undefined;
     return {

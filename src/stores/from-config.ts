@@ -6,6 +6,8 @@ import { ociConfigFile, ociConfigSection } from "../config/store-settings.ts";
 import { homedir } from "node:os";
 import { resolveLocalPath } from "../config/local-path.ts";
 import { type AdlsAuth, AdlsLister } from "./adls/adls-lister.ts";
+import { GcsLister } from "./gcs/gcs-lister.ts";
+import { HdfsLister } from "./hdfs/hdfs-lister.ts";
 import { LocalLister } from "./local/local-lister.ts";
 import { type S3Keys, S3Lister } from "./s3/s3-lister.ts";
 import type { StoreLister } from "./store.ts";
@@ -28,8 +30,8 @@ export async function resolveAdlsAuth(config: Lake2ociConfig, baseDir: string): 
   };
 }
 
-/** What the source's lister lists: ADLS under source.path (names from the file system's root); S3 and local from
- * their root (source.prefix, source.path), names relative to it. */
+/** What the source's lister lists: ADLS under source.path (names from the file system's root); S3, GCS, HDFS and
+ * local from their root (source.prefix, source.path), names relative to it. */
 export function sourceListPrefix(config: Lake2ociConfig): string {
   return config.source.type === "adls" ? (config.source.path ?? "") : "";
 }
@@ -39,6 +41,8 @@ export function sourceMeta(config: Lake2ociConfig, baseDir: string): Record<stri
   const s = config.source;
   if (s.type === "adls") return { type: s.type, account: s.accountName, fileSystem: s.fileSystem, path: s.path ?? "" };
   if (s.type === "s3") return { type: s.type, bucket: s.bucket, prefix: s.prefix ?? "", endpoint: s.endpoint ?? null };
+  if (s.type === "gcs") return { type: s.type, bucket: s.bucket, prefix: s.prefix ?? "", endpoint: s.endpoint ?? null };
+  if (s.type === "hdfs") return { type: s.type, nameNode: s.nameNode, webhdfs: s.webhdfs, path: s.path, user: s.user ?? null };
   return { type: s.type, path: resolveLocalPath(s.path, baseDir, homedir()) };
 }
 
@@ -59,6 +63,15 @@ export async function openSource(config: Lake2ociConfig, baseDir: string): Promi
     const profile = a.method === "environment" ? a.profile : undefined;
     return new S3Lister({ bucket: s.bucket, region: s.region, prefix: s.prefix, endpoint: s.endpoint, pathStyle: s.pathStyle, profile }, keys);
   }
+  if (s.type === "gcs") {
+    const auth =
+      s.auth.method === "serviceAccountKey"
+        ? { method: "serviceAccountKey" as const, key: await resolveSecret(s.auth.key, nodeSecretIo(baseDir), "source.auth.key") }
+        : { method: "environment" as const };
+    return new GcsLister({ bucket: s.bucket, prefix: s.prefix, endpoint: s.endpoint }, auth);
+  }
+  // `lake2oci plan` lists HDFS over WebHDFS; the job reads over RPC (source.nameNode).
+  if (s.type === "hdfs") return new HdfsLister({ nameNode: s.webhdfs, path: s.path, user: s.user });
   return new AdlsLister(
     { accountName: s.accountName, fileSystem: s.fileSystem, endpoint: s.endpoint },
     await resolveAdlsAuth(config, baseDir),

@@ -1,5 +1,5 @@
-// The store contract. Every store has a lister that yields its entries page by page (adls, oci, s3, local); a source
-// store (s3, local, hdfs; gcs to come) also lists the children of a directory (for the parallel listing), stats one
+// The store contract. Every store has a lister that yields its entries page by page (adls, oci, s3, gcs, hdfs, local);
+// a source store (s3, gcs, hdfs, local) also lists the children of a directory (for the parallel listing), stats one
 // name and reads a byte range on a given version. Each store documents the order of its pages in its lister.
 // The job's Python stores follow the same contract: src/stores/store.py.
 
@@ -13,7 +13,7 @@ export interface StoreEntry {
   md5?: string;
   etag?: string;
   /**
-   * The store's version of a file as listed (ADLS: the etag as listed; S3: the ETag; local: size and mtime; HDFS: length and mtime), for the
+   * The store's version of a file as listed (ADLS: the etag as listed; S3: the ETag; GCS: the generation; local: size and mtime; HDFS: length and mtime), for the
    * equality state (src/core) and for `readRange`, which refuses to read another version.
    */
   version?: string;

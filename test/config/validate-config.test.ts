@@ -231,12 +231,12 @@ describe("validateConfig: each rule's message", () => {
     {
       name: "missing source type",
       given: { "source.type": undefined },
-      want: `source.type: is required. Add "type": one of "adls", "s3", "local"`,
+      want: `source.type: is required. Add "type": one of "adls", "s3", "gcs", "hdfs", "local"`,
     },
     {
       name: "unknown source type",
       given: { "source.type": "azure" },
-      want: `source.type: must be one of "adls", "s3", "local", got "azure". Write one of "adls", "s3", "local"`,
+      want: `source.type: must be one of "adls", "s3", "gcs", "hdfs", "local", got "azure". Write one of "adls", "s3", "gcs", "hdfs", "local"`,
     },
     {
       name: "wrong type: number for a string",
@@ -246,7 +246,7 @@ describe("validateConfig: each rule's message", () => {
     {
       name: "wrong type: string for an object",
       given: { source: "adls://sourcedemo" },
-      want: `source: must be an object, got a string. Write a JSON object with "type": one of "adls", "s3", "local"`,
+      want: `source: must be an object, got a string. Write a JSON object with "type": one of "adls", "s3", "gcs", "hdfs", "local"`,
     },
     {
       name: "wrong type: boolean as a string",
@@ -748,6 +748,77 @@ describe("validateConfig: S3 and local sources", () => {
     const local = configOf(patch(minimalLocal(), { source: { type: "local", path: "./lake" } })).source;
     assert.deepEqual(local, { type: "local", path: "./lake" });
     assert.match(errorsOf(patch(minimalLocal(), { source: { type: "local", path: " " } })).join("\n"), /source\.path: must not be empty/);
-    assert.match(errorsOf(patch(minimalLocal(), { source: { type: "gcs", bucket: "b" } })).join("\n"), /source\.type: .*"adls".*"s3".*"local"/);
+    assert.match(errorsOf(patch(minimalLocal(), { source: { type: "ftp", host: "b" } })).join("\n"), /source\.type: .*"adls".*"s3".*"gcs".*"hdfs".*"local"/);
+  });
+});
+
+describe("validateConfig: GCS and HDFS sources", () => {
+  const gcs = (source: Json = {}): Json =>
+    patch(minimalLocal(), {
+      source: { type: "gcs", bucket: "sales-lake", auth: { method: "serviceAccountKey", key: "file:sa.json" }, ...source },
+    });
+  const hdfs = (source: Json = {}): Json =>
+    patch(minimalLocal(), {
+      source: { type: "hdfs", nameNode: "hdfs://namenode:8020", webhdfs: "http://namenode:9870", path: "/data/lake", ...source },
+    });
+
+  it("takes a GCS source with a key reference or the environment, its prefix normalised and its endpoint", () => {
+    assert.deepEqual(configOf(gcs()).source, {
+      type: "gcs",
+      bucket: "sales-lake",
+      prefix: "",
+      auth: { method: "serviceAccountKey", key: "file:sa.json" },
+    });
+    const local = configOf(gcs({ prefix: "/raw/sales/", endpoint: "http://127.0.0.1:4443/", auth: { method: "environment" } })).source;
+    assert.equal(local.type === "gcs" && local.prefix, "raw/sales");
+    assert.equal(local.type === "gcs" && local.endpoint, "http://127.0.0.1:4443");
+    assert.deepEqual(local.type === "gcs" && local.auth, { method: "environment" });
+    for (const bucket of ["a.b.c", "my_bucket-1", "x".repeat(63), `${"x".repeat(63)}.${"y".repeat(63)}`]) {
+      assert.equal(configOf(gcs({ bucket })).source.type, "gcs", bucket);
+    }
+  });
+
+  it("refuses a wrong GCS source field by field, naming each and what to write", () => {
+    const text = (source: Json) => errorsOf(gcs(source)).join("\n");
+    assert.match(text({ bucket: "gs://sales-lake/raw/" }), /source\.bucket: must be a bucket name, not a URL, got "gs:\/\/sales-lake\/raw\/"\. Write "bucket": "sales-lake" and the rest in source\.prefix, "raw"/);
+    assert.match(text({ bucket: "Sales-Lake" }), /source\.bucket: must be lowercase, got "Sales-Lake"\. Write "sales-lake"/);
+    assert.match(text({ bucket: "ab" }), /source\.bucket: must be 3-63 characters long \(up to 222 with dots\), got 2/);
+    assert.match(text({ bucket: "x".repeat(64) }), /source\.bucket: must be 3-63 characters long/);
+    assert.match(text({ bucket: "-lake" }), /source\.bucket: must start and end with a letter or digit/);
+    assert.match(text({ bucket: "goog-lake" }), /source\.bucket: must not start with "goog" or contain "google"/);
+    assert.match(text({ bucket: "my-google-lake" }), /source\.bucket: must not start with "goog" or contain "google"/);
+    assert.match(text({ bucket: "192.168.5.4" }), /source\.bucket: must not be an IP address/);
+    assert.match(text({ bucket: "sales lake" }), /source\.bucket: may hold only lowercase letters, digits, "-", "_" and "\."/);
+    assert.match(text({ auth: { method: "serviceAccountKey", key: '{"type":"service_account","private_key":"-----BEGIN PRIVATE KEY-----"}' } }), /source\.auth\.key: /);
+    assert.doesNotMatch(text({ auth: { method: "serviceAccountKey", key: '{"private_key":"-----BEGIN PRIVATE KEY-----"}' } }), /BEGIN PRIVATE KEY/, "an inline key is never echoed");
+    assert.match(text({ auth: { method: "serviceAccountKey" } }), /source\.auth\.key: is required/);
+    assert.match(text({ auth: { method: "oauth" } }), /source\.auth\.method: .*"serviceAccountKey".*"environment"/);
+    assert.match(text({ endpoint: "ftp://x" }), /source\.endpoint: must be an http:\/\/ or https:\/\/ URL/);
+    assert.match(text({ region: "us-east-1" }), /source\.region: is not a field of "type": "gcs"\. Remove it, or switch to "type": "s3", which uses it/);
+  });
+
+  it("takes an HDFS source: the RPC URI for the job, the WebHDFS address for plan, an absolute path, a user", () => {
+    assert.deepEqual(configOf(hdfs({ user: "etl" })).source, {
+      type: "hdfs",
+      nameNode: "hdfs://namenode:8020",
+      webhdfs: "http://namenode:9870",
+      path: "/data/lake",
+      user: "etl",
+    });
+    assert.equal(configOf(hdfs({ webhdfs: "https://namenode:9871/" })).source.type === "hdfs", true);
+  });
+
+  it("refuses a wrong HDFS source field by field, naming each and what to write", () => {
+    const text = (source: Json) => errorsOf(hdfs(source)).join("\n");
+    assert.match(text({ nameNode: "http://namenode:9870" }), /source\.nameNode: must be the NameNode's RPC URI \(hdfs:\/\/\), got an http URL\. Write the NameNode's RPC URI, e\.g\. "hdfs:\/\/namenode\.example\.com:8020".*; the WebHDFS address goes in source\.webhdfs/);
+    assert.match(text({ nameNode: "hdfs://namenode:8020/data/lake" }), /source\.nameNode: must name the NameNode only, not a path.*the directory goes in source\.path/);
+    assert.match(text({ nameNode: "namenode:8020" }), /source\.nameNode: is not an hdfs:\/\/host:port URI, got "namenode:8020"/);
+    assert.match(text({ webhdfs: undefined }), /source\.webhdfs: is required/);
+    assert.match(text({ webhdfs: "hdfs://namenode:8020" }), /source\.webhdfs: must be an http:\/\/ or https:\/\/ URL/);
+    assert.match(text({ path: "data/lake" }), /source\.path: must be an absolute path, starting with "\/", got "data\/lake"\. Write "\/data\/lake"/);
+    assert.match(text({ path: "/data/../etc" }), /source\.path: must not hold "\." or "\.\." segments/);
+    assert.match(text({ path: undefined }), /source\.path: is required/);
+    assert.match(text({ user: "etl user" }), /source\.user: must be a user name/);
+    assert.match(text({ auth: { method: "kerberos" } }), /source\.auth: is not a field of "type": "hdfs"/);
   });
 });

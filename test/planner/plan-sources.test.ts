@@ -1,9 +1,11 @@
 // `lake2oci plan` from the sources beyond ADLS, end to end on the local cloud: an S3 bucket (moto's server, signatures
-// checked) and a local directory holding the same small lake, planned against one OCI bucket where some objects hold
-// the same bytes, some another size, and one exists only there. S3 lists an MD5 for single-part objects (its ETag),
-// so the same bytes are `equal` on MD5; a local directory lists none, so a same-size object is copied again unless the
-// equality state proves it. A wrong S3 secret is one line naming source.auth; and `lake2oci run` applies each plan
-// with the Spark job, which checks that the plan was made for its source.
+// checked), a GCS bucket (fake-gcs-server behind the token-checking front, a service-account key), an HDFS directory
+// (MiniDFSCluster, listed over WebHDFS) and a local directory holding the same small lake, planned against one OCI
+// bucket where some objects hold the same bytes, some another size, and one exists only there. S3 and GCS list an MD5
+// (S3's single-part ETag, GCS's md5Hash), so the same bytes are `equal` on MD5; HDFS and a local directory list none,
+// so a same-size object is copied again unless the equality state proves it. A wrong S3 secret or GCS key is one line
+// naming source.auth; and `lake2oci run` applies each plan with the Spark job, which checks that the plan was made for
+// its source.
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import assert from "node:assert/strict";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -14,7 +16,9 @@ import { startLocalCloud, type LocalCloud } from "../../src/emulators/local-clou
 import { readPlan } from "../../src/planner/plan-file.ts";
 import { ociObjectStorageClient } from "../../src/stores/oci/oci-client.ts";
 import { s3Client } from "../../src/stores/s3/s3-lister.ts";
+import { GcsSeeder } from "../helpers/gcs-seeder.ts";
 import { repoRoot, runCommand } from "../helpers/python.ts";
+import { WebHdfsSeeder } from "../helpers/webhdfs-seeder.ts";
 
 /** name -> [content, what the target holds: "same" bytes, "other" size, or nothing]. */
 const LAKE: Record<string, [Buffer, "same" | "other" | "none"]> = {
@@ -35,7 +39,7 @@ interface Entry {
   sourceVersion?: string;
 }
 
-describe("lake2oci plan from S3 and a local directory", { timeout: 300_000 }, () => {
+describe("lake2oci plan from S3, GCS, HDFS and a local directory", { timeout: 300_000 }, () => {
   let cloud: LocalCloud;
   let dir: string;
   let target: Record<string, unknown>;
@@ -60,6 +64,20 @@ describe("lake2oci plan from S3 and a local directory", { timeout: 300_000 }, ()
       auth: { method: "keys", accessKeyId: s3.keys.accessKeyId, secretAccessKey: "env:TEST_S3_SECRET" },
     };
   };
+  const gcsSource = () => ({
+    type: "gcs",
+    bucket: "plan-lake",
+    prefix: "lake-root",
+    endpoint: cloud.gcs?.url,
+    auth: { method: "serviceAccountKey", key: `file:${cloud.gcs?.keyFile}` },
+  });
+  const hdfsSource = () => ({
+    type: "hdfs",
+    nameNode: cloud.hdfs?.rpcUrl,
+    webhdfs: cloud.hdfs?.webhdfsUrl,
+    path: `${cloud.hdfs?.home}/lake-root`,
+    user: cloud.hdfs?.user,
+  });
   const planOf = async (out: string) => {
     const plan = await readPlan(out);
     const byName = new Map<string, Entry>();
@@ -71,7 +89,7 @@ describe("lake2oci plan from S3 and a local directory", { timeout: 300_000 }, ()
   };
 
   before(async () => {
-    cloud = await startLocalCloud({ s3: true });
+    cloud = await startLocalCloud({ s3: true, gcs: true, hdfs: true });
     dir = await mkdtemp(join(tmpdir(), "lake2oci-plan-sources-"));
     const s3 = cloud.s3 as NonNullable<LocalCloud["s3"]>;
     const seeder = s3Client({ bucket: s3.bucket, region: s3.region, endpoint: s3.url, pathStyle: true }, s3.keys);
@@ -81,7 +99,13 @@ describe("lake2oci plan from S3 and a local directory", { timeout: 300_000 }, ()
     await oci.createBucket({ namespaceName: ns, createBucketDetails: { name: "target", compartmentId: c.tenancy } });
     const put = (name: string, body: Buffer) =>
       oci.putObject({ namespaceName: ns, bucketName: "target", objectName: name, putObjectBody: body, contentLength: body.length });
+    const gcs = new GcsSeeder(cloud.gcs!.url, cloud.gcs!.keyFile, "plan-lake");
+    await gcs.authorize();
+    await gcs.createBucket();
+    const web = new WebHdfsSeeder(cloud.hdfs!.webhdfsUrl, cloud.hdfs!.user);
     for (const [name, [body, held]] of Object.entries(LAKE)) {
+      await gcs.put(`lake-root/${name}`, body);
+      await web.create(`${cloud.hdfs!.home}/lake-root/${name}`, body);
       await seeder.send(new PutObjectCommand({ Bucket: s3.bucket, Key: `lake-root/${name}`, Body: body }));
       const file = join(dir, "local-lake", name);
       await mkdir(dirname(file), { recursive: true });
@@ -91,6 +115,8 @@ describe("lake2oci plan from S3 and a local directory", { timeout: 300_000 }, ()
     }
     // Outside the configured prefix: not part of the S3 source.
     await seeder.send(new PutObjectCommand({ Bucket: s3.bucket, Key: "elsewhere/not-mine.parquet", Body: Buffer.from("x") }));
+    await gcs.put("elsewhere/not-mine.parquet", Buffer.from("x"));
+    await web.create(`${cloud.hdfs!.home}/elsewhere/not-mine.parquet`, Buffer.from("x"));
     await put(TARGET_ONLY, Buffer.from("orphan"));
     target = { bucket: "target", namespace: ns, prefix: "lake", profile: "LOCAL", configFile: c.configFile, configProfile: c.profile, endpoint: cloud.oci.url };
   });
@@ -135,6 +161,57 @@ describe("lake2oci plan from S3 and a local directory", { timeout: 300_000 }, ()
     assert.deepEqual(header.meta.source, { type: "local", path: join(dir, "local-lake") });
   });
 
+  it("plans a GCS prefix: the same bytes equal on MD5 (md5Hash), another size copied, new files copied; versions are generations", async () => {
+    const out = join(dir, "gcs-plan.jsonl");
+    const r = await cli(["plan", "--config", await writeConfig("gcs.json", gcsSource()), "--out", out]);
+    assert.equal(r.code, 0, r.stderr);
+    const { header, byName } = await planOf(out);
+    for (const [name, [body, held]] of Object.entries(LAKE)) {
+      const e = byName.get(`lake/${name}`);
+      assert.ok(e, `lake/${name} is in the plan`);
+      const want = held === "same" ? ["equal", "skip", "md5"] : held === "other" ? ["update", "copy", "size"] : ["new", "copy", "absent"];
+      assert.deepEqual([e.status, e.action, e.evidence], want, `${name}: ${JSON.stringify(e)}`);
+      assert.equal(e.sourceSize, body.length);
+      assert.match(e.sourceVersion ?? "", /^\d+$/, `${name} carries its generation as its version`);
+    }
+    assert.equal(byName.get(TARGET_ONLY)?.status, "target-only");
+    assert.equal(byName.size, Object.keys(LAKE).length + 1, "nothing outside source.prefix is listed");
+    assert.deepEqual(header.meta.source, { type: "gcs", bucket: "plan-lake", prefix: "lake-root", endpoint: cloud.gcs?.url });
+  });
+
+  it("plans an HDFS directory: no MD5 listed, so a same-size object is copied again; versions are length@mtime", async () => {
+    const out = join(dir, "hdfs-plan.jsonl");
+    const r = await cli(["plan", "--config", await writeConfig("hdfs.json", hdfsSource()), "--out", out]);
+    assert.equal(r.code, 0, r.stderr);
+    const { header, byName } = await planOf(out);
+    for (const [name, [body, held]] of Object.entries(LAKE)) {
+      const e = byName.get(`lake/${name}`);
+      assert.ok(e, `lake/${name} is in the plan`);
+      const want = held === "same" ? ["update", "copy", "none"] : held === "other" ? ["update", "copy", "size"] : ["new", "copy", "absent"];
+      assert.deepEqual([e.status, e.action, e.evidence], want, `${name}: ${JSON.stringify(e)}`);
+      assert.equal(e.sourceSize, body.length);
+      assert.match(e.sourceVersion ?? "", /^\d+@\d+$/);
+    }
+    assert.equal(byName.size, Object.keys(LAKE).length + 1);
+    assert.deepEqual(header.meta.source, {
+      type: "hdfs",
+      nameNode: cloud.hdfs?.rpcUrl,
+      webhdfs: cloud.hdfs?.webhdfsUrl,
+      path: `${cloud.hdfs?.home}/lake-root`,
+      user: cloud.hdfs?.user,
+    });
+  });
+
+  it("a GCS key the token endpoint refuses is one line naming source.auth.key, exit 2, no secret, no plan", async () => {
+    const out = join(dir, "gcs-refused.jsonl");
+    const source = { ...gcsSource(), auth: { method: "serviceAccountKey", key: `file:${cloud.gcs?.wrongKeyFile}` } };
+    const r = await cli(["plan", "--config", await writeConfig("gcs-bad.json", source), "--out", out]);
+    assert.equal(r.code, 2, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stderr, /credentials refused \(400 invalid_grant: Invalid JWT Signature\.\); check source\.auth\.key/);
+    assert.doesNotMatch(r.stderr, /PRIVATE KEY|ya29\./);
+    await assert.rejects(readPlan(out));
+  });
+
   it("a wrong S3 secret is one line naming source.auth, exit 2, and no plan", async () => {
     const out = join(dir, "refused.jsonl");
     const r = await cli(["plan", "--config", await writeConfig("bad.json", s3Source()), "--out", out], { TEST_S3_SECRET: "not-the-secret" });
@@ -147,6 +224,8 @@ describe("lake2oci plan from S3 and a local directory", { timeout: 300_000 }, ()
   it("`lake2oci run` applies each plan with the Spark job: the plan fits the run, and the target then holds every file", { timeout: 240_000 }, async () => {
     for (const [name, source, plan] of [
       ["s3-run.json", s3Source(), "s3-plan.jsonl"],
+      ["gcs-run.json", gcsSource(), "gcs-plan.jsonl"],
+      ["hdfs-run.json", hdfsSource(), "hdfs-plan.jsonl"],
       ["local-run.json", { type: "local", path: "./local-lake" }, "local-plan.jsonl"],
     ] as const) {
       const r = await cli(["run", "--config", await writeConfig(name, source), "--master", "local[2]", "--", "--plan", join(dir, plan)]);

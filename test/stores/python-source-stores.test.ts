@@ -1,7 +1,7 @@
 // The Python halves of the source stores (src/stores/local/local_store.py, src/stores/s3/s3_store.py,
-// src/stores/hdfs/hdfs_store.py) against the local cloud, the way test/python-sdk.test.ts runs the SDK tests: one
-// local cloud with S3 and HDFS (two entries a listing page), pytest from .venv on
-// test/python/stores/test_source_stores.py (the same cases as source-stores.conformance.test.ts).
+// src/stores/hdfs/hdfs_store.py, src/stores/gcs/gcs_store.py) against the local cloud, the way test/python-sdk.test.ts
+// runs the SDK tests: one local cloud with S3, HDFS (two entries a listing page) and GCS (memory backend), pytest
+// from .venv on test/python/stores/test_source_stores.py (the same cases as source-stores.conformance.test.ts).
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -12,7 +12,7 @@ describe("source stores, Python halves, against the local cloud", () => {
   let cloud: LocalCloud;
   before(async () => {
     requireVenv();
-    cloud = await startLocalCloud({ s3: true, hdfs: { conf: { "dfs.ls.limit": "2" } } });
+    cloud = await startLocalCloud({ s3: true, hdfs: { conf: { "dfs.ls.limit": "2" } }, gcs: { backend: "memory" } });
   });
   after(async () => {
     await cloud?.stop();

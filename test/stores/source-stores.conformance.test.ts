@@ -1,14 +1,14 @@
 // The source stores' contract (src/stores/store.ts SourceStore), the same cases for each: local (a directory), S3
-// (moto's server in the local cloud, signatures checked) and HDFS (the local cloud's MiniDFSCluster over WebHDFS, two
-// entries a LISTSTATUS_BATCH page). One local cloud for the file, each store seeded once.
+// (moto's server in the local cloud, signatures checked), HDFS (the local cloud's MiniDFSCluster over WebHDFS, two
+// entries a LISTSTATUS_BATCH page) and GCS (fake-gcs-server behind the token-checking front, memory backend so that
+// directory markers can be kept). One local cloud for the file, each store seeded once.
 // The Python halves run the same cases: test/python/stores/test_source_stores.py.
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdir, rm, symlink, utimes, writeFile } from "node:fs/promises";
-import http from "node:http";
 import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { startLocalCloud, type LocalCloud } from "../../src/emulators/local-cloud.ts";
@@ -18,11 +18,14 @@ import {
   StoreUnreachableError,
   StoreVersionChangedError,
 } from "../../src/stores/errors.ts";
+import { GcsLister } from "../../src/stores/gcs/gcs-lister.ts";
 import { HdfsLister } from "../../src/stores/hdfs/hdfs-lister.ts";
 import { LocalLister } from "../../src/stores/local/local-lister.ts";
 import { S3Lister, s3Client } from "../../src/stores/s3/s3-lister.ts";
 import type { SourceStore, StoreEntry } from "../../src/stores/store.ts";
+import { GcsSeeder } from "../helpers/gcs-seeder.ts";
 import { repoRoot, requireVenv, runCommand } from "../helpers/python.ts";
+import { WebHdfsSeeder } from "../helpers/webhdfs-seeder.ts";
 
 const NFC = "unicode/caf\u00e9.txt";
 const NFD = "unicode/cafe\u0301.txt";
@@ -51,7 +54,7 @@ const LINKS = [
 /** An empty directory: a `dir/` marker object on S3, a directory on disk. */
 const MARKER = "markers/empty-dir";
 
-type StoreName = "local" | "s3" | "hdfs";
+type StoreName = "local" | "s3" | "hdfs" | "gcs";
 
 interface Fixture {
   name: StoreName;
@@ -81,43 +84,8 @@ function hdfsWalkOrder(a: StoreEntry, b: StoreEntry): number {
   return x.length - y.length;
 }
 
-/** A plain WebHDFS client (not the lister under test) that seeds and changes the local HDFS. */
-class WebHdfsSeeder {
-  constructor(
-    readonly origin: string,
-    readonly user: string,
-  ) {}
-  url(path: string, op: string, params: Record<string, string> = {}): string {
-    const encoded = path.split("/").map(encodeURIComponent).join("/");
-    return `${this.origin}/webhdfs/v1${encoded}?${new URLSearchParams({ op, "user.name": this.user, ...params })}`;
-  }
-  request(method: string, url: string, body?: Buffer): Promise<{ status: number; location?: string; text: string }> {
-    return new Promise((resolve, reject) => {
-      const headers = body === undefined ? {} : { "content-type": "application/octet-stream", "content-length": String(body.length) };
-      const req = http.request(url, { method, headers, agent: false }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, location: res.headers.location, text: Buffer.concat(chunks).toString("utf8") }));
-        res.on("error", reject);
-      });
-      req.on("error", reject);
-      req.end(body);
-    });
-  }
-  async ok(method: string, path: string, op: string, params: Record<string, string> = {}): Promise<void> {
-    const r = await this.request(method, this.url(path, op, params));
-    assert.equal(r.status, 200, `${op} ${path}: ${r.text.slice(0, 300)}`);
-  }
-  /** CREATE through the DataNode redirect; an NFD name is written as another name and renamed (the redirect is NFC). */
-  async create(path: string, data: Buffer, params: Record<string, string> = {}): Promise<void> {
-    const staging = path.normalize("NFC") === path ? path : `${dirname(path)}/.staging`;
-    const first = await this.request("PUT", this.url(staging, "CREATE", { overwrite: "true", ...params }));
-    assert.equal(first.status, 307, `CREATE ${path}: ${first.text.slice(0, 300)}`);
-    const second = await this.request("PUT", first.location!, data);
-    assert.equal(second.status, 201, `CREATE ${path} at the DataNode: ${second.text.slice(0, 300)}`);
-    if (staging !== path) await this.ok("PUT", staging, "RENAME", { destination: path });
-  }
-}
+
+const GCS_BUCKET = "lake2oci-source";
 
 const orderKey = (e: StoreEntry) => Buffer.from(e.isDirectory ? `${e.name}/` : e.name, "utf8");
 const byKey = (a: StoreEntry, b: StoreEntry) => Buffer.compare(orderKey(a), orderKey(b));
@@ -149,7 +117,7 @@ const extra = new Map<string, () => SourceStore>();
 
 before(async () => {
   // Two entries a LISTSTATUS_BATCH page, so the HDFS lister pages within every directory.
-  cloud = await startLocalCloud({ s3: true, hdfs: { conf: { "dfs.ls.limit": "2" } } });
+  cloud = await startLocalCloud({ s3: true, hdfs: { conf: { "dfs.ls.limit": "2" } }, gcs: { backend: "memory" } });
   const s3 = cloud.s3!;
 
   const root = join(cloud.dir, "local-store");
@@ -240,15 +208,45 @@ before(async () => {
   extra.set("hdfs-missing", () => new HdfsLister({ ...hdfsLocation, path: `${hdfs.home}/no-such-dir` }));
   extra.set("hdfs-other-user", () => new HdfsLister({ ...hdfsLocation, path: `${hdfs.home}/private`, user: "mallory" }));
   extra.set("hdfs-unreachable", () => new HdfsLister({ ...hdfsLocation, nameNode: "http://127.0.0.1:9" }));
+
+  const gcs = cloud.gcs!;
+  const gcsSeeder = new GcsSeeder(gcs.url, gcs.keyFile, GCS_BUCKET);
+  await gcsSeeder.authorize();
+  await gcsSeeder.createBucket();
+  for (const [name, data] of Object.entries(files)) await gcsSeeder.put(name, data);
+  await gcsSeeder.put(`${MARKER}/`, Buffer.alloc(0));
+  const gcsLocation = { bucket: GCS_BUCKET, endpoint: gcs.url };
+  const gcsKey = { method: "serviceAccountKey" as const, key: readFileSync(gcs.keyFile, "utf8") };
+  fixtures.set("gcs", {
+    name: "gcs",
+    store: () => new GcsLister(gcsLocation, gcsKey),
+    python: {
+      code:
+        "GcsStore(os.environ['GCS_STORE_BUCKET'], service_account_key=open(os.environ['LAKE2OCI_GCS_KEY_FILE']).read(), " +
+        "endpoint=os.environ['LAKE2OCI_GCS_ENDPOINT'])",
+      env: { ...cloud.env(), GCS_STORE_BUCKET: GCS_BUCKET },
+    },
+    directories: [MARKER],
+    md5: true,
+    rewrite: (name, data) => gcsSeeder.put(name, data),
+    remove: (name) => gcsSeeder.remove(name),
+  });
+  extra.set("gcs-sub", () => new GcsLister({ ...gcsLocation, prefix: "a" }, gcsKey));
+  extra.set("gcs-missing-bucket", () => new GcsLister({ ...gcsLocation, bucket: "no-such-bucket" }, gcsKey, { maxAttempts: 1 }));
+  extra.set("gcs-wrong-key", () => new GcsLister(gcsLocation, { method: "serviceAccountKey", key: readFileSync(gcs.wrongKeyFile, "utf8") }, { maxAttempts: 1 }));
+  // Port 2: nothing listens there, and fetch does not refuse it as it refuses 9 ("bad port").
+  extra.set("gcs-unreachable", () => new GcsLister({ ...gcsLocation, endpoint: "http://127.0.0.1:2" }, gcsKey, { maxAttempts: 1 }));
 });
 
 after(async () => {
   await cloud?.stop();
 });
 
-for (const storeName of ["local", "s3", "hdfs"] as const) {
+for (const storeName of ["local", "s3", "hdfs", "gcs"] as const) {
   describe(`source store conformance: ${storeName}`, () => {
     const fx = () => fixtures.get(storeName)!;
+    // S3 and GCS list a name prefix; local and HDFS a directory.
+    const namePrefix = storeName === "s3" || storeName === "gcs";
 
     it("lists every file once with its exact size, zero-byte files and NFC/NFD twins included", async () => {
       const entries = (await collect(fx().store().listPages())).flat();
@@ -290,8 +288,8 @@ for (const storeName of ["local", "s3", "hdfs"] as const) {
     });
 
     it("restricts the listing to a prefix with spaces, %, +, # and ?", async () => {
-      // S3: a name prefix; local: a directory.
-      const prefix = storeName === "s3" ? "odd/100%+plus#hash?" : "odd";
+      // S3, GCS: a name prefix; local, HDFS: a directory.
+      const prefix = namePrefix ? "odd/100%+plus#hash?" : "odd";
       assert.deepEqual(fileNames((await collect(fx().store().listPages({ prefix }))).flat()), ["odd/100%+plus#hash?.dat"]);
       assert.deepEqual(fileNames((await collect(fx().store().listPages({ prefix: "dir with space" }))).flat()), ["dir with space/file name.csv"]);
     });
@@ -325,6 +323,7 @@ for (const storeName of ["local", "s3", "hdfs"] as const) {
       const script = [
         "import json, os, sys",
         `sys.path.insert(0, ${JSON.stringify(join(repoRoot, "src"))})`,
+        "from stores.gcs.gcs_store import GcsStore",
         "from stores.hdfs.hdfs_store import HdfsStore",
         "from stores.local.local_store import LocalStore",
         "from stores.s3.s3_store import S3Store",
@@ -354,11 +353,11 @@ for (const storeName of ["local", "s3", "hdfs"] as const) {
       assert.equal(r.entry.isDirectory, false);
       assert.ok(r.entry.version);
       assert.ok(Math.abs(Date.parse(r.entry.modified) - Date.now()) < 10 * 60_000, "a recent last-modified");
-      const listed = fileNames((await collect(fx().store().listPages({ prefix: storeName === "s3" ? "odd/" : "odd" }))).flat());
+      const listed = fileNames((await collect(fx().store().listPages({ prefix: namePrefix ? "odd/" : "odd" }))).flat());
       assert.deepEqual(listed, ["odd/100%+plus#hash?.dat"]);
       const md5 = createHash("md5").update(files["odd/100%+plus#hash?.dat"]).digest("base64");
       assert.equal(r.entry.md5, fx().md5 ? md5 : undefined);
-      const asListed = (await collect(fx().store().listPages({ prefix: storeName === "s3" ? "odd/" : "odd" }))).flat().find((e) => !e.isDirectory)!;
+      const asListed = (await collect(fx().store().listPages({ prefix: namePrefix ? "odd/" : "odd" }))).flat().find((e) => !e.isDirectory)!;
       assert.equal(asListed.version, r.entry.version, "the listing and stat give the same version");
     });
 
@@ -415,7 +414,7 @@ for (const storeName of ["local", "s3", "hdfs"] as const) {
       assert.match(gone.message, /now gone\); plan it again/);
     });
 
-    if (storeName !== "s3") {
+    if (storeName !== "s3" && storeName !== "gcs") {
       it("fails a read whose file changed while it was read, after its bytes (a store that can only tell after)", async () => {
         const store = fx().store();
         const s = await store.stat("during.txt");
@@ -449,10 +448,10 @@ for (const storeName of ["local", "s3", "hdfs"] as const) {
         );
       });
 
-      it("says the NameNode cannot be reached, naming source.nameNode", async () => {
+      it("says the NameNode's WebHDFS cannot be reached, naming source.webhdfs (the config's field for the lister's address)", async () => {
         const err = await rejection(collect(extra.get("hdfs-unreachable")!().listPages()));
         assert.ok(err instanceof StoreUnreachableError, `${err}`);
-        assert.match(err.message, /cannot connect \(ECONNREFUSED\); check source\.nameNode/);
+        assert.match(err.message, /cannot connect \(ECONNREFUSED\); check source\.webhdfs and that the NameNode's WebHDFS is reachable/);
       });
     } else if (storeName === "local") {
       it("leaves out symbolic links (not followed, loops included) and special files", async () => {
@@ -472,6 +471,85 @@ for (const storeName of ["local", "s3", "hdfs"] as const) {
         const sub = await rejection(collect(fx().store().listPages({ prefix: "no/such/dir" })));
         assert.ok(sub instanceof StoreNotFoundError, `${sub}`);
         assert.match(sub.message, /"no\/such\/dir": not found; check source\.path/);
+      });
+    } else if (storeName === "gcs") {
+      it("names a missing bucket", async () => {
+        const err = await rejection(collect(extra.get("gcs-missing-bucket")!().listPages()));
+        assert.ok(err instanceof StoreNotFoundError, `${err}`);
+        assert.match(err.message, /^GCS gs:\/\/no-such-bucket\/ \(http:\/\/127\.0\.0\.1:\d+\): not found \(404 notFound\); check source\.bucket$/);
+      });
+
+      it("says the key was refused (the token endpoint's invalid_grant), naming source.auth, with no secret in the message", async () => {
+        const err = await rejection(collect(extra.get("gcs-wrong-key")!().listPages()));
+        assert.ok(err instanceof StoreAuthError, `${err}`);
+        assert.match(err.message, /token endpoint http:\/\/127\.0\.0\.1:\d+\/token: credentials refused \(400 invalid_grant: Invalid JWT Signature\.\); check source\.auth\.key$/);
+        const key = JSON.parse(readFileSync(cloud.gcs!.wrongKeyFile, "utf8")) as { private_key: string };
+        assert.ok(!err.message.includes(key.private_key.split("\n")[1]), "no private key in the message");
+      });
+
+      it("renews a token the service no longer accepts (expired early), transparently", async () => {
+        const store = fx().store();
+        assert.ok((await store.stat("top.parquet")).found);
+        const tokensBefore = cloud.gcs!.requestCounts().token ?? 0;
+        cloud.gcs!.expireTokens();
+        assert.ok(fileNames((await collect(store.listPages())).flat()).includes("top.parquet"));
+        const s = await store.stat("top.parquet");
+        assert.ok(s.found);
+        assert.equal((await readAll(store.readRange("top.parquet", { offset: 0, length: 4, version: s.entry.version! }))).toString(), "PAR1");
+        assert.equal((cloud.gcs!.requestCounts().token ?? 0) - tokensBefore, 1, "one new token, then reused");
+      });
+
+      it("Python: a listing whose token the service stops accepting mid-way renews it and resumes, losing and repeating nothing", { timeout: 60_000 }, async () => {
+        // The job's half lists one entry a page; after the first page this test ends every token, then lets it go on.
+        const script = [
+          "import json, os, sys",
+          `sys.path.insert(0, ${JSON.stringify(join(repoRoot, "src"))})`,
+          "from stores.gcs.gcs_store import GcsStore",
+          `store = ${fx().python.code}`,
+          "names = []",
+          "for n, page in enumerate(store.list_pages(page_size=1)):",
+          "    names += [e.name for e in page]",
+          "    if n == 0:",
+          "        print('first', flush=True)",
+          "        sys.stdin.readline()",
+          "print(json.dumps(names), flush=True)",
+        ].join("\n");
+        const child = spawn(requireVenv(), ["-c", script], { env: { ...process.env, ...fx().python.env, RUST_BACKTRACE: "0" }, stdio: ["pipe", "pipe", "pipe"] });
+        let out = "";
+        let err = "";
+        child.stderr.on("data", (c: Buffer) => {
+          err += c.toString();
+        });
+        const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+        await new Promise<void>((resolve, reject) => {
+          child.stdout.on("data", (c: Buffer) => {
+            out += c.toString();
+            if (out.startsWith("first\n")) resolve();
+          });
+          exited.then(() => reject(new Error(`python ended early: ${err.slice(-2000)}`)));
+        });
+        const tokensBefore = cloud.gcs!.requestCounts().token ?? 0;
+        cloud.gcs!.expireTokens();
+        child.stdin.end("go\n");
+        assert.equal(await exited, 0, err.slice(-2000));
+        assert.equal((cloud.gcs!.requestCounts().token ?? 0) - tokensBefore, 1, "one new token");
+        const names = JSON.parse(out.slice("first\n".length)) as string[];
+        const ours = (await collect(fx().store().listPages())).flat().map((e) => e.name);
+        assert.deepEqual(names, ours);
+      });
+
+      it("a generation is the version, and a read on an older generation is refused before a byte", async () => {
+        const s = await fx().store().stat("top.parquet");
+        assert.ok(s.found && /^\d+$/.test(s.entry.version ?? ""), "a decimal generation");
+        const err = await rejection(readAll(fx().store().readRange("top.parquet", { offset: 0, length: 4, version: "1" })));
+        assert.ok(err instanceof StoreVersionChangedError, `${err}`);
+        assert.equal(err.found, s.entry.version);
+      });
+
+      it("says the endpoint cannot be reached", { timeout: 30_000 }, async () => {
+        const err = await rejection(collect(extra.get("gcs-unreachable")!().listPages()));
+        assert.ok(err instanceof StoreUnreachableError, `${err}`);
+        assert.match(err.message, /cannot connect \(ECONNREFUSED\); check source\.endpoint/);
       });
     } else {
       it("names a missing bucket", async () => {

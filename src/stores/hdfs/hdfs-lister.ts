@@ -91,7 +91,7 @@ export class HdfsLister implements SourceStore {
   constructor(location: HdfsLocation) {
     this.origin = new URL(location.nameNode);
     if (this.origin.protocol !== "http:" && this.origin.protocol !== "https:") {
-      throw new StoreError(`HDFS ${location.nameNode}: source.nameNode must be the NameNode's WebHDFS address, http(s)://host:port`, "fatal");
+      throw new StoreError(`HDFS ${location.nameNode}: source.webhdfs must be the NameNode's WebHDFS address, http(s)://host:port`, "fatal");
     }
     const root = trimSlashes(location.path ?? "/");
     this.root = root === "" ? "/" : `/${root}`;
@@ -148,14 +148,14 @@ export class HdfsLister implements SourceStore {
     const where = name === "" ? this.description : `${this.description}: ${JSON.stringify(name)}`;
     const net = networkErrorCode(err);
     if (net !== undefined) {
-      return new StoreUnreachableError(`${where}: cannot connect (${net}); check source.nameNode and that the NameNode is reachable`, { cause: err });
+      return new StoreUnreachableError(`${where}: cannot connect (${net}); check source.webhdfs and that the NameNode's WebHDFS is reachable`, { cause: err });
     }
     if (err instanceof WebHdfsFailure) {
       const exception = err.remote.exception ?? "";
       const detail = `${exception}${err.remote.message ? `: ${err.remote.message}` : ""}`.split("\n")[0].slice(0, 300);
       if (exception === "AccessControlException" || exception === "AuthorizationException" || err.status === 401 || err.status === 403) {
         if (exception === "StandbyException") {
-          return new StoreTransientError(`${where}: the NameNode is not active (${detail}); check source.nameNode (the active NameNode) or try again later`, { cause: err });
+          return new StoreTransientError(`${where}: the NameNode is not active (${detail}); check source.webhdfs (the active NameNode) or try again later`, { cause: err });
         }
         return new StoreAuthError(
           `${where}: permission refused to user ${this.user ?? "(none: dr.who)"} (${err.status} ${detail}); check source.user and the path's permissions`,

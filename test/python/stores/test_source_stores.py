@@ -1,8 +1,10 @@
 """The source stores' contract in Python (src/stores/store.py), the same cases as
 test/stores/source-stores.conformance.test.ts, for local (a directory), S3 (the local cloud's moto server,
-signatures checked; LAKE2OCI_S3_* from startLocalCloud({ s3: true }).env()) and HDFS (the local cloud's
-MiniDFSCluster over RPC; LAKE2OCI_HDFS_*). Run by test/stores/python-source-stores.test.ts, which starts the cloud;
-the bucket is seeded once here with boto3, and HDFS over plain WebHDFS requests (neither is the client under test)."""
+signatures checked; LAKE2OCI_S3_* from startLocalCloud({ s3: true }).env()), HDFS (the local cloud's
+MiniDFSCluster over RPC; LAKE2OCI_HDFS_*) and GCS (fake-gcs-server behind the token-checking front, memory backend;
+LAKE2OCI_GCS_*). Run by test/stores/python-source-stores.test.ts, which starts the cloud; the S3 bucket is seeded once
+here with boto3, the GCS bucket with google-cloud-storage, and HDFS over plain WebHDFS requests (none is the client
+under test)."""
 import base64
 import hashlib
 import http.client
@@ -18,10 +20,13 @@ from urllib.parse import quote, urlencode, urlsplit
 import boto3
 import pytest
 from botocore.config import Config
+from google.cloud import storage as gcs_client
+from google.oauth2 import service_account
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 sys.path.insert(0, os.path.join(REPO, "src"))
 
+from stores.gcs.gcs_store import GcsStore  # noqa: E402
 from stores.hdfs.hdfs_store import HdfsStore  # noqa: E402
 from stores.local.local_store import LocalStore  # noqa: E402
 from stores.s3.s3_store import S3Store  # noqa: E402
@@ -68,6 +73,20 @@ def s3_settings(**overrides):
                     endpoint=ENV["LAKE2OCI_S3_ENDPOINT"], path_style=True,
                     access_key_id=ENV["LAKE2OCI_S3_ACCESS_KEY_ID"],
                     secret_access_key=ENV["LAKE2OCI_S3_SECRET_ACCESS_KEY"])
+    settings.update(overrides)
+    return settings
+
+
+GCS_BUCKET = "lake2oci-source"
+
+
+def gcs_key(which="LAKE2OCI_GCS_KEY_FILE"):
+    with open(ENV[which]) as f:
+        return f.read()
+
+
+def gcs_settings(**overrides):
+    settings = dict(bucket=GCS_BUCKET, service_account_key=gcs_key(), endpoint=ENV["LAKE2OCI_GCS_ENDPOINT"])
     settings.update(overrides)
     return settings
 
@@ -165,6 +184,15 @@ def fixtures(tmp_path_factory):
     web.create(f"{home}/private/secret.txt", b"owner only")
     web.ok("PUT", f"{home}/private", "SETPERMISSION", permission="700")
 
+    creds = service_account.Credentials.from_service_account_file(
+        ENV["LAKE2OCI_GCS_KEY_FILE"], scopes=["https://www.googleapis.com/auth/devstorage.full_control"])
+    gcs = gcs_client.Client(project=ENV["LAKE2OCI_GCS_PROJECT"], credentials=creds,
+                            client_options={"api_endpoint": ENV["LAKE2OCI_GCS_ENDPOINT"]})
+    gcs_bucket = gcs.create_bucket(GCS_BUCKET)
+    for name, data in FILES.items():
+        gcs_bucket.blob(name).upload_from_string(data)
+    gcs_bucket.blob(MARKER + "/").upload_from_string(b"")
+
     def hdfs_rewrite(name, data):
         web.create(f"{HDFS_ROOT}/{name}", data)
         # A later modification time even if both writes fall in one millisecond.
@@ -183,11 +211,17 @@ def fixtures(tmp_path_factory):
                         ["a", "a/b", "a/b/c", "dir with space", "many", "markers", MARKER, "odd", "unicode"],
                         False, hdfs_rewrite, lambda name: web.ok("DELETE", f"{HDFS_ROOT}/{name}", "DELETE"),
                         lambda: hdfs_store(path=HDFS_ROOT + "/a")),
+        "gcs": Fixture("gcs", lambda: GcsStore(**gcs_settings()), [MARKER], True,
+                       lambda name, data: gcs_bucket.blob(name).upload_from_string(data),
+                       lambda name: gcs_bucket.blob(name).delete(),
+                       lambda: GcsStore(**gcs_settings(prefix="a"))),
         "local-root": root,
     }
 
 
-STORES = ["local", "s3", "hdfs"]
+STORES = ["local", "s3", "hdfs", "gcs"]
+# S3 and GCS list a name prefix; local and HDFS a directory.
+NAME_PREFIX = ("s3", "gcs")
 
 
 def everything(store, **kw):
@@ -206,7 +240,7 @@ def read_all(chunks):
     return b"".join(chunks)
 
 
-@pytest.mark.parametrize("cls", [LocalStore, S3Store, HdfsStore])
+@pytest.mark.parametrize("cls", [LocalStore, S3Store, HdfsStore, GcsStore])
 def test_follows_the_contract_of_store_py(cls):
     for method in ("list_pages", "list_children", "stat", "read_range"):
         want = inspect.signature(getattr(SourceStore, method))
@@ -255,7 +289,7 @@ def test_pages_with_page_size_1(fixtures, which):
 @pytest.mark.parametrize("which", STORES)
 def test_restricts_the_listing_to_a_prefix(fixtures, which):
     store = fixtures[which].make()
-    prefix = "odd/100%+plus#hash?" if which == "s3" else "odd"
+    prefix = "odd/100%+plus#hash?" if which in NAME_PREFIX else "odd"
     assert files_of(everything(store, prefix=prefix)) == ["odd/100%+plus#hash?.dat"]
     assert files_of(everything(store, prefix="dir with space")) == ["dir with space/file name.csv"]
 
@@ -291,7 +325,7 @@ def test_stats_a_file(fixtures, which):
     assert e.version
     md5 = base64.b64encode(hashlib.md5(FILES["odd/100%+plus#hash?.dat"]).digest()).decode()
     assert e.md5 == (md5 if fixtures[which].md5 else None)
-    listed = [x for x in everything(store, prefix="odd/" if which == "s3" else "odd") if not x.is_dir]
+    listed = [x for x in everything(store, prefix="odd/" if which in NAME_PREFIX else "odd") if not x.is_dir]
     assert [x.version for x in listed] == [e.version]
     assert listed[0].modified[:19] == e.modified[:19]
 
@@ -366,6 +400,7 @@ def test_the_stores_hold_what_the_cases_left(fixtures):
     CURRENT["during.txt"] = b"later version"
     CURRENT.pop("doomed.txt", None)
     assert files_of(everything(fixtures["s3"].make())) == utf8_sorted(CURRENT)
+    assert files_of(everything(fixtures["gcs"].make())) == utf8_sorted(CURRENT)
 
 
 def test_local_leaves_out_symbolic_links_and_special_files(fixtures):
@@ -461,8 +496,10 @@ def test_hdfs_says_another_user_was_refused(fixtures):
         "except StoreAuthError as e:",
         "    print('StoreAuthError', e)",
     ])
+    # A process of her own: without the user this one acts as (hdfs_store keeps it in the environment).
+    env = {k: v for k, v in ENV.items() if k not in ("LAKE2OCI_HDFS_PROCESS_USER", "HADOOP_USER_NAME")}
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
-                         env=dict(ENV, RUST_BACKTRACE="0"))
+                         env=dict(env, RUST_BACKTRACE="0"))
     assert re.search(r'^StoreAuthError HDFS hdfs://127\.0\.0\.1:\d+/user/lake/private: permission refused to user '
                      r'mallory \(Permission denied: user=mallory, access=READ_EXECUTE, '
                      r'inode="/user/lake/private":lake:lake:drwx------\); check source\.user', out.stdout), \
@@ -478,3 +515,83 @@ def test_hdfs_acts_as_one_user_per_process(fixtures):
 def test_hdfs_says_the_name_node_cannot_be_reached(fixtures):
     with pytest.raises(StoreUnreachableError, match=r"cannot connect \(ECONNREFUSED\); check source\.nameNode"):
         everything(hdfs_store(name_node="hdfs://127.0.0.1:9"))
+
+
+def test_gcs_names_a_missing_bucket(fixtures):
+    with pytest.raises(StoreNotFoundError,
+                       match=r"^GCS gs://no-such-bucket/ \(http://127\.0\.0\.1:\d+\): not found \(404 notFound\); "
+                             r"check source\.bucket$"):
+        everything(GcsStore(**gcs_settings(bucket="no-such-bucket")))
+
+
+def test_gcs_says_the_key_was_refused_with_no_secret_in_the_message(fixtures):
+    wrong = gcs_key("LAKE2OCI_GCS_WRONG_KEY_FILE")
+    with pytest.raises(StoreAuthError, match=r"token endpoint http://127\.0\.0\.1:\d+/token: credentials refused "
+                                             r"\(400 invalid_grant: Invalid JWT Signature\.\); check source\.auth\.key$") as info:
+        everything(GcsStore(**gcs_settings(service_account_key=wrong)))
+    assert json_private_key_line(wrong) not in str(info.value)
+
+
+def json_private_key_line(key_text):
+    import json
+    return json.loads(key_text)["private_key"].split("\n")[1]
+
+
+def test_gcs_refuses_a_key_that_is_no_service_account_key(fixtures):
+    with pytest.raises(StoreAuthError, match=r"source\.auth\.key is not a service-account key"):
+        GcsStore(**gcs_settings(service_account_key='{"type": "authorized_user"}'))
+
+
+def test_gcs_renews_its_token_before_it_ends_and_when_it_is_refused(fixtures):
+    store = fixtures["gcs"].make()
+    version = store.stat("top.parquet").version
+    first = store._token
+    # Within 5 minutes of its end: a new token, and a new Operator that carries it.
+    store._token_expires = time.time() + 60
+    assert store.stat("top.parquet").version == version
+    assert store._token != first
+    # A token the service refuses (revoked, or ended early): renewed once, for a listing, a stat and a read.
+    for call in (lambda: everything(store, prefix="top"), lambda: store.stat("top.parquet"),
+                 lambda: read_all(store.read_range("top.parquet", 0, 4, version))):
+        store._token, store._operator = "ya29.refused", None
+        assert call()
+        assert store._token != "ya29.refused"
+
+
+def test_gcs_versions_are_generations_and_an_older_one_is_refused(fixtures):
+    store = fixtures["gcs"].make()
+    e = store.stat("top.parquet")
+    assert re.match(r"^\d+$", e.version)
+    with pytest.raises(StoreVersionChangedError) as info:
+        read_all(store.read_range("top.parquet", 0, 4, "1"))
+    assert info.value.found == e.version
+
+
+def test_gcs_says_the_endpoint_cannot_be_reached(fixtures):
+    with pytest.raises(StoreUnreachableError, match=r"cannot connect \(ECONNREFUSED\); check source\.endpoint"):
+        everything(GcsStore(**gcs_settings(endpoint="http://127.0.0.1:9")))
+
+
+def test_gcs_reads_between_two_stats_without_a_token_of_its_own(fixtures):
+    """Environment auth (OpenDAL's own chain, which the local cloud cannot serve): the read is OpenDAL's, ranged,
+    checked by a stat before and after. Run here on an Operator built with the key's token, the store then told it
+    has no key."""
+    store = fixtures["gcs"].make()
+    e = store.stat("a/b/c/deep.parquet")
+    op = store._op()
+    store._key, store._op = None, lambda: op
+    data = FILES["a/b/c/deep.parquet"]
+    assert read_all(store.read_range("a/b/c/deep.parquet", 1000, 5000, e.version, chunk_size=4096)) == data[1000:6000]
+    assert read_all(store.read_range("a/b/c/deep.parquet", 69_990, 100, e.version)) == data[69_990:]
+    with pytest.raises(StoreVersionChangedError, match=r"\(version 1, now \d+\); plan it again"):
+        read_all(store.read_range("a/b/c/deep.parquet", 0, 10, "1"))
+
+
+def test_gcs_store_pickles_without_its_lock_token_or_connections(fixtures):
+    import pickle
+    store = fixtures["gcs"].make()
+    version = store.stat("top.parquet").version
+    copy = pickle.loads(pickle.dumps(store))
+    assert copy._token is None and copy._operator is None
+    assert copy.stat("top.parquet").version == version
+    assert read_all(copy.read_range("top.parquet", 0, 4, version)) == b"PAR1"
