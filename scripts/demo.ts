@@ -3,8 +3,9 @@
 // `spark-submit dist/app.py` on it, prints the summary and where the log is, runs it again to show every file `equal`,
 // and stops the local cloud. The log and the job file stay in .cache/demo/ for a look afterwards.
 // Options: --rows-per-file N (default 200,000: about 300 MB of parquet), --keep (keep the local cloud's data too),
-// --source adls|s3|hdfs|local (default adls: where the lake is; s3 is moto's server with signatures checked, hdfs a
-// real MiniDFSCluster read over RPC, local a directory).
+// --source adls|s3|gcs|hdfs|local (default adls: where the lake is; s3 is moto's server with signatures checked, gcs
+// fake-gcs-server behind a front that checks service-account tokens, hdfs a real MiniDFSCluster read over RPC, local
+// a directory).
 import { DataLakeServiceClient, StorageSharedKeyCredential } from "@azure/storage-file-datalake";
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -52,10 +53,10 @@ const out = join(repoRoot, ".cache", "demo");
 await rm(out, { recursive: true, force: true });
 await mkdir(out, { recursive: true });
 const work = await mkdtemp(join(tmpdir(), "lake2oci-demo-"));
-const cloud = await startLocalCloud({ ...(values.keep ? { dir: join(out, "cloud") } : {}), s3: source === "s3", hdfs: source === "hdfs" });
+const cloud = await startLocalCloud({ ...(values.keep ? { dir: join(out, "cloud") } : {}), s3: source === "s3", gcs: source === "gcs", hdfs: source === "hdfs" });
 let exitCode = 0;
 try {
-  const stores = { adls: `ADLS ${cloud.adls.accountUrl}`, s3: `S3 ${cloud.s3?.url}`, hdfs: `HDFS ${cloud.hdfs?.rpcUrl}`, local: "a local directory" };
+  const stores = { adls: `ADLS ${cloud.adls.accountUrl}`, s3: `S3 ${cloud.s3?.url}`, gcs: `GCS ${cloud.gcs?.url}`, hdfs: `HDFS ${cloud.hdfs?.rpcUrl}`, local: "a local directory" };
   step(`local cloud: OCI emulator ${cloud.oci.url}, source ${stores[source]}`);
 
   step(`writing parquet with Spark (8 partitions x 3 years, ${rowsPerFile.toLocaleString("en-US")} rows each)`);

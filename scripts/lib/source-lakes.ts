@@ -1,5 +1,6 @@
 // A lake in each source store of the local cloud, for the end-to-end tests, the demo and the job benchmark: a writer
-// that puts files into the store (local directory, S3 on moto, HDFS on the MiniDFSCluster, ADLS on Azurite) through
+// that puts files into the store (local directory, S3 on moto, GCS on fake-gcs-server behind its token-checking front,
+// HDFS on the MiniDFSCluster, ADLS on Azurite) through
 // that store's own protocol, and the job parameters that point `spark-submit dist/app.py` at it. Secrets stay
 // references: `env` holds the variables they name, to be given to spark-submit's environment.
 import { DeleteObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
@@ -9,9 +10,10 @@ import { dirname, join } from "node:path";
 import type { LocalCloud } from "../../src/emulators/local-cloud.ts";
 import { s3Client } from "../../src/stores/s3/s3-lister.ts";
 import { ADLS_KEY_ENV } from "./spark-job.ts";
+import { GcsSeeder } from "./gcs-seeder.ts";
 import { WebHdfsSeeder } from "./webhdfs.ts";
 
-export const SOURCE_KINDS = ["adls", "s3", "hdfs", "local"] as const;
+export const SOURCE_KINDS = ["adls", "s3", "gcs", "hdfs", "local"] as const;
 export type SourceKind = (typeof SOURCE_KINDS)[number];
 
 /** The variable the S3 secret reference of a local run names. */
@@ -89,6 +91,28 @@ export async function sourceLake(cloud: LocalCloud, kind: SourceKind, name: stri
         "source-secret-access-key": `env:${S3_SECRET_ENV}`,
       },
       env: { [S3_SECRET_ENV]: s3.keys.secretAccessKey },
+    };
+  }
+  if (kind === "gcs") {
+    const gcs = cloud.gcs;
+    if (gcs === undefined) throw new Error("sourceLake: start the local cloud with { gcs: true }");
+    const bucket = `${name}-gcs`.toLowerCase();
+    const seeder = new GcsSeeder(gcs.url, gcs.keyFile, bucket);
+    await seeder.authorize();
+    await seeder.createBucket();
+    return {
+      kind,
+      where: `gs://${bucket}/ (${gcs.url})`,
+      put: (file, data) => seeder.put(file, data),
+      remove: (file) => seeder.remove(file),
+      jobValues: {
+        "source-type": "gcs",
+        "source-bucket": bucket,
+        "source-endpoint": gcs.url,
+        "source-auth": "serviceAccountKey",
+        "source-service-account-key": `file:${gcs.keyFile}`,
+      },
+      env: {},
     };
   }
   if (kind === "hdfs") {

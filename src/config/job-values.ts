@@ -39,6 +39,21 @@ function sourceValues(config: Lake2ociConfig, path: (p: string) => string): Reco
     } else if (s.auth.profile !== undefined) v["source-aws-profile"] = s.auth.profile;
     return v;
   }
+  if (s.type === "gcs") {
+    const v: Record<string, JobValue> = {
+      "source-bucket": s.bucket,
+      "source-prefix": s.prefix ?? "",
+      "source-endpoint": s.endpoint ?? "",
+      "source-auth": s.auth.method,
+    };
+    if (s.auth.method === "serviceAccountKey") v["source-service-account-key"] = s.auth.key;
+    return v;
+  }
+  if (s.type === "hdfs") {
+    const v: Record<string, JobValue> = { "source-name-node": s.nameNode, "source-path": s.path };
+    if (s.user !== undefined) v["source-user"] = s.user;
+    return v;
+  }
   if (s.type !== "adls") throw new JobSourceError((s as { type: string }).type);
   const v: Record<string, JobValue> = {
     "source-account": s.accountName,

@@ -1,5 +1,5 @@
 # The source side of the job, whatever the store: ADLS Gen2 through adls.py (the Azure SDK: account key, OAuth client
-# secret against any authority host, SAS), and S3, HDFS and local directories through their store modules
+# secret against any authority host, SAS), and S3, GCS, HDFS and local directories through their store modules
 # (src/stores/<name>/<name>_store.py, on Apache OpenDAL; the contract is src/stores/store.py). Everything else in the
 # job (listing, planning, copying, checking) calls the functions here with the `source` a CopyContext holds, so it
 # does not care which store that is:
@@ -8,11 +8,12 @@
 # - file_properties: {size, etag, md5} of one file now;
 # - source_range: the reader of a byte range on a version (open(), iterate chunks, .etag, .content_md5);
 # - changed_source_error: the log's words for a read refused because the file changed or went away.
-# A store's version (S3: the ETag; local: size@mtime; HDFS: length@mtime) is what the plan calls the source's etag
+# A store's version (S3: the ETag; GCS: the generation; local: size@mtime; HDFS: length@mtime) is what the plan calls the source's etag
 # and version: every read is made on it, so a file that changed since it was listed is never copied as a mix.
 import os
 import time
 
+from stores.gcs.gcs_store import GcsStore
 from stores.hdfs.hdfs_store import HdfsStore
 from stores.local.local_store import LocalStore
 from stores.s3.s3_store import S3Store
@@ -86,12 +87,20 @@ def _open_source(settings, resolve, chunk_size, pool_size):
         store = S3Store(settings["bucket"], settings.get("region") or "", settings.get("prefix") or "",
                         endpoint=settings.get("endpoint"), path_style=bool(settings.get("path_style")), **keys)
         return StoreSource(store, "s3", chunk_size)
+    if kind == "gcs":
+        auth = dict(settings.get("auth") or {})
+        key = None
+        if auth.get("kind") == "serviceAccountKey":
+            key = resolve(auth.get("service_account_key"), "source.auth.key")
+        store = GcsStore(settings["bucket"], settings.get("prefix") or "", service_account_key=key,
+                         endpoint=settings.get("endpoint"))
+        return StoreSource(store, "gcs", chunk_size)
     if kind == "hdfs":
         return StoreSource(HdfsStore(settings["name_node"], settings.get("path") or "/", settings.get("user")),
                            "hdfs", chunk_size)
     if kind == "local":
         return StoreSource(LocalStore(settings["path"]), "local", chunk_size)
-    raise ValueError(f"source.type {kind!r}: this job reads adls, s3, hdfs and local sources")
+    raise ValueError(f"source.type {kind!r}: this job reads adls, s3, gcs, hdfs and local sources")
 
 
 def source_list_path(p):

@@ -1,5 +1,6 @@
 // The Spark job from each source store other than ADLS (issue 12, deliverable 6): `spark-submit dist/app.py` with
-// --source-type local, s3 (moto, signatures checked) and hdfs (a real MiniDFSCluster over RPC), into the local OCI.
+// --source-type local, s3 (moto, signatures checked), gcs (fake-gcs-server behind a front that checks the tokens of a
+// service-account key) and hdfs (a real MiniDFSCluster over RPC), into the local OCI.
 // One local cloud and one lake (parquet written by Spark, the edge names, small files, one file spread over Spark
 // tasks in parts), seeded into each store. Per store, two runs:
 //   1. the first copy: every object byte-identical to its source, every copy MD5-verified, the log right;
@@ -41,14 +42,14 @@ function multipartMd5(data: Buffer, partSize: number): string {
   return `${md5Base64(Buffer.concat(parts))}-${parts.length}`;
 }
 
-describe("spark-submit dist/app.py from S3, HDFS and a local directory", { timeout: 1_200_000 }, () => {
+describe("spark-submit dist/app.py from S3, GCS, HDFS and a local directory", { timeout: 1_200_000 }, () => {
   let cloud: LocalCloud;
   let dir: string;
   /** The lake: name -> bytes. */
   const files = new Map<string, Buffer>();
 
   before(async () => {
-    cloud = await startLocalCloud({ s3: true, hdfs: true });
+    cloud = await startLocalCloud({ s3: true, gcs: true, hdfs: true });
     dir = await mkdtemp(join(tmpdir(), "lake2oci-e2e-sources-"));
     const parquetDir = join(dir, "parquet");
     for (const p of await makeParquet(parquetDir, 2, 2000)) {
@@ -63,7 +64,7 @@ describe("spark-submit dist/app.py from S3, HDFS and a local directory", { timeo
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  for (const kind of ["local", "s3", "hdfs"] as SourceKind[]) {
+  for (const kind of ["local", "s3", "gcs", "hdfs"] as SourceKind[]) {
     it(`${kind}: copies the lake byte for byte and MD5-verified, then only a same-size rewrite`, { timeout: 400_000 }, async () => {
       const lake = await sourceLake(cloud, kind, "lake");
       await pool([...files], 8, ([name, data]) => lake.put(name, data));

@@ -16,9 +16,9 @@ import { startLocalCloud, type LocalCloud } from "../../src/emulators/local-clou
 import { readPlan } from "../../src/planner/plan-file.ts";
 import { ociObjectStorageClient } from "../../src/stores/oci/oci-client.ts";
 import { s3Client } from "../../src/stores/s3/s3-lister.ts";
-import { GcsSeeder } from "../helpers/gcs-seeder.ts";
+import { GcsSeeder } from "../../scripts/lib/gcs-seeder.ts";
 import { repoRoot, runCommand } from "../helpers/python.ts";
-import { WebHdfsSeeder } from "../helpers/webhdfs-seeder.ts";
+import { WebHdfsSeeder } from "../../scripts/lib/webhdfs.ts";
 
 /** name -> [content, what the target holds: "same" bytes, "other" size, or nothing]. */
 const LAKE: Record<string, [Buffer, "same" | "other" | "none"]> = {

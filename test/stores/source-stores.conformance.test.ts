@@ -23,9 +23,9 @@ import { HdfsLister } from "../../src/stores/hdfs/hdfs-lister.ts";
 import { LocalLister } from "../../src/stores/local/local-lister.ts";
 import { S3Lister, s3Client } from "../../src/stores/s3/s3-lister.ts";
 import type { SourceStore, StoreEntry } from "../../src/stores/store.ts";
-import { GcsSeeder } from "../helpers/gcs-seeder.ts";
+import { GcsSeeder } from "../../scripts/lib/gcs-seeder.ts";
 import { repoRoot, requireVenv, runCommand } from "../helpers/python.ts";
-import { WebHdfsSeeder } from "../helpers/webhdfs-seeder.ts";
+import { WebHdfsSeeder } from "../../scripts/lib/webhdfs.ts";
 
 const NFC = "unicode/caf\u00e9.txt";
 const NFD = "unicode/cafe\u0301.txt";
