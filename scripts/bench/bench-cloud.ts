@@ -8,6 +8,8 @@
 //   {"cpu": true}     CPU seconds used so far by the emulator processes                   -> {"ok": true, "cpuSeconds"}
 // Stops the cloud and exits when stdin closes, so it never outlives the benchmark that started it.
 // --dir PATH keeps the cloud's data there (reused by a later start: listing-bench.ts caches its seeded lake so).
+// --s3 also starts S3 (moto's server, signatures checked): its endpoint and keys are in the first line, and the
+// latency command applies to it too.
 import { createInterface } from "node:readline";
 import { startLocalCloud } from "../../src/emulators/local-cloud.ts";
 import { cpuSeconds, descendants } from "./proc-tree.ts";
@@ -19,7 +21,7 @@ function emulatorCpuSeconds(): number {
 }
 
 const dirFlag = process.argv.indexOf("--dir");
-const cloud = await startLocalCloud(dirFlag >= 0 ? { dir: process.argv[dirFlag + 1] } : {});
+const cloud = await startLocalCloud({ ...(dirFlag >= 0 ? { dir: process.argv[dirFlag + 1] } : {}), s3: process.argv.includes("--s3") });
 const say = (value: unknown) => process.stdout.write(`${JSON.stringify(value)}\n`);
 say({
   ociEndpoint: cloud.oci.url,
@@ -32,6 +34,9 @@ say({
   adlsAccountKey: cloud.adls.accountKey,
   azuriteUrl: `http://127.0.0.1:${cloud.adls.azuritePort}/${cloud.adls.accountName}`,
   dataDir: cloud.dir,
+  ...(cloud.s3
+    ? { s3Url: cloud.s3.url, s3Region: cloud.s3.region, s3Bucket: cloud.s3.bucket, s3AccessKeyId: cloud.s3.keys.accessKeyId, s3SecretAccessKey: cloud.s3.keys.secretAccessKey }
+    : {}),
   pid: process.pid,
 });
 
@@ -44,6 +49,7 @@ lines.on("line", (line) => {
       const ms = command.latencyMs;
       if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) throw new Error(`latencyMs must be a number >= 0, got ${String(ms)}`);
       cloud.adls.setLatencyMs(ms);
+      cloud.s3?.setLatencyMs(ms);
       cloud.oci.faults.remove(LATENCY_RULE_ID);
       if (ms > 0) cloud.oci.faults.add({ id: LATENCY_RULE_ID, effect: { kind: "latency", ms } });
       say({ ok: true });

@@ -2,8 +2,9 @@
 // approach (baseline_original.py: one file at a time, whole file in memory, one put_object each) and against the
 // raw-pipe limit (raw-pipe.ts: parallel signed GET piped into signed PUT over node:http, no SDK), on the same local
 // cloud, for two workloads:
-//   small   2,000 files of 256 KiB, both emulators adding 20 ms to every request (a cloud round trip; without it a
-//           two-core machine measures only CPU);
+//   small   2,000 files of 256 KiB, the emulators adding 20 ms to every request (a cloud round trip; without it a
+//           two-core machine measures only CPU); the job also from S3 (moto, 20 ms too) and from a local directory
+//           (ways job-s3 and job-local: the same files in each store, the same job parameters; no latency on a disk);
 //   large   4 files of 512 MiB, no added latency;
 // and a memory check: one 2 GiB file copied by the job while the peak RSS (VmHWM) of every Python process under
 // spark-submit is read from /proc every 100 ms; every Python worker must stay under 600 MB.
@@ -38,13 +39,15 @@
 import { BlobServiceClient, StorageSharedKeyCredential } from "@azure/storage-blob";
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { deterministicBytes, deterministicStream, pool, type SeededFile } from "../lib/seed-lake.ts";
 import { ADLS_KEY_ENV, appPy, localJobValues, repoRoot, venvBin, writeJobFile } from "../lib/spark-job.ts";
+import { s3Client } from "../../src/stores/s3/s3-lister.ts";
 import { RawOciClient, readOciProfile } from "./oci-raw-client.ts";
 import { commandLine, cpuSecondsWithReaped, ignoresSigchld, memoryOf, processTree } from "./proc-tree.ts";
 
@@ -57,7 +60,11 @@ const python = join(venvBin, "python");
 const ADLS_KEY_VARIABLE = "LAKE2OCI_BENCH_ADLS_KEY";
 
 type WorkloadName = "small" | "large" | "memory";
-type Way = "job" | "baseline" | "raw";
+type Way = "job" | "job-s3" | "job-local" | "baseline" | "raw";
+const JOB_WAYS: Way[] = ["job", "job-s3", "job-local"];
+/** The lake's place in S3 (a prefix of the emulator's bucket) and on the local disk (under the cloud's dir). */
+const S3_PREFIX = (w: WorkloadName) => `bench-${w}`;
+const S3_SECRET_VARIABLE = "LAKE2OCI_BENCH_S3_SECRET";
 
 interface Workload {
   name: WorkloadName;
@@ -71,7 +78,7 @@ const { values: flags } = parseArgs({
   options: {
     quick: { type: "boolean", default: false },
     only: { type: "string", default: "small,large,memory" },
-    ways: { type: "string", default: "job,baseline,raw" },
+    ways: { type: "string", default: "job,job-s3,job-local,baseline,raw" },
     profile: { type: "string", default: "" },
     verbose: { type: "boolean", default: false },
     set: { type: "string", multiple: true, default: [] },
@@ -82,10 +89,10 @@ const onlyWorkloads = new Set(flags.only.split(",").map((s) => s.trim()));
 const onlyWays = new Set(flags.ways.split(",").map((s) => s.trim()));
 for (const w of onlyWorkloads) if (!["small", "large", "memory"].includes(w)) throw new Error(`--only: unknown workload '${w}' (small, large, memory)`);
 if (!["", "cpu", "wall"].includes(flags.profile)) throw new Error(`--profile: expected cpu or wall, got '${flags.profile}'`);
-for (const w of onlyWays) if (!["job", "baseline", "raw"].includes(w)) throw new Error(`--ways: unknown way '${w}' (job, baseline, raw)`);
+for (const w of onlyWays) if (!["job", "job-s3", "job-local", "baseline", "raw"].includes(w)) throw new Error(`--ways: unknown way '${w}' (job, job-s3, job-local, baseline, raw)`);
 
 const WORKLOADS: Workload[] = [
-  { name: "small", files: quick ? 200 : 2000, size: 256 * KiB, latencyMs: 20, ways: ["baseline", "job", "raw"] },
+  { name: "small", files: quick ? 200 : 2000, size: 256 * KiB, latencyMs: 20, ways: ["baseline", "job", "job-s3", "job-local", "raw"] },
   { name: "large", files: 4, size: quick ? 128 * MiB : 512 * MiB, latencyMs: 0, ways: ["baseline", "job", "raw"] },
   { name: "memory", files: 1, size: quick ? 512 * MiB : 2 * GiB, latencyMs: 0, ways: ["job"] },
 ];
@@ -130,6 +137,12 @@ interface CloudInfo {
   adlsAccountName: string;
   adlsAccountKey: string;
   azuriteUrl: string;
+  dataDir: string;
+  s3Url: string;
+  s3Region: string;
+  s3Bucket: string;
+  s3AccessKeyId: string;
+  s3SecretAccessKey: string;
   pid: number;
 }
 
@@ -145,7 +158,7 @@ class CloudProcess {
   }
 
   static async start(): Promise<CloudProcess> {
-    const child = spawn(process.execPath, ["--import", "tsx", join(here, "bench-cloud.ts")], {
+    const child = spawn(process.execPath, ["--import", "tsx", join(here, "bench-cloud.ts"), "--s3"], {
       cwd: repoRoot,
       stdio: ["pipe", "pipe", "inherit"],
     });
@@ -312,6 +325,26 @@ function fileNames(w: Workload): string[] {
   return [...Array(w.files).keys()].map((i) => `${w.name}/file-${i}.bin`);
 }
 
+/** The small workload's files in S3 and in a local directory too (for the ways job-s3 and job-local). */
+async function seedOtherStores(cloud: CloudInfo, w: Workload): Promise<void> {
+  const s3 = s3Client({ bucket: cloud.s3Bucket, region: cloud.s3Region, endpoint: cloud.s3Url, pathStyle: true }, { accessKeyId: cloud.s3AccessKeyId, secretAccessKey: cloud.s3SecretAccessKey });
+  const root = localLakeDir(cloud, w);
+  await pool(fileNames(w), 16, async (name, i) => {
+    const data = deterministicBytes(w.size, 1000 + i);
+    if (data.length >= 4) data.writeUInt32LE(i, 0);
+    if (onlyWays.has("job-s3")) await s3.send(new PutObjectCommand({ Bucket: cloud.s3Bucket, Key: `${S3_PREFIX(w.name)}/${name}`, Body: data }));
+    if (onlyWays.has("job-local")) {
+      await mkdir(dirname(join(root, name)), { recursive: true });
+      await writeFile(join(root, name), data);
+    }
+  });
+  s3.destroy();
+}
+
+function localLakeDir(cloud: CloudInfo, w: Workload): string {
+  return join(cloud.dataDir, "local-lakes", `bench-${w.name}`);
+}
+
 async function seed(cloud: CloudInfo, w: Workload): Promise<SeededFile[]> {
   const service = new BlobServiceClient(cloud.azuriteUrl, new StorageSharedKeyCredential(cloud.adlsAccountName, cloud.adlsAccountKey));
   const container = service.getContainerClient(`bench-${w.name}`);
@@ -428,14 +461,13 @@ async function runWay(
   let copySeconds: number;
   await ctx.cloud.setLatency(w.latencyMs);
   const cpuBefore = await ctx.cloud.cpuSeconds();
-  if (way === "job") {
+  if (JOB_WAYS.includes(way)) {
     parameters = { master: "local[2]", ...JOB_PARAMETERS[w.name] };
-    const jobFile = await writeJobFile(
-      join(ctx.workDir, `${bucket}.job.json`),
-      localJobValuesFor(info, fileSystem, bucket, join(ctx.workDir, `${bucket}.log.json`), JOB_PARAMETERS[w.name]),
-    );
+    const values = localJobValuesFor(info, fileSystem, bucket, join(ctx.workDir, `${bucket}.log.json`), JOB_PARAMETERS[w.name]);
+    const jobFile = await writeJobFile(join(ctx.workDir, `${bucket}.job.json`), { ...values, ...otherSourceValues(info, w, way) });
     const env: Record<string, string> = {
       [ADLS_KEY_ENV]: info.adlsAccountKey,
+      [S3_SECRET_VARIABLE]: info.s3SecretAccessKey,
       PYSPARK_PYTHON: python,
       PYSPARK_DRIVER_PYTHON: python,
       SPARK_LOCAL_IP: "127.0.0.1",
@@ -520,13 +552,32 @@ async function runWay(
     cpuSeconds: measured.cpuSeconds,
     cpuSecondsPerGiB: measured.cpuSeconds / (bytes / GiB),
     emulatorCpuSeconds,
-    peakPythonWorkerMB: way === "job" ? peakOf(measured.peaks, isWorker) : null,
-    peakPythonDriverMB: way === "job" ? peakOf(measured.peaks, isDriver) : null,
+    peakPythonWorkerMB: JOB_WAYS.includes(way) ? peakOf(measured.peaks, isWorker) : null,
+    peakPythonDriverMB: JOB_WAYS.includes(way) ? peakOf(measured.peaks, isDriver) : null,
     peakClientMB: peakOf(measured.peaks, () => true) ?? 0,
     verified: check.ok,
     problems: check.problems.slice(0, 20),
     parameters,
   };
+}
+
+/** The source parameters of the ways job-s3 and job-local (over the ADLS ones, which the job then does not read). */
+function otherSourceValues(info: CloudInfo, w: Workload, way: Way): Record<string, unknown> {
+  if (way === "job-s3") {
+    return {
+      "source-type": "s3",
+      "source-bucket": info.s3Bucket,
+      "source-prefix": S3_PREFIX(w.name),
+      "source-region": info.s3Region,
+      "source-endpoint": info.s3Url,
+      "source-path-style": true,
+      "source-auth": "keys",
+      "source-access-key-id": info.s3AccessKeyId,
+      "source-secret-access-key": `env:${S3_SECRET_VARIABLE}`,
+    };
+  }
+  if (way === "job-local") return { "source-type": "local", "source-path": localLakeDir(info, w), "source-auth": "key" };
+  return {};
 }
 
 function localJobValuesFor(info: CloudInfo, fileSystem: string, bucket: string, logPath: string, extra: Record<string, number>): Record<string, unknown> {
@@ -644,6 +695,15 @@ function targets(rows: Row[]): Target[] {
   if (lj && lr) {
     out.push({ name: "large: job MB/s over raw pipe", value: lj.mbPerSecond / lr.mbPerSecond, limit: ">= 0.7", met: lj.mbPerSecond / lr.mbPerSecond >= 0.7, e2eValue: lj.mbPerSecondE2e / lr.mbPerSecondE2e });
   }
+  for (const way of ["job-s3", "job-local"] as Way[]) {
+    const other = rows.find((r) => r.workload === "small" && r.way === way);
+    if (other && sj) {
+      out.push({ name: `small: ${way} files/s over job from ADLS (reported)`, value: other.filesPerSecond / sj.filesPerSecond, limit: "-", met: true, e2eValue: other.filesPerSecondE2e / sj.filesPerSecondE2e });
+    }
+    if (other && sb) {
+      out.push({ name: `small: ${way} files/s over baseline (reported)`, value: other.filesPerSecond / sb.filesPerSecond, limit: "-", met: true, e2eValue: other.filesPerSecondE2e / sb.filesPerSecondE2e });
+    }
+  }
   const lb = baseline("large");
   if (lj && lb) {
     out.push({ name: "large: job MB/s over baseline (reported)", value: lj.mbPerSecond / lb.mbPerSecond, limit: "-", met: true, e2eValue: lj.mbPerSecondE2e / lb.mbPerSecondE2e });
@@ -670,6 +730,7 @@ async function main(): Promise<void> {
       if (!onlyWorkloads.has(w.name)) continue;
       const t0 = performance.now();
       const expected = await seed(cloud.info, w);
+      if (w.ways.some((way) => way !== "job" && JOB_WAYS.includes(way) && onlyWays.has(way))) await seedOtherStores(cloud.info, w);
       console.log(`${w.name.padEnd(7)} seeded ${w.files} x ${fmt(w.size / MiB, 2)} MiB in ${fmt((performance.now() - t0) / 1000)} s${w.latencyMs ? `; ${w.latencyMs} ms added to every request` : ""}`);
       for (const way of w.ways) {
         if (!onlyWays.has(way)) continue;

@@ -100,6 +100,25 @@ describe("S3 emulator (moto, signatures checked)", () => {
     assert.match(await r.text(), /<Code>AccessDenied<\/Code>/);
   });
 
+  it("makes every request wait the latency set (a cloud round trip, for benchmarks), and stops waiting at 0", async () => {
+    const c = client(s3, s3.keys);
+    const timed = async () => {
+      const started = performance.now();
+      await c.send(new ListObjectsV2Command({ Bucket: s3.bucket }));
+      return performance.now() - started;
+    };
+    await timed();
+    s3.setLatencyMs(300);
+    // The command reaches the server through its stdin: the first request after it may still be quick.
+    let slow = 0;
+    for (let i = 0; i < 20 && slow < 300; i++) slow = await timed();
+    assert.ok(slow >= 300, `a request took ${slow.toFixed(0)} ms with 300 ms of latency set`);
+    s3.setLatencyMs(0);
+    let quick = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < 20 && quick >= 300; i++) quick = await timed();
+    assert.ok(quick < 300, `a request took ${quick.toFixed(0)} ms with the latency off`);
+  });
+
   it("stops: the port closes", async () => {
     const other = await startS3Emulator({ dir: join(dir, "second") });
     assert.ok(await portOpen(other.port));

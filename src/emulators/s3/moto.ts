@@ -23,6 +23,8 @@ export interface S3Emulator {
   keys: S3Keys;
   /** Temporary keys of an assumed role: they work only with their session token. */
   session: S3Keys & { sessionToken: string };
+  /** Every request waits `ms` before it is handled from now on (a cloud round trip, for benchmarks; 0: off). */
+  setLatencyMs(ms: number): void;
   stop(): Promise<void>;
 }
 
@@ -81,6 +83,10 @@ export async function startS3Emulator(options: S3EmulatorOptions): Promise<S3Emu
     bucket,
     keys: { accessKeyId: issued.accessKeyId, secretAccessKey: issued.secretAccessKey },
     session: issued.session,
+    setLatencyMs: (ms) => {
+      if (!Number.isFinite(ms) || ms < 0) throw new Error(`setLatencyMs: ms must be a number >= 0, got ${ms}`);
+      child.stdin?.write(`latency ${ms}\n`);
+    },
     stop: () => {
       stopping ??= stopChild(child, exited);
       return stopping;

@@ -9,6 +9,8 @@ with a session token. Then authentication is switched on for every request (INIT
 answers a SigV4 signature made with another secret 403 SignatureDoesNotMatch, a key it never issued 403
 InvalidAccessKeyId. The keys go to FILE (created with mode 0600), never to the output; the one line printed is
 "listening <port>" once the server accepts connections. It stops on SIGTERM or when its stdin ends.
+A line "latency <ms>" on stdin makes every request wait that long before it is handled (a cloud round trip, for
+benchmarks; 0: off), as the ADLS gateway's and the OCI emulator's latency do.
 """
 
 import argparse
@@ -17,7 +19,10 @@ import os
 import signal
 import sys
 import threading
+import time
 from urllib.parse import quote, unquote
+
+from werkzeug.serving import WSGIRequestHandler
 
 from moto import settings
 from moto.core import DEFAULT_ACCOUNT_ID
@@ -114,6 +119,28 @@ def issue_credentials(region: str) -> dict:
     }
 
 
+# Seconds every request waits before it is handled (set from stdin).
+LATENCY = [0.0]
+
+
+def _with_latency(handle):  # type: ignore[no-untyped-def]
+    def run_wsgi(self):  # type: ignore[no-untyped-def]
+        if LATENCY[0] > 0:
+            time.sleep(LATENCY[0])
+        return handle(self)
+
+    return run_wsgi
+
+
+def _read_commands(done: threading.Event) -> None:
+    """stdin's lines ("latency <ms>"); its end stops the server."""
+    for line in sys.stdin:
+        words = line.split()
+        if len(words) == 2 and words[0] == "latency":
+            LATENCY[0] = max(0.0, float(words[1]) / 1000)
+    done.set()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=0)
@@ -134,6 +161,7 @@ def main() -> None:
     settings.INITIAL_NO_AUTH_ACTION_COUNT = 0
     ActionAuthenticatorMixin.request_count = 0
 
+    WSGIRequestHandler.run_wsgi = _with_latency(WSGIRequestHandler.run_wsgi)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=args.port, verbose=False)
     server.start()
     print(f"listening {server.get_host_and_port()[1]}", flush=True)
@@ -142,7 +170,7 @@ def main() -> None:
     for s in (signal.SIGTERM, signal.SIGINT):
         signal.signal(s, lambda *_: done.set())
     # The parent holds our stdin open: when it goes (even killed), stdin ends and the server stops with it.
-    threading.Thread(target=lambda: (sys.stdin.buffer.read(), done.set()), daemon=True).start()
+    threading.Thread(target=_read_commands, args=(done,), daemon=True).start()
     done.wait()
     server.stop()
     sys.exit(0)
