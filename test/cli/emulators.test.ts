@@ -2,7 +2,7 @@
 // and removes its temporary data.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
@@ -40,8 +40,8 @@ describe("lake2oci emulators", () => {
     assert.match(r.stderr, /--oci-port must be a port number/);
   });
 
-  it("runs the local cloud until SIGINT, then stops cleanly", { timeout: 60_000 }, async () => {
-    const child = spawn(process.execPath, [cli, "emulators", "--json"], { stdio: ["ignore", "pipe", "pipe"] });
+  it("runs the local cloud (with --s3) until SIGINT, then stops cleanly", { timeout: 60_000 }, async () => {
+    const child = spawn(process.execPath, [cli, "emulators", "--json", "--s3"], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     let err = "";
     child.stderr.on("data", (d) => {
@@ -63,6 +63,13 @@ describe("lake2oci emulators", () => {
       // Unsigned requests are refused by the OCI emulator; the gateway answers too.
       assert.equal(await httpStatus(`${info.ociEndpoint}/n/`), 401);
       assert.ok((await httpStatus(`${info.adlsAccountUrl}?comp=list`)) >= 400);
+      // S3: the access key ID printed, its secret only in the keys file (owner only); unsigned requests refused.
+      assert.match(info.s3Endpoint, /^http:\/\/127\.0\.0\.1:\d+$/);
+      assert.equal(statSync(info.s3KeysFile).mode & 0o777, 0o600);
+      const keys = JSON.parse(readFileSync(info.s3KeysFile, "utf8")) as { accessKeyId: string; secretAccessKey: string };
+      assert.equal(keys.accessKeyId, info.s3AccessKeyId);
+      assert.ok(!out.includes(keys.secretAccessKey), "the S3 secret is not printed");
+      assert.equal(await httpStatus(`${info.s3Endpoint}/${info.s3Bucket}?list-type=2`), 403);
     } finally {
       child.kill("SIGINT");
     }

@@ -10,7 +10,7 @@ import { SEED_BUCKET, SEED_FILE_SYSTEM, seedLocalCloud } from "../local-seed.ts"
 /** The ADLS dev account key, written into the data directory so configs can say `file:<dir>/adls-account-key`. */
 export const ADLS_KEY_FILE = "adls-account-key";
 
-const help = `usage: lake2oci emulators [--dir DIR] [--oci-port N] [--adls-port N] [--hdfs] [--gcs] [--seed] [--json]
+const help = `usage: lake2oci emulators [--dir DIR] [--oci-port N] [--adls-port N] [--s3] [--hdfs] [--gcs] [--seed] [--json]
 
 Starts the local cloud on 127.0.0.1 and keeps it running until Ctrl-C:
   OCI Object Storage emulator (signature-checking, faults at <oci>/_emulator/faults)
@@ -20,6 +20,8 @@ Starts the local cloud on 127.0.0.1 and keeps it running until Ctrl-C:
                   DIR/oci-credentials/config is the OCI config file, DIR/${ADLS_KEY_FILE} holds the ADLS dev key
   --oci-port N    OCI emulator port (default: a free port)
   --adls-port N   ADLS gateway port (default: a free port)
+  --s3            also S3: moto's server with SigV4 signatures checked against the keys it issued (written to a
+                  file, mode 0600; one bucket, lake)
   --hdfs          also start a real HDFS: Hadoop 3.3.4's MiniDFSCluster with WebHDFS, user lake, home /user/lake
                   (a JVM; installed on first use by scripts/setup-hdfs.sh, which needs a JDK 17+ and Maven)
   --gcs           also GCS: fake-gcs-server behind a front that takes only tokens from its own token endpoint
@@ -52,6 +54,9 @@ export function describe(cloud: LocalCloud): Record<string, string> {
     adlsAccountKeyFile: join(cloud.dir, ADLS_KEY_FILE),
     // Azurite's own Blob endpoint, behind the gateway: for fast seeding and for measuring Azurite alone.
     azuriteBlobUrl: `http://127.0.0.1:${cloud.adls.azuritePort}/${cloud.adls.accountName}`,
+    ...(cloud.s3
+      ? { s3Endpoint: cloud.s3.url, s3Region: cloud.s3.region, s3Bucket: cloud.s3.bucket, s3AccessKeyId: cloud.s3.keys.accessKeyId, s3KeysFile: join(cloud.dir, "s3", "s3-keys.json") }
+      : {}),
     ...(cloud.hdfs
       ? { hdfsRpcUrl: cloud.hdfs.rpcUrl, hdfsWebhdfsUrl: cloud.hdfs.webhdfsUrl, hdfsUser: cloud.hdfs.user, hdfsHome: cloud.hdfs.home }
       : {}),
@@ -67,6 +72,7 @@ export async function run(argv: string[]): Promise<number> {
       dir: { type: "string" },
       "oci-port": { type: "string" },
       "adls-port": { type: "string" },
+      s3: { type: "boolean" },
       hdfs: { type: "boolean" },
       gcs: { type: "boolean" },
       seed: { type: "boolean" },
@@ -79,6 +85,7 @@ export async function run(argv: string[]): Promise<number> {
     dir: values.dir,
     ociPort: parsePort(values["oci-port"], "--oci-port"),
     adlsPort: parsePort(values["adls-port"], "--adls-port"),
+    s3: values.s3 === true,
     hdfs: values.hdfs === true,
     gcs: values.gcs === true,
   });
@@ -117,6 +124,15 @@ ADLS Gen2 (Azurite + DFS gateway)
   key            ${d.adlsAccountKey}   (Azurite's public development key; also in ${d.adlsAccountKeyFile})
   connection     ${d.adlsConnectionString}
 ${
+  d.s3Endpoint === undefined
+    ? ""
+    : `
+S3 (moto's server, signatures checked; path-style)
+  endpoint       ${d.s3Endpoint}   (region ${d.s3Region})
+  bucket         ${d.s3Bucket}
+  access key ID  ${d.s3AccessKeyId}   (its secret, and a session's, in ${d.s3KeysFile})
+`
+}${
   d.hdfsRpcUrl === undefined
     ? ""
     : `
