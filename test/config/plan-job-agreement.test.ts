@@ -14,6 +14,7 @@ import { jobFile, jobValuesFromConfig } from "../../src/config/job-values.ts";
 import { adlsEndpoint, ociConfigFile, ociConfigSection } from "../../src/config/store-settings.ts";
 import { normalizeTargetPrefix } from "../../src/core/name-mapping.ts";
 import { planOptionsFromConfig } from "../../src/planner/plan-from-config.ts";
+import { sourceMeta } from "../../src/stores/from-config.ts";
 import { repoRoot, requireVenv, runCommand } from "../helpers/python.ts";
 
 const examples = join(repoRoot, "examples");
@@ -40,6 +41,39 @@ const variants: Record<string, unknown> = {
     mirror: { enabled: true, maxDeletions: 7 },
     strictNames: true,
   },
+  "s3-keys.json": {
+    source: {
+      type: "s3",
+      bucket: "sales-lake",
+      prefix: "/exports/2024/",
+      region: "eu-west-1",
+      endpoint: "http://127.0.0.1:9000",
+      pathStyle: true,
+      auth: { method: "keys", accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "file:secrets/s3.txt", sessionToken: "env:AWS_TOKEN_X" },
+    },
+    target: { bucket: "b4", profile: "LOCAL" },
+  },
+  "s3-environment.json": {
+    source: { type: "s3", bucket: "sales-lake", region: "us-east-1", auth: { method: "environment", profile: "migration" } },
+    target: { bucket: "b5", profile: "DATAFLOW", region: "us-ashburn-1" },
+    log: { bucket: "b5", object: "log/l.json" },
+  },
+  "gcs-key.json": {
+    source: { type: "gcs", bucket: "gcs-lake", prefix: "raw", endpoint: "http://127.0.0.1:4443", auth: { method: "serviceAccountKey", key: "file:sa.json" } },
+    target: { bucket: "b6", profile: "LOCAL" },
+  },
+  "gcs-environment.json": {
+    source: { type: "gcs", bucket: "gcs-lake", auth: { method: "environment" } },
+    target: { bucket: "b7", profile: "LOCAL" },
+  },
+  "hdfs.json": {
+    source: { type: "hdfs", nameNode: "hdfs://127.0.0.1:8020", webhdfs: "http://127.0.0.1:9870", path: "/user/etl/lake/", user: "etl" },
+    target: { bucket: "b8", profile: "LOCAL" },
+  },
+  "local-directory.json": {
+    source: { type: "local", path: "./lake" },
+    target: { bucket: "b9", profile: "LOCAL" },
+  },
   "dataflow-shipped-config.json": {
     source: { type: "adls", accountName: "acct3", fileSystem: "fs-three", auth: { method: "key", accountKey: "vault:ocid1.vaultsecret.oc1.iad.amaaaaaaexample" } },
     target: { bucket: "b3", profile: "DATAFLOW", configFile: "~/.oci/config", region: "us-ashburn-1" },
@@ -54,10 +88,35 @@ function planRef(ref: string, baseDir: string): string {
 }
 
 /** What `lake2oci plan` uses, in the comparison's shape. */
+/** A source other than ADLS as `lake2oci plan` opens it (src/stores/from-config.ts), and the meta its plans carry. */
+function otherSource(config: Lake2ociConfig, baseDir: string): Record<string, unknown> {
+  const s = config.source;
+  const meta = { ...sourceMeta(config, baseDir) };
+  for (const k of ["path", "prefix"]) if (typeof meta[k] === "string") meta[k] = (meta[k] as string).replace(/^\/+|\/+$/g, "");
+  if (s.type === "s3") {
+    const a = s.auth;
+    const auth =
+      a.method === "keys"
+        ? { accessKeyId: a.accessKeyId, secretAccessKey: planRef(a.secretAccessKey, baseDir), ...(a.sessionToken ? { sessionToken: planRef(a.sessionToken, baseDir) } : {}) }
+        : { ...(a.profile ? { profile: a.profile } : {}) };
+    return { meta, settings: { bucket: s.bucket, prefix: s.prefix ?? "", region: s.region, endpoint: s.endpoint ?? null, pathStyle: s.pathStyle ?? false, auth: a.method, ...auth } };
+  }
+  if (s.type === "gcs") {
+    const key = s.auth.method === "serviceAccountKey" ? { key: planRef(s.auth.key, baseDir) } : {};
+    return { meta, settings: { bucket: s.bucket, prefix: s.prefix ?? "", endpoint: s.endpoint ?? null, auth: s.auth.method, ...key } };
+  }
+  if (s.type === "hdfs") return { meta, settings: { nameNode: s.nameNode, path: s.path, user: s.user ?? null } };
+  if (s.type === "local") return { meta, settings: { path: resolveLocalPath(s.path, baseDir, homedir()) } };
+  throw new Error(`otherSource: ${s.type}`);
+}
+
 function planSide(config: Lake2ociConfig, baseDir: string): Record<string, unknown> {
   const s = config.source;
-  if (s.type !== "adls") throw new Error(`planSide compares ADLS sources, got ${s.type}`);
   const t = config.target;
+  if (s.type !== "adls") {
+    const options = planOptionsFromConfig(config);
+    return { source: otherSource(config, baseDir), target: null, options: { ...options, targetPrefix: normalizeTargetPrefix(options.targetPrefix) } };
+  }
   const a = s.auth;
   const secrets =
     a.method === "key"
@@ -96,6 +155,24 @@ for f in sys.argv[2:]:
     p = app.parse_params(rest, defaults)
     cp = app.copy_params(p, "20240101000000000000", None)
     t = cp["target"]
+    options = {"targetPrefix": app.normalize_target_prefix(p["target-prefix"]), "include": list(p["include"]),
+               "exclude": list(p["exclude"]), "compare": p["compare"], "mirror": bool(p["mirror"]),
+               "maxDeletions": int(p["max-deletions"]), "strictNames": bool(p["strict-names"])}
+    s = cp["source"]
+    if s["type"] != "adls":
+        auth = dict(s.get("auth") or {})
+        kind = auth.pop("kind", None)
+        names = {"access_key_id": "accessKeyId", "secret_access_key": "secretAccessKey",
+                 "session_token": "sessionToken", "profile": "profile", "service_account_key": "key"}
+        settings = {"s3": lambda: {"bucket": s["bucket"], "prefix": s["prefix"], "region": s["region"],
+                                   "endpoint": s["endpoint"], "pathStyle": s["path_style"], "auth": kind},
+                    "gcs": lambda: {"bucket": s["bucket"], "prefix": s["prefix"], "endpoint": s["endpoint"],
+                                    "auth": kind},
+                    "hdfs": lambda: {"nameNode": s["name_node"], "path": s["path"], "user": s["user"]},
+                    "local": lambda: {"path": s["path"]}}[s["type"]]()
+        settings.update({names[k]: v for k, v in auth.items()})
+        out[f] = {"source": {"meta": app.source_meta(p), "settings": settings}, "target": None, "options": options}
+        continue
     auth = dict(cp["source"]["auth"])
     kind = auth.pop("kind")
     names = {"account_key": "accountKey", "sas_token": "sasToken", "tenant_id": "tenantId", "client_id": "clientId",
@@ -115,9 +192,7 @@ for f in sys.argv[2:]:
         "target": {"profile": t["profile"], "configFile": config_file, "configProfile": section,
                    "endpoint": t.get("endpoint") or "", "region": t.get("region") or "",
                    "namespace": t.get("namespace") or "", "bucket": t["bucket"]},
-        "options": {"targetPrefix": app.normalize_target_prefix(p["target-prefix"]), "include": list(p["include"]),
-                    "exclude": list(p["exclude"]), "compare": p["compare"], "mirror": bool(p["mirror"]),
-                    "maxDeletions": int(p["max-deletions"]), "strictNames": bool(p["strict-names"])},
+        "options": options,
     }
 print(json.dumps(out))
 `;
@@ -163,8 +238,18 @@ describe("plan and job resolve each config the same way", { timeout: 300_000 }, 
   for (const section of ["source", "target", "options"] as const) {
     it(`${section}: the same fields and values`, () => {
       for (const c of cases) {
-        const got = { ...(job[c.jobFile]?.[section] as Record<string, unknown>) };
+        const jobSide = job[c.jobFile]?.[section] as Record<string, unknown> | null;
+        if (jobSide === null) continue; // the target of another source's variants: the ADLS cases compare it
+        const got = { ...jobSide };
         if (section === "target" && c.config.target.profile === "DATAFLOW" && c.config.target.configFile === undefined) got.configProfile = null;
+        if (section === "source" && c.config.source.type !== "adls") {
+          // The job's plan meta names what it checks a plan against: each such field as `lake2oci plan` writes it.
+          const planMeta = (c.plan.source as { meta: Record<string, unknown> }).meta;
+          const jobMeta = got.meta as Record<string, unknown>;
+          for (const [k, v] of Object.entries(jobMeta)) assert.deepEqual(v, planMeta[k], `${c.name}: meta.source.${k} (job vs plan)`);
+          assert.deepEqual(got.settings, (c.plan.source as { settings: unknown }).settings, `${c.name}: source settings differ (job vs plan)`);
+          continue;
+        }
         assert.deepEqual(got, c.plan[section], `${c.name}: ${section} differs (job vs plan)`);
       }
     });
