@@ -23,9 +23,10 @@
 //
 // Figures. "copy" time is the copy phase: for the job, from its "copying N files" line to its summary (Spark tasks,
 // multipart commits and the log merge; not the JVM start, listing and planning); for the baseline, its loop (it
-// times itself); for the raw pipe and rclone, all of it (rclone lists while it copies; its short start-up counts). "wall" is the whole client process.
-// Files/s and MB/s (10^6 bytes) are over the copy phase, and over wall in the "e2e" columns. CPU s/GiB is the client
-// tree's user+system CPU over the whole process per GiB moved (what a Data Flow run is billed for).
+// times itself); for the raw pipe and rclone, all of it (rclone lists while it copies; its short start-up counts).
+// "wall" is the whole client process. Files/s and MB/s (10^6 bytes) are over the copy phase, and over wall in the
+// "e2e" columns. CPU s/GiB is the client tree's user+system CPU over the whole process per GiB moved (what a Data
+// Flow run is billed for).
 // Targets (judged on the copy phase; the end-to-end ratios are printed beside them): small files, job >= 10x the
 // baseline's files/s and >= 0.5x the raw pipe's; large files, job >= 0.7x the raw pipe's MB/s; 2 GiB file, every
 // Python worker's peak RSS < 600 MB. The raw pipe is run at several stream counts and the best is the limit. Issue
