@@ -262,13 +262,13 @@ interface Measured {
 
 async function runMeasured(
   command: string[],
-  options: { env: Record<string, string>; markers?: Record<string, RegExp>; workDir: string; timeoutMs?: number },
+  options: { env: Record<string, string>; markers?: Record<string, RegExp>; workDir: string; timeoutMs?: number; dropEnv?: RegExp },
 ): Promise<Measured> {
   const resultFile = join(options.workDir, `wrapper-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
   const started = performance.now();
   const child = spawn(python, ["-c", WRAPPER, resultFile, ...command], {
     cwd: repoRoot,
-    env: { ...process.env, ...options.env },
+    env: { ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !options.dropEnv?.test(name))), ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
@@ -519,7 +519,7 @@ async function runWay(
   } else if (way === "rclone") {
     parameters = { transfers: RCLONE_TRANSFERS, checkers: RCLONE_CHECKERS };
     const config = await writeRcloneConfig(ctx.workDir, bucket, info);
-    measured = await runMeasured([RCLONE_BINARY, ...rcloneArguments(config, fileSystem, bucket)], { env: RCLONE_ENV, workDir: ctx.workDir });
+    measured = await runMeasured([RCLONE_BINARY, ...rcloneArguments(config, fileSystem, bucket)], { env: {}, dropEnv: RCLONE_DROP_ENV, workDir: ctx.workDir });
     if (measured.code !== 0) throw new Error(`rclone failed (exit ${measured.code}) on ${w.name}:\n${measured.stdout.slice(-3000)}\n${measured.stderr.slice(-3000)}`);
     // rclone has no start-up or listing phase of its own to leave out (it lists the source and the bucket while it
     // copies), so its copy phase is its whole wall time, minus nothing.
@@ -616,8 +616,8 @@ const RCLONE_SETUP = join(repoRoot, "scripts", "setup-rclone.sh");
 /** The issue's command: `rclone copy az:<file system> oos:<bucket> --transfers 32 --checkers 16`. */
 const RCLONE_TRANSFERS = 32;
 const RCLONE_CHECKERS = 16;
-/** No RCLONE_* setting of the caller's shell may change the run: the config file and the flags below say it all. */
-const RCLONE_ENV: Record<string, string> = {};
+/** No RCLONE_* setting of the caller's shell may change the run (they are dropped): the config and flags say it all. */
+const RCLONE_DROP_ENV = /^RCLONE_/;
 
 function ensureRclone(): void {
   const r = spawnSync("bash", [RCLONE_SETUP, "--quiet"], { cwd: repoRoot, stdio: ["ignore", "inherit", "inherit"] });
