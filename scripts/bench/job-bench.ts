@@ -32,7 +32,8 @@
 // Python worker's peak RSS < 600 MB. The raw pipe is run at several stream counts and the best is the limit. Issue
 // 13's targets against rclone (job files/s and MB/s, CPU s/GiB of the job and of its Python workers) are reported.
 //
-// Usage: tsx scripts/bench/job-bench.ts [--quick] [--only small,large,memory] [--ways job,baseline,raw,rclone] [--profile]
+// Usage: tsx scripts/bench/job-bench.ts [--quick] [--only small,large,memory] [--ways job,baseline,raw,rclone]
+//          [--profile cpu|wall] [--set WORKLOAD.PARAMETER=N] [--verbose]
 //   --quick    200 small files, 4 x 128 MiB, a 512 MiB memory file, one raw stream count (a smoke run of ~2 minutes);
 //              LAKE2OCI_BENCH_QUICK=1 does the same (npm run bench does not pass flags on)
 //   --set WORKLOAD.PARAMETER=N  overrides one of the job's parameters below (e.g. --set small.threads=32); repeatable
@@ -868,7 +869,7 @@ async function main(): Promise<void> {
   const judged = targets(rows);
   console.log("\ntargets (copy phase; end to end in brackets):");
   for (const t of judged) {
-    console.log(`  ${t.name.padEnd(58)} ${fmt(t.value, 2).padStart(7)}  ${t.limit.padEnd(6)} ${t.limit === "-" ? "" : t.met ? "met" : "MISSED"}${t.e2eValue === null ? "" : `  [${fmt(t.e2eValue, 2)}]`}`);
+    console.log(`  ${t.name.padEnd(76)} ${fmt(t.value, 2).padStart(7)}  ${t.limit.padEnd(6)} ${t.limit === "-" ? "" : t.met ? "met" : "MISSED"}${t.e2eValue === null ? "" : `  [${fmt(t.e2eValue, 2)}]`}`);
   }
   const loadAfter = os.loadavg();
   console.log(
