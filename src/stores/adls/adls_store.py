@@ -55,19 +55,19 @@ _ADLS_STATUS = re.compile(r"status: (\d{3})")
 _ADLS_CODE = re.compile(r'code: "(\w+)"')
 
 
-def adls_version(etag: Optional[str]) -> Optional[str]:
+def _adls_version(etag: Optional[str]) -> Optional[str]:
     """The version of an ETag: without its quotes, as the DFS listing (and so the job and adls-lister.ts) has it."""
     if not etag:
         return None
     return etag[1:-1] if len(etag) >= 2 and etag.startswith('"') and etag.endswith('"') else etag
 
 
-def adls_if_match(version: str) -> str:
+def _adls_if_match(version: str) -> str:
     """The If-Match value of a version: quoted, as HTTP has ETags (a quoted or weak one as it is)."""
     return version if version.startswith('"') or version.startswith("W/") else f'"{version}"'
 
 
-def adls_trust_ca_bundle(environ: Optional[Dict[str, str]] = None) -> None:
+def _adls_trust_ca_bundle(environ: Optional[Dict[str, str]] = None) -> None:
     """SSL_CERT_FILE from REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE (what the job gives the Azure SDK), when neither
     SSL_CERT_FILE nor SSL_CERT_DIR is set: OpenDAL's rustls client reads only those two, once per process."""
     env = os.environ if environ is None else environ
@@ -155,7 +155,7 @@ class AdlsStore:
         self._options = {"filesystem": file_system, "endpoint": self._url, "account_name": account_name,
                          "root": "/" + self._root + ("/" if self._root else ""), **auth_options}
         self._operator: Optional[opendal.Operator] = None
-        adls_trust_ca_bundle()
+        _adls_trust_ca_bundle()
 
     def __getstate__(self) -> Dict[str, Any]:
         """Picklable (Spark ships objects to its workers): the Operator is made again where it is unpickled."""
@@ -165,7 +165,7 @@ class AdlsStore:
 
     def __setstate__(self, state: Dict[str, Any]) -> None:
         self.__dict__.update(state)
-        adls_trust_ca_bundle()
+        _adls_trust_ca_bundle()
 
     def _op(self) -> "opendal.Operator":
         op = self._operator
@@ -266,7 +266,7 @@ class AdlsStore:
         modified = iso_millis(meta.last_modified)
         if meta.is_dir:
             return Entry(name, 0, modified, is_dir=True)
-        version = adls_version(meta.etag)
+        version = _adls_version(meta.etag)
         return Entry(name, meta.content_length, modified, version=version, md5=md5, etag=version)
 
     def _children(self, directory: str, size: int) -> Iterator[Entry]:
@@ -348,7 +348,7 @@ class AdlsStore:
         """Ranged reads with If-Match on the version: the service refuses another version, or a deleted file, with
         412 before sending a byte (told apart by a stat, for the message). A range within one chunk is one bounded
         request; a longer one is one open-ended request streamed, and closed after length bytes."""
-        if_match = adls_if_match(version)
+        if_match = _adls_if_match(version)
         try:
             if length <= 0:
                 self._op().stat(name, if_match=if_match)
@@ -375,7 +375,7 @@ class AdlsStore:
                     "too little data" in text):
                 # A range past the end (or across it): what the version holds of it, if the version holds.
                 now = self.stat(name)
-                if not isinstance(now, Entry) or now.version != adls_version(version):
+                if not isinstance(now, Entry) or now.version != _adls_version(version):
                     raise self._changed(name, version) from None
                 if offset >= now.size:
                     return
