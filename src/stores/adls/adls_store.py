@@ -25,6 +25,7 @@ import re
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import opendal
+import opendal.layers
 import opendal.types
 
 from ..opendal_errors import FAILURES, opendal_kind
@@ -46,6 +47,8 @@ from ..store import (
 )
 
 ADLS_MAX_PAGE = 5000
+# Seconds one request (stat, a listing page) or one read of the stream may take: the SDK reader's read timeout.
+ADLS_TIMEOUT_S = 120.0
 ADLS_DEFAULT_AUTHORITY = "https://login.microsoftonline.com"
 ADLS_STORAGE_SCOPE = "https://storage.azure.com/.default"
 # A name no lake holds: stat'ed to tell a missing file system from an empty one (OpenDAL lists both as empty).
@@ -171,7 +174,8 @@ class AdlsStore:
         op = self._operator
         if op is None:
             # Two threads may each make one: harmless, the last one is kept.
-            op = self._operator = opendal.Operator("azdls", **self._options)
+            op = self._operator = opendal.Operator("azdls", **self._options).layer(
+                opendal.layers.TimeoutLayer(timeout=ADLS_TIMEOUT_S, io_timeout=ADLS_TIMEOUT_S))
         return op
 
     # -- errors ------------------------------------------------------------------------------------------------
@@ -212,6 +216,8 @@ class AdlsStore:
             return StoreUnreachableError(
                 f"{where}: cannot connect ({network_code(text)}); check source.endpoint / the account name and that "
                 "the service is reachable")
+        if "timeout" in text.lower() and not status:
+            return StoreTransientError(f"{where}: no answer in time ({store_first_line(text, 160)}); try again later")
         if status in ("401", "403") or opendal_kind(err) == "PermissionDenied":
             return self._auth_refused(where, f"{status} {code or 'AuthenticationFailed'}".strip())
         if code in ADLS_FILE_SYSTEM_MISSING:

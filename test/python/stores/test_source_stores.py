@@ -41,6 +41,7 @@ from stores.store import (  # noqa: E402
     StoreAuthError,
     StoreError,
     StoreNotFoundError,
+    StoreTransientError,
     StoreUnreachableError,
     StoreVersionChangedError,
     walk_key,
@@ -818,3 +819,27 @@ def test_adls_store_pickles_without_its_operator(fixtures):
     assert copy._operator is None
     assert copy.stat("top.parquet").version == version
     assert read_all(copy.read_range("top.parquet", 0, 4, version)) == b"PAR1"
+
+
+def test_adls_a_stalled_service_is_transient(monkeypatch):
+    """A connection that never answers: each request is given up after the timeout, worth retrying."""
+    import socket
+    import threading
+
+    import stores.adls.adls_store as adls_module
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    held = []
+    threading.Thread(target=lambda: [held.append(server.accept()) for _ in range(8)], daemon=True).start()
+    monkeypatch.setattr(adls_module, "ADLS_TIMEOUT_S", 0.5)
+    store = AdlsStore("acct", "fs", f"http://127.0.0.1:{server.getsockname()[1]}/acct",
+                      {"kind": "key", "account_key": "eA=="})
+    try:
+        for call in (lambda: store.stat("x"), lambda: everything(store),
+                     lambda: read_all(store.read_range("x", 0, 10, "0x1"))):
+            with pytest.raises(StoreTransientError, match=r"no answer in time .*timeout reached\); try again later$"):
+                call()
+    finally:
+        server.close()
