@@ -6,8 +6,9 @@ process, its Rust threads included) and wall time per file, and the load average
 
 Run with .venv/bin/python against a local cloud's ADLS (the variables test/python-sdk.test.ts sets, from
 startLocalCloud().env()): LAKE2OCI_ADLS_URL, LAKE2OCI_ADLS_ACCOUNT, LAKE2OCI_ADLS_KEY. Options: --files N (500),
---kib K (256), --rounds R (3), --file-system NAME (adls-read-bench; seeded once, kept). Only loopback endpoints are
-read: the script refuses any other.
+--kib K (256), --rounds R (3), --file-system NAME (adls-read-bench; seeded once, kept), --tree-dirs D (0: with D, also
+the listing of a tree of D directories of 5 small files each, the SDK's recursive get_paths against AdlsStore's walk,
+which asks one directory at a time). Only loopback endpoints are read: the script refuses any other.
 """
 import argparse
 import os
@@ -47,6 +48,40 @@ def seed(url, account, key, file_system, files, size):
             fs.get_file_client(name).upload_data(block + b"\0" * (size - len(block)), overwrite=True)
 
 
+def seed_tree(fs, dirs):
+    have = {p.name for p in fs.get_paths(path="tree", recursive=True)} if fs.get_directory_client(
+        "tree").exists() else set()
+    for d in range(dirs):
+        for f in range(5):
+            name = f"tree/d{d:04d}/f{f}.txt"
+            if name not in have:
+                fs.get_file_client(name).upload_data(b"x" * 100, overwrite=True)
+
+
+def listing_figures(url, account, key, file_system, dirs, rounds):
+    fs = FileSystemClient(url, file_system, credential=AzureNamedKeyCredential(account, key))
+    seed_tree(fs, dirs)
+    auth = {"kind": "key", "account_key": key}
+    fs_client = adls_client(account, file_system, url, auth)
+    store = AdlsStore(account, file_system, url, auth)
+    ways = {"sdk": lambda: len(list(list_source(fs_client, "tree"))),
+            "opendal": lambda: sum(len(p) for p in store.list_pages("tree"))}
+    counts = {k: f() for k, f in ways.items()}
+    if counts["sdk"] != counts["opendal"]:
+        raise SystemExit(f"the listings differ: {counts}")
+    times = {k: [] for k in ways}
+    for r in range(rounds):
+        for label in (("sdk", "opendal") if r % 2 == 0 else ("opendal", "sdk")):
+            cpu, wall = time.process_time(), time.perf_counter()
+            ways[label]()
+            times[label].append((time.process_time() - cpu, time.perf_counter() - wall))
+    print(f"listing tree/: {counts['sdk']} paths ({dirs} directories of 5 files), {rounds} rounds interleaved")
+    for label, name in (("sdk", "Azure SDK list_source (recursive)"), ("opendal", "OpenDAL AdlsStore.list_pages")):
+        cpus = ", ".join(f"{c:.3f}" for c, _ in times[label])
+        walls = ", ".join(f"{w:.3f}" for _, w in times[label])
+        print(f"{name:<34} CPU s {cpus}; wall s {walls}")
+
+
 def read_sdk(fs_client, listed):
     total = 0
     for name, size, etag in listed:
@@ -79,6 +114,7 @@ def main():
     parser.add_argument("--kib", type=int, default=256)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--file-system", default="adls-read-bench")
+    parser.add_argument("--tree-dirs", type=int, default=0)
     args = parser.parse_args()
     url, account, key = (os.environ[k] for k in ("LAKE2OCI_ADLS_URL", "LAKE2OCI_ADLS_ACCOUNT", "LAKE2OCI_ADLS_KEY"))
     host = urlsplit(url).hostname or ""
@@ -122,6 +158,8 @@ def main():
     print(f"median CPU ms/file: SDK {sdk_cpu * 1000 / n:.3f}, OpenDAL {od_cpu * 1000 / n:.3f} "
           f"(OpenDAL/SDK {od_cpu / sdk_cpu:.2f}); median wall ms/file: SDK {sdk_wall * 1000 / n:.3f}, "
           f"OpenDAL {od_wall * 1000 / n:.3f} (OpenDAL/SDK {od_wall / sdk_wall:.2f})")
+    if args.tree_dirs:
+        listing_figures(url, account, key, args.file_system, args.tree_dirs, args.rounds)
 
 
 if __name__ == "__main__":
