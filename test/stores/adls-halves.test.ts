@@ -2,11 +2,19 @@
 // @azure/storage-file-datalake, what `lake2oci plan` records) lists is what the job's reader (adls_store.py, on
 // OpenDAL's azdls) lists, and the job reads every file whole on the version the lister recorded. Against the local
 // cloud's ADLS, the lake written through the Blob endpoint as the end-to-end tests write theirs (single-request
-// uploads, which get a Content-MD5 from the service).
+// uploads, which get a Content-MD5 from the service). And OpenDAL renews an OAuth token before it ends (the local Entra
+// endpoint issuing short-lived tokens).
 import assert from "node:assert/strict";
+import { BlobServiceClient, StorageSharedKeyCredential } from "@azure/storage-blob";
 import { createHash } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { type AdlsEmulator, startAdlsEmulator } from "../../src/emulators/adls/index.ts";
+import { createLocalCa } from "../../src/emulators/adls/local-ca.ts";
+import { startTlsFront, type TlsFront } from "../../src/emulators/adls/tls-front.ts";
+import { startTokenIssuer, type TokenIssuer } from "../../src/emulators/adls/token-issuer.ts";
 import { startLocalCloud, type LocalCloud } from "../../src/emulators/local-cloud.ts";
 import { AdlsLister } from "../../src/stores/adls/adls-lister.ts";
 import type { StoreEntry } from "../../src/stores/store.ts";
@@ -119,5 +127,64 @@ describe("ADLS: the TypeScript lister and the job's OpenDAL reader agree", { tim
 
   it("reads every file whole on the version the lister recorded", () => {
     for (const [name, data] of Object.entries(files)) assert.equal(job.reads[name], md5(data), name);
+  });
+});
+
+describe("ADLS: the job's OpenDAL reader renews its OAuth token before it ends", { timeout: 120_000 }, () => {
+  // OpenDAL (reqsign) takes a token only while it has some time left (a 20 s token is refused as expiring before the
+  // operation's deadline; a 40 s one is used): 40 s tokens, and a second request 25 s after the first.
+  const LIFETIME_S = 40;
+  const principal = { tenantId: "72f988bf-86f1-41af-91ab-2d7cd011db47", clientId: "0a1b2c3d-0000-4000-8000-00000000abcd", clientSecret: "s3cr3t~value.1234" };
+  let dir: string;
+  let issuer: TokenIssuer;
+  let adls: AdlsEmulator;
+  let front: TlsFront;
+
+  before(async () => {
+    requireVenv();
+    dir = await mkdtemp(join(tmpdir(), "lake2oci-adls-renewal-"));
+    const ca = createLocalCa();
+    await writeFile(join(dir, "ca.pem"), ca.caCert);
+    issuer = await startTokenIssuer({ tls: ca, clients: [principal], lifetimeSeconds: LIFETIME_S });
+    adls = await startAdlsEmulator({ dataDir: join(dir, "azurite"), tokenVerifier: issuer.verifyToken });
+    front = await startTlsFront({ tls: ca, upstreamPort: adls.gatewayPort });
+  });
+
+  after(async () => {
+    await front?.stop();
+    await adls?.stop();
+    await issuer?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("asks the token endpoint again when its token nears its end, and keeps reading", async () => {
+    const blobs = new BlobServiceClient(`http://127.0.0.1:${adls.azuritePort}/${adls.accountName}`, new StorageSharedKeyCredential(adls.accountName, adls.accountKey));
+    const fs = blobs.getContainerClient("renewal");
+    await fs.create();
+    await putFile(fs, "f.txt", Buffer.from("hello"));
+    const auth = { kind: "oauth", tenant_id: principal.tenantId, client_id: principal.clientId, client_secret: principal.clientSecret, authority: issuer.url };
+    const script = [
+      "import json, os, sys, time",
+      `sys.path.insert(0, ${JSON.stringify(join(repoRoot, "src"))})`,
+      "from stores.adls.adls_store import AdlsStore",
+      `store = AdlsStore(${JSON.stringify(adls.accountName)}, "renewal", ${JSON.stringify(`${front.origin}/${adls.accountName}`)}, json.loads(os.environ["RENEWAL_AUTH"]))`,
+      "first = store.stat('f.txt')",
+      "time.sleep(25)",
+      "second = store.stat('f.txt')",
+      "data = b''.join(store.read_range('f.txt', 0, 5, second.version))",
+      "print(json.dumps([first.version, second.version, data.decode()]))",
+    ].join("\n");
+    const before = issuer.requestCounts().token ?? 0;
+    const r = await runCommand(requireVenv(), ["-c", script], {
+      env: { SSL_CERT_FILE: join(dir, "ca.pem"), RENEWAL_AUTH: JSON.stringify(auth), RUST_BACKTRACE: "0" },
+      timeoutMs: 90_000,
+    });
+    assert.equal(r.code, 0, r.stderr.slice(-2000));
+    const [first, second, data] = JSON.parse(r.stdout) as string[];
+    assert.equal(first, second);
+    assert.equal(data, "hello");
+    const counts = issuer.requestCounts();
+    assert.equal((counts.token ?? 0) - before, 2, `one token, then a new one near its end: ${JSON.stringify(counts)}`);
+    assert.equal(counts.refused ?? 0, 0);
   });
 });
