@@ -56,6 +56,9 @@ ADLS_PROBE_NAME = ".lake2oci-file-system-check"
 ADLS_FILE_SYSTEM_MISSING = ("ContainerNotFound", "FilesystemNotFound")
 _ADLS_STATUS = re.compile(r"status: (\d{3})")
 _ADLS_CODE = re.compile(r'code: "(\w+)"')
+# What a read past the end of a file meets: 416 InvalidRange, OpenDAL's check of a short answer, and the
+# "bytes N-(N-1)/N" Content-Range the local cloud gives for a range starting at the end.
+_ADLS_PAST_THE_END = ("InvalidRange", "status: 416", "too little data", "content range is invalid")
 
 
 def _adls_version(etag: Optional[str]) -> Optional[str]:
@@ -352,9 +355,11 @@ class AdlsStore:
     def read_range(self, name: str, offset: int, length: int, version: str,
                    chunk_size: int = 1 << 20) -> Iterator[bytes]:
         """Ranged reads with If-Match on the version: the service refuses another version, or a deleted file, with
-        412 before sending a byte (told apart by a stat, for the message). A range within one chunk is one bounded
-        request; a longer one is one open-ended request streamed, and closed after length bytes."""
+        412 before sending a byte (told apart by a stat, for the message). One bounded request (bytes=offset to
+        offset+length-1): a range within one chunk is read at once, a longer one streamed in chunks. A range that
+        runs past the end of the file is cut there, if the version holds (a stat says where the end is)."""
         if_match = _adls_if_match(version)
+        done = 0
         try:
             if length <= 0:
                 self._op().stat(name, if_match=if_match)
@@ -362,30 +367,30 @@ class AdlsStore:
             if length <= chunk_size:
                 data = self._op().read(name, offset=offset, size=length, if_match=if_match)
                 if data:
+                    done = len(data)
                     yield bytes(data)
                 return
-            with self._op().open(name, "rb", if_match=if_match, offset=offset) as f:
-                left = length
-                while left > 0:
-                    chunk = f.read(min(chunk_size, left))
+            with self._op().open(name, "rb", if_match=if_match, offset=offset, size=length) as f:
+                while done < length:
+                    chunk = f.read(min(chunk_size, length - done))
                     if not chunk:
                         break
-                    left -= len(chunk)
+                    done += len(chunk)
                     yield bytes(chunk)
         except FAILURES as err:
             kind = opendal_kind(err)
             text = str(err)
             if kind in ("ConditionNotMatch", "NotFound") and "ContainerNotFound" not in text:
                 raise self._changed(name, version) from None
-            if kind == "RangeNotSatisfied" or "InvalidRange" in text or "status: 416" in text or (
-                    "too little data" in text):
-                # A range past the end (or across it): what the version holds of it, if the version holds.
+            if kind == "RangeNotSatisfied" or any(needle in text for needle in _ADLS_PAST_THE_END):
+                # Past the end (or across it): the rest of what the version holds, after what was given already.
                 now = self.stat(name)
                 if not isinstance(now, Entry) or now.version != _adls_version(version):
                     raise self._changed(name, version) from None
-                if offset >= now.size:
+                at = offset + done
+                if at >= now.size:
                     return
-                if now.size - offset < length:
-                    yield from self.read_range(name, offset, now.size - offset, version, chunk_size)
+                if now.size - at < length - done:
+                    yield from self.read_range(name, at, now.size - at, version, chunk_size)
                     return
             raise self._classify(err, name) from err

@@ -843,3 +843,19 @@ def test_adls_a_stalled_service_is_transient(monkeypatch):
                 call()
     finally:
         server.close()
+
+
+@pytest.mark.parametrize("offset, length, chunk", [
+    (60_000, 20_000, 4096),   # streamed, across the end: the bytes up to it, none twice
+    (69_990, 100, 1 << 20),   # one request, across the end
+    (70_000, 5, 4096),        # from the end
+    (80_000, 10, 4096),       # past it
+    (65_536, 4464, 4096),     # streamed, to the end exactly
+])
+def test_adls_cuts_a_range_at_the_end_of_the_file(fixtures, offset, length, chunk):
+    store = fixtures["adls"].make()
+    data = FILES["a/b/c/deep.parquet"]
+    version = store.stat("a/b/c/deep.parquet").version
+    chunks = list(store.read_range("a/b/c/deep.parquet", offset, length, version, chunk_size=chunk))
+    assert b"".join(chunks) == data[offset:offset + length]
+    assert all(0 < len(c) <= chunk for c in chunks)
