@@ -2,9 +2,11 @@
 test/stores/source-stores.conformance.test.ts, for local (a directory), S3 (the local cloud's moto server,
 signatures checked; LAKE2OCI_S3_* from startLocalCloud({ s3: true }).env()), HDFS (the local cloud's
 MiniDFSCluster over RPC; LAKE2OCI_HDFS_*) and GCS (fake-gcs-server behind the token-checking front, memory backend;
-LAKE2OCI_GCS_*). Run by test/stores/python-source-stores.test.ts, which starts the cloud; the S3 bucket is seeded once
-here with boto3, the GCS bucket with google-cloud-storage, and HDFS over plain WebHDFS requests (none is the client
-under test)."""
+LAKE2OCI_GCS_*) and ADLS (Azurite behind the DFS gateway, key and SAS over http, OAuth over TLS against the local Entra
+token endpoint; LAKE2OCI_ADLS_*, the OAuth values and the CA's file as SSL_CERT_FILE given by the runner). Run by
+test/stores/python-source-stores.test.ts, which starts the cloud; the S3 bucket is seeded once here with boto3, the GCS
+bucket with google-cloud-storage, the ADLS file system with azure-storage-file-datalake, and HDFS over plain WebHDFS
+requests (none is the client under test)."""
 import base64
 import hashlib
 import http.client
@@ -19,6 +21,8 @@ from urllib.parse import quote, urlencode, urlsplit
 
 import boto3
 import pytest
+from azure.core.credentials import AzureNamedKeyCredential
+from azure.storage.filedatalake import ContentSettings, FileSystemClient
 from botocore.config import Config
 from google.cloud import storage as gcs_client
 from google.oauth2 import service_account
@@ -26,6 +30,7 @@ from google.oauth2 import service_account
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 sys.path.insert(0, os.path.join(REPO, "src"))
 
+from stores.adls.adls_store import AdlsStore  # noqa: E402
 from stores.gcs.gcs_store import GcsStore  # noqa: E402
 from stores.hdfs.hdfs_store import HdfsStore  # noqa: E402
 from stores.local.local_store import LocalStore  # noqa: E402
@@ -36,6 +41,7 @@ from stores.store import (  # noqa: E402
     StoreAuthError,
     StoreError,
     StoreNotFoundError,
+    StoreTransientError,
     StoreUnreachableError,
     StoreVersionChangedError,
     walk_key,
@@ -89,6 +95,33 @@ def gcs_settings(**overrides):
     settings = dict(bucket=GCS_BUCKET, service_account_key=gcs_key(), endpoint=ENV["LAKE2OCI_GCS_ENDPOINT"])
     settings.update(overrides)
     return settings
+
+
+ADLS_FS = "lake2oci-source"
+
+
+def adls_settings(**overrides):
+    settings = dict(account_name=ENV["LAKE2OCI_ADLS_ACCOUNT"], file_system=ADLS_FS, endpoint=ENV["LAKE2OCI_ADLS_URL"],
+                    auth={"kind": "key", "account_key": ENV["LAKE2OCI_ADLS_KEY"]})
+    settings.update(overrides)
+    return settings
+
+
+def adls_oauth(**overrides):
+    auth = {"kind": "oauth", "tenant_id": ENV["LAKE2OCI_ADLS_TENANT_ID"], "client_id": ENV["LAKE2OCI_ADLS_CLIENT_ID"],
+            "client_secret": ENV["LAKE2OCI_ADLS_CLIENT_SECRET"], "authority": ENV["LAKE2OCI_ADLS_AUTHORITY_HOST"]}
+    auth.update(overrides)
+    return auth
+
+
+def adls_upload(fs, name, data, md5=True):
+    """As AzCopy --put-md5 writes a file: with its Content-MD5 (md5=False: without, as most writers do)."""
+    settings = ContentSettings(content_md5=bytearray(hashlib.md5(data).digest())) if md5 else None
+    if not data:
+        # upload_data of nothing writes no file through the gateway: created empty.
+        fs.get_file_client(name).create_file(content_settings=settings)
+        return
+    fs.get_file_client(name).upload_data(data, overwrite=True, content_settings=settings)
 
 
 class WebHdfs:
@@ -193,6 +226,13 @@ def fixtures(tmp_path_factory):
         gcs_bucket.blob(name).upload_from_string(data)
     gcs_bucket.blob(MARKER + "/").upload_from_string(b"")
 
+    adls = FileSystemClient(ENV["LAKE2OCI_ADLS_URL"], ADLS_FS,
+                            credential=AzureNamedKeyCredential(ENV["LAKE2OCI_ADLS_ACCOUNT"], ENV["LAKE2OCI_ADLS_KEY"]))
+    adls.create_file_system()
+    for name, data in FILES.items():
+        adls_upload(adls, name, data)
+    adls.get_directory_client(MARKER).create_directory()
+
     def hdfs_rewrite(name, data):
         web.create(f"{HDFS_ROOT}/{name}", data)
         # A later modification time even if both writes fall in one millisecond.
@@ -215,11 +255,17 @@ def fixtures(tmp_path_factory):
                        lambda name, data: gcs_bucket.blob(name).upload_from_string(data),
                        lambda name: gcs_bucket.blob(name).delete(),
                        lambda: GcsStore(**gcs_settings(prefix="a"))),
+        "adls": Fixture("adls", lambda: AdlsStore(**adls_settings()),
+                        ["a", "a/b", "a/b/c", "dir with space", "many", "markers", MARKER, "odd", "unicode"], True,
+                        lambda name, data: adls_upload(adls, name, data),
+                        lambda name: adls.get_file_client(name).delete_file(),
+                        lambda: AdlsStore(**adls_settings(root="a"))),
+        "adls-client": adls,
         "local-root": root,
     }
 
 
-STORES = ["local", "s3", "hdfs", "gcs"]
+STORES = ["local", "s3", "hdfs", "gcs", "adls"]
 # S3 and GCS list a name prefix; local and HDFS a directory.
 NAME_PREFIX = ("s3", "gcs")
 
@@ -240,7 +286,7 @@ def read_all(chunks):
     return b"".join(chunks)
 
 
-@pytest.mark.parametrize("cls", [LocalStore, S3Store, HdfsStore, GcsStore])
+@pytest.mark.parametrize("cls", [LocalStore, S3Store, HdfsStore, GcsStore, AdlsStore])
 def test_follows_the_contract_of_store_py(cls):
     for method in ("list_pages", "list_children", "stat", "read_range"):
         want = inspect.signature(getattr(SourceStore, method))
@@ -401,6 +447,7 @@ def test_the_stores_hold_what_the_cases_left(fixtures):
     CURRENT.pop("doomed.txt", None)
     assert files_of(everything(fixtures["s3"].make())) == utf8_sorted(CURRENT)
     assert files_of(everything(fixtures["gcs"].make())) == utf8_sorted(CURRENT)
+    assert files_of(everything(fixtures["adls"].make())) == utf8_sorted(CURRENT)
 
 
 def test_local_leaves_out_symbolic_links_and_special_files(fixtures):
@@ -595,3 +642,220 @@ def test_gcs_store_pickles_without_its_lock_token_or_connections(fixtures):
     assert copy._token is None and copy._operator is None
     assert copy.stat("top.parquet").version == version
     assert read_all(copy.read_range("top.parquet", 0, 4, version)) == b"PAR1"
+
+
+def test_adls_versions_are_the_listed_etags_without_quotes(fixtures):
+    """As the job's listing (get_paths) and adls-lister.ts record them, so a plan's versions are read on as they are."""
+    store = fixtures["adls"].make()
+    listed = {e.name: e.version for e in everything(store) if not e.is_dir}
+    sdk = {p.name: p.etag for p in fixtures["adls-client"].get_paths(recursive=True) if not p.is_directory}
+    assert listed == sdk
+    assert all(re.match(r"^0x[0-9A-F]+$", v) for v in listed.values())
+    assert store.stat("top.parquet").version == listed["top.parquet"]
+    # A quoted one (as get_file_properties gives it) is read on too.
+    assert read_all(store.read_range("top.parquet", 0, 4, f'"{listed["top.parquet"]}"')) == b"PAR1"
+
+
+def test_adls_gives_no_md5_for_a_file_written_without_one(fixtures):
+    adls_upload(fixtures["adls-client"], "no-md5/plain.txt", b"no md5 here", md5=False)
+    try:
+        store = fixtures["adls"].make()
+        e = store.stat("no-md5/plain.txt")
+        assert (e.size, e.md5) == (11, None)
+        assert all(x.md5 is None for x in everything(store))  # the listing never has one
+    finally:
+        fixtures["adls-client"].get_file_client("no-md5/plain.txt").delete_file()
+        fixtures["adls-client"].get_directory_client("no-md5").delete_directory()
+
+
+def test_adls_refuses_an_older_version(fixtures):
+    store = fixtures["adls"].make()
+    e = store.stat("top.parquet")
+    with pytest.raises(StoreVersionChangedError) as info:
+        read_all(store.read_range("top.parquet", 0, 4, "0x8DC0000000000AB"))
+    assert info.value.found == e.version
+    assert "(version 0x8DC0000000000AB, now " in str(info.value)
+
+
+def test_adls_names_a_missing_file_system(fixtures):
+    with pytest.raises(StoreNotFoundError, match=r"^ADLS abfss://no-such-fs@devstoreaccount1/ \(http://127\.0\.0\.1:\d+/"
+                                                 r"devstoreaccount1\): not found \(ContainerNotFound\); check "
+                                                 r"source\.fileSystem"):
+        everything(AdlsStore(**adls_settings(file_system="no-such-fs")))
+    with pytest.raises(StoreNotFoundError, match=r"check source\.fileSystem"):
+        AdlsStore(**adls_settings(file_system="no-such-fs")).stat("top.parquet")
+
+
+def test_adls_names_a_missing_path(fixtures):
+    with pytest.raises(StoreNotFoundError, match=r'"no/such/dir": not found \(\w+\); check source\.path$'):
+        everything(fixtures["adls"].make(), prefix="no/such/dir")
+    with pytest.raises(StoreNotFoundError, match=r'"top.parquet": not a directory; check source\.path$'):
+        everything(fixtures["adls"].make(), prefix="top.parquet")
+    with pytest.raises(StoreNotFoundError, match=r'"no-such-dir": not found \(\w+\); check source\.path$'):
+        everything(AdlsStore(**adls_settings(root="no-such-dir")))
+
+
+def test_adls_says_the_key_was_refused(fixtures):
+    wrong = base64.b64encode(b"wrong key" * 7).decode()
+    with pytest.raises(StoreAuthError, match=r"credentials refused \(403 \w+\); check the account name and "
+                                             r"source\.auth\.accountKey$") as info:
+        everything(AdlsStore(**adls_settings(auth={"kind": "key", "account_key": wrong})))
+    assert wrong not in str(info.value)
+    with pytest.raises(StoreAuthError, match=r"credentials refused"):
+        AdlsStore(**adls_settings(auth={"kind": "key", "account_key": wrong})).stat("top.parquet")
+
+
+def test_adls_says_the_endpoint_cannot_be_reached(fixtures):
+    with pytest.raises(StoreUnreachableError, match=r"cannot connect \(ECONNREFUSED\); check source\.endpoint"):
+        everything(AdlsStore(**adls_settings(endpoint="http://127.0.0.1:9/devstoreaccount1")))
+
+
+@pytest.mark.parametrize("auth, message", [
+    ({"kind": "key"}, "kind 'key' needs account_key"),
+    ({"kind": "sas", "sas_token": "?"}, "kind 'sas' needs sas_token"),
+    ({"kind": "oauth", "tenant_id": "t", "client_id": "c"}, "kind 'oauth' needs client_secret"),
+    ({"kind": "msi"}, "source.auth.kind must be 'key', 'oauth' or 'sas', got 'msi'"),
+])
+def test_adls_names_a_missing_auth_field(auth, message):
+    with pytest.raises(StoreAuthError, match=re.escape(message)):
+        AdlsStore("acct", "fs", None, auth)
+
+
+def adls_sas(fixtures, **permissions):
+    import datetime
+
+    from azure.storage.filedatalake import FileSystemSasPermissions, generate_file_system_sas
+
+    return generate_file_system_sas(ENV["LAKE2OCI_ADLS_ACCOUNT"], ADLS_FS, ENV["LAKE2OCI_ADLS_KEY"],
+                                    permission=FileSystemSasPermissions(**permissions),
+                                    expiry=datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1))
+
+
+def adls_reads_on_its_version(store):
+    names = files_of(everything(store, prefix="a"))
+    assert names == ["a/b/c/deep.parquet", "a/sibling.txt"]
+    e = store.stat("a/sibling.txt")
+    assert read_all(store.read_range("a/sibling.txt", 1, 3, e.version)) == b"ibl"
+    with pytest.raises(StoreVersionChangedError):
+        read_all(store.read_range("a/sibling.txt", 0, 3, "0x8DC0000000000AB"))
+
+
+@pytest.mark.parametrize("leading", ["", "?"])
+def test_adls_reads_with_a_sas_token(fixtures, leading):
+    token = leading + adls_sas(fixtures, read=True, list=True)
+    adls_reads_on_its_version(AdlsStore(**adls_settings(auth={"kind": "sas", "sas_token": token})))
+
+
+def test_adls_says_a_sas_token_was_refused(fixtures):
+    token = adls_sas(fixtures, read=True, list=True).replace("sig=", "sig=AAAA")
+    with pytest.raises(StoreAuthError, match=r"credentials refused \(403 \w+\); check source\.auth\.sasToken"):
+        everything(AdlsStore(**adls_settings(auth={"kind": "sas", "sas_token": token})))
+
+
+def test_adls_reads_with_oauth_against_the_local_entra_endpoint(fixtures):
+    """A client secret against the authority host, over TLS (the CA in SSL_CERT_FILE, which the runner sets)."""
+    store = AdlsStore(**adls_settings(endpoint=ENV["LAKE2OCI_ADLS_OAUTH_URL"], auth=adls_oauth()))
+    adls_reads_on_its_version(store)
+
+
+def test_adls_says_the_client_secret_was_refused(fixtures):
+    secret = "wrong-Secret-value-0123456789"
+    store = AdlsStore(**adls_settings(endpoint=ENV["LAKE2OCI_ADLS_OAUTH_URL"], auth=adls_oauth(client_secret=secret)))
+    with pytest.raises(StoreAuthError, match=r"credentials refused \(no OAuth token: token endpoint https://127\.0\.0\.1:"
+                                             r"\d+/[-0-9a-f]+/oauth2/v2\.0/token: 401 invalid_client: AADSTS7000215: .*\); "
+                                             r"check source\.auth tenantId, clientId, clientSecret and authorityHost") as info:
+        everything(store)
+    assert secret not in str(info.value)
+
+
+def test_adls_says_the_token_endpoint_cannot_be_reached(fixtures):
+    store = AdlsStore(**adls_settings(endpoint=ENV["LAKE2OCI_ADLS_OAUTH_URL"],
+                                      auth=adls_oauth(authority="https://127.0.0.1:9")))
+    with pytest.raises(StoreUnreachableError, match=r"no OAuth token: token endpoint https://127\.0\.0\.1:9/.*cannot "
+                                                   r"connect \(ECONNREFUSED\); check source\.auth\.authorityHost"):
+        everything(store)
+
+
+def adls_in_a_fresh_process(env_changes):
+    """One OAuth listing in a process of its own (OpenDAL reads SSL_CERT_FILE once per process): its one line."""
+    script = "\n".join([
+        "import json, os, sys",
+        f"sys.path.insert(0, {os.path.join(REPO, 'src')!r})",
+        "from stores.adls.adls_store import AdlsStore",
+        "from stores.store import StoreError",
+        "args = json.loads(os.environ['ADLS_ARGS'])",
+        "try:",
+        "    print('listed', sum(len(p) for p in AdlsStore(**args).list_pages(prefix='a')))",
+        "except StoreError as e:",
+        "    print(type(e).__name__, e)",
+    ])
+    import json
+    args = adls_settings(endpoint=ENV["LAKE2OCI_ADLS_OAUTH_URL"], auth=adls_oauth())
+    env = {k: v for k, v in ENV.items() if k not in ("SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE",
+                                                       "CURL_CA_BUNDLE")}
+    env.update(env_changes, ADLS_ARGS=json.dumps(args), RUST_BACKTRACE="0")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, env=env)
+    assert out.returncode == 0, out.stderr[-2000:]
+    return out.stdout.strip()
+
+
+def test_adls_trusts_the_ca_bundle_the_job_gives_the_azure_sdk(fixtures):
+    """REQUESTS_CA_BUNDLE (what the job's Azure SDK clients trust) becomes OpenDAL's SSL_CERT_FILE."""
+    assert adls_in_a_fresh_process({"REQUESTS_CA_BUNDLE": ENV["SSL_CERT_FILE"]}) == "listed 4"
+
+
+def test_adls_says_the_token_endpoint_is_not_trusted(fixtures):
+    line = adls_in_a_fresh_process({})
+    assert re.match(r"^StoreUnreachableError .*: no OAuth token: token endpoint https://127\.0\.0\.1:\d+/.*: TLS "
+                    r"certificate not trusted .*; check source\.auth\.authorityHost \(and that its certificate is "
+                    r"trusted: SSL_CERT_FILE\)$", line), line
+
+
+def test_adls_store_pickles_without_its_operator(fixtures):
+    import pickle
+    store = fixtures["adls"].make()
+    version = store.stat("top.parquet").version
+    copy = pickle.loads(pickle.dumps(store))
+    assert copy._operator is None
+    assert copy.stat("top.parquet").version == version
+    assert read_all(copy.read_range("top.parquet", 0, 4, version)) == b"PAR1"
+
+
+def test_adls_a_stalled_service_is_transient(monkeypatch):
+    """A connection that never answers: each request is given up after the timeout, worth retrying."""
+    import socket
+    import threading
+
+    import stores.adls.adls_store as adls_module
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    held = []
+    threading.Thread(target=lambda: [held.append(server.accept()) for _ in range(8)], daemon=True).start()
+    monkeypatch.setattr(adls_module, "ADLS_TIMEOUT_S", 0.5)
+    store = AdlsStore("acct", "fs", f"http://127.0.0.1:{server.getsockname()[1]}/acct",
+                      {"kind": "key", "account_key": "eA=="})
+    try:
+        for call in (lambda: store.stat("x"), lambda: everything(store),
+                     lambda: read_all(store.read_range("x", 0, 10, "0x1"))):
+            with pytest.raises(StoreTransientError, match=r"no answer in time .*timeout reached\); try again later$"):
+                call()
+    finally:
+        server.close()
+
+
+@pytest.mark.parametrize("offset, length, chunk", [
+    (60_000, 20_000, 4096),   # streamed, across the end: the bytes up to it, none twice
+    (69_990, 100, 1 << 20),   # one request, across the end
+    (70_000, 5, 4096),        # from the end
+    (80_000, 10, 4096),       # past it
+    (65_536, 4464, 4096),     # streamed, to the end exactly
+])
+def test_adls_cuts_a_range_at_the_end_of_the_file(fixtures, offset, length, chunk):
+    store = fixtures["adls"].make()
+    data = FILES["a/b/c/deep.parquet"]
+    version = store.stat("a/b/c/deep.parquet").version
+    chunks = list(store.read_range("a/b/c/deep.parquet", offset, length, version, chunk_size=chunk))
+    assert b"".join(chunks) == data[offset:offset + length]
+    assert all(0 < len(c) <= chunk for c in chunks)
