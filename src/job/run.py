@@ -144,6 +144,8 @@ def source_problems(p):
         else:
             problems.extend(f"--{name} is required with --source-auth {auth}" for name in methods[auth]
                             if not p.get(name))
+    if kind == "adls" and p.get("source-reader") not in ("opendal", "sdk"):
+        problems.append(f"--source-reader must be opendal or sdk, got {p.get('source-reader')!r}")
     if kind in ("hdfs", "local") and p.get("source-path") and not str(p["source-path"]).startswith("/"):
         problems.append(f"--source-path must be an absolute path with --source-type {kind}, got "
                         f"{p['source-path']!r}")
@@ -168,7 +170,8 @@ def source_params(p):
             if p.get("source-authority-host"):
                 auth["authority"] = p["source-authority-host"]
         return {"type": "adls", "account_name": p["source-account"], "file_system": p["source-file-system"],
-                "endpoint": p.get("source-endpoint") or None, "auth": auth}
+                "endpoint": p.get("source-endpoint") or None, "auth": auth,
+                "reader": p.get("source-reader") or "opendal"}
     if kind == "s3":
         auth = {"kind": p["source-auth"]}
         if p["source-auth"] == "keys":

@@ -1,6 +1,8 @@
-# The source side of the job, whatever the store: ADLS Gen2 through adls.py (the Azure SDK: account key, OAuth client
-# secret against any authority host, SAS), and S3, GCS, HDFS and local directories through their store modules
-# (src/stores/<name>/<name>_store.py, on Apache OpenDAL; the contract is src/stores/store.py). Everything else in the
+# The source side of the job, whatever the store: S3, GCS, HDFS and local directories through their store modules
+# (src/stores/<name>/<name>_store.py, on Apache OpenDAL; the contract is src/stores/store.py), and ADLS Gen2 listed
+# through adls.py (the Azure SDK: one recursive request per page, where OpenDAL lists one directory per request) and
+# read through src/stores/adls/adls_store.py (OpenDAL's azdls: about a sixth of the SDK's CPU per file; account key,
+# OAuth client secret against any authority host, SAS), or through adls.py with --source-reader sdk. Everything else in the
 # job (listing, planning, copying, checking) calls the functions here with the `source` a CopyContext holds, so it
 # does not care which store that is:
 # - open_source(settings, ...): the source client of a task (an ADLS FileSystemClient, or a StoreSource);
@@ -13,6 +15,7 @@
 import os
 import time
 
+from stores.adls.adls_store import AdlsStore
 from stores.gcs.gcs_store import GcsStore
 from stores.hdfs.hdfs_store import HdfsStore
 from stores.local.local_store import LocalStore
@@ -50,6 +53,15 @@ class StoreSource:
         return self.store.description
 
 
+class AdlsSource(StoreSource):
+    """ADLS read through its store (AdlsStore, on OpenDAL) and listed through the Azure SDK's FileSystemClient
+    (`fs`): the listing functions below use `fs`, the reads the store."""
+
+    def __init__(self, fs, store, chunk_size):
+        super().__init__(store, "adls", chunk_size)
+        self.fs = fs
+
+
 def _store_half():
     return 0.5
 
@@ -71,8 +83,12 @@ def _open_source(settings, resolve, chunk_size, pool_size):
                            ("sas_token", "sasToken")):
             if auth.get(key):
                 auth[key] = resolve(auth[key], f"source.auth.{camel}")
-        return adls_client(settings.get("account_name"), settings.get("file_system"), settings.get("endpoint"), auth,
-                           chunk_size=chunk_size, pool_size=pool_size)
+        fs = adls_client(settings.get("account_name"), settings.get("file_system"), settings.get("endpoint"), auth,
+                         chunk_size=chunk_size, pool_size=pool_size)
+        if (settings.get("reader") or "sdk") == "sdk":
+            return fs
+        store = AdlsStore(settings.get("account_name"), settings.get("file_system"), settings.get("endpoint"), auth)
+        return AdlsSource(fs, store, chunk_size)
     if kind == "s3":
         auth = dict(settings.get("auth") or {})
         keys = {}
@@ -159,6 +175,8 @@ def _store_paths(source, path, recursive, page_size, retry_options):
 def list_paths(source, path=None, *, recursive=True, max_results=5000, retry_options=None):
     """Every path under `path` (None: the whole source), recursively or one level, as
     {name, size, etag, modified, is_directory, md5} dicts (md5: base64, where the listing knows it)."""
+    if isinstance(source, AdlsSource):
+        source = source.fs
     if isinstance(source, StoreSource):
         return _store_paths(source, path, recursive, max_results, retry_options)
     return list_source(source, path, recursive=recursive, max_results=max_results, retry_options=retry_options)
@@ -167,6 +185,8 @@ def list_paths(source, path=None, *, recursive=True, max_results=5000, retry_opt
 def first_source_page(source, path=None, *, max_results=5000, retry_options=None):
     """(entries, more): the first `max_results` entries of the recursive listing of `path`, and whether there are
     more."""
+    if isinstance(source, AdlsSource):
+        source = source.fs
     if not isinstance(source, StoreSource):
         entries, token = source_page(source, path, max_results=max_results, retry_options=retry_options)
         return entries, bool(token)
@@ -180,6 +200,8 @@ def first_source_page(source, path=None, *, max_results=5000, retry_options=None
 
 def check_source_path(source, path=None, retry_options=None):
     """One small listing of `path` (the preflight's check that the source answers): raises what the store raises."""
+    if isinstance(source, AdlsSource):
+        source = source.fs
     if isinstance(source, StoreSource):
         for _ in _store_paths(source, path, False, 1, retry_options):
             break
