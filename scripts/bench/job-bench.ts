@@ -4,7 +4,8 @@
 // cloud, for two workloads:
 //   small   2,000 files of 256 KiB, the emulators adding 20 ms to every request (a cloud round trip; without it a
 //           two-core machine measures only CPU); the job also from S3 (moto, 20 ms too) and from a local directory
-//           (ways job-s3 and job-local: the same files in each store, the same job parameters; no latency on a disk);
+//           (ways job-s3 and job-local: the same files in each store, the same job parameters; no latency on a disk),
+//           and from ADLS with the Azure SDK reader (way job-sdk, --source-reader sdk: the job's reader before OpenDAL);
 //   large   4 files of 512 MiB, no added latency;
 // and against rclone on both (way "rclone", issue 13: `rclone copy az:<file system> oos:<bucket> --transfers 32
 // --checkers 16`, built by scripts/setup-rclone.sh, reading through the DFS gateway like the job);
@@ -66,8 +67,8 @@ const python = join(venvBin, "python");
 const ADLS_KEY_VARIABLE = "LAKE2OCI_BENCH_ADLS_KEY";
 
 type WorkloadName = "small" | "large" | "memory";
-type Way = "job" | "job-s3" | "job-local" | "baseline" | "raw" | "rclone";
-const JOB_WAYS: Way[] = ["job", "job-s3", "job-local"];
+type Way = "job" | "job-sdk" | "job-s3" | "job-local" | "baseline" | "raw" | "rclone";
+const JOB_WAYS: Way[] = ["job", "job-sdk", "job-s3", "job-local"];
 /** The lake's place in S3 (a prefix of the emulator's bucket) and on the local disk (under the cloud's dir). */
 const S3_PREFIX = (w: WorkloadName) => `bench-${w}`;
 const S3_SECRET_VARIABLE = "LAKE2OCI_BENCH_S3_SECRET";
@@ -84,7 +85,7 @@ const { values: flags } = parseArgs({
   options: {
     quick: { type: "boolean", default: false },
     only: { type: "string", default: "small,large,memory" },
-    ways: { type: "string", default: "job,job-s3,job-local,baseline,raw,rclone" },
+    ways: { type: "string", default: "job,job-sdk,job-s3,job-local,baseline,raw,rclone" },
     profile: { type: "string", default: "" },
     verbose: { type: "boolean", default: false },
     set: { type: "string", multiple: true, default: [] },
@@ -95,10 +96,10 @@ const onlyWorkloads = new Set(flags.only.split(",").map((s) => s.trim()));
 const onlyWays = new Set(flags.ways.split(",").map((s) => s.trim()));
 for (const w of onlyWorkloads) if (!["small", "large", "memory"].includes(w)) throw new Error(`--only: unknown workload '${w}' (small, large, memory)`);
 if (!["", "cpu", "wall"].includes(flags.profile)) throw new Error(`--profile: expected cpu or wall, got '${flags.profile}'`);
-for (const w of onlyWays) if (!["job", "job-s3", "job-local", "baseline", "raw", "rclone"].includes(w)) throw new Error(`--ways: unknown way '${w}' (job, job-s3, job-local, baseline, raw, rclone)`);
+for (const w of onlyWays) if (!["job", "job-sdk", "job-s3", "job-local", "baseline", "raw", "rclone"].includes(w)) throw new Error(`--ways: unknown way '${w}' (job, job-sdk, job-s3, job-local, baseline, raw, rclone)`);
 
 const WORKLOADS: Workload[] = [
-  { name: "small", files: quick ? 200 : 2000, size: 256 * KiB, latencyMs: 20, ways: ["baseline", "job", "job-s3", "job-local", "raw", "rclone"] },
+  { name: "small", files: quick ? 200 : 2000, size: 256 * KiB, latencyMs: 20, ways: ["baseline", "job", "job-sdk", "job-s3", "job-local", "raw", "rclone"] },
   { name: "large", files: 4, size: quick ? 128 * MiB : 512 * MiB, latencyMs: 0, ways: ["baseline", "job", "raw", "rclone"] },
   { name: "memory", files: 1, size: quick ? 512 * MiB : 2 * GiB, latencyMs: 0, ways: ["job"] },
 ];
@@ -596,6 +597,7 @@ function otherSourceValues(info: CloudInfo, w: Workload, way: Way): Record<strin
     };
   }
   if (way === "job-local") return { "source-type": "local", "source-path": localLakeDir(info, w), "source-auth": "key" };
+  if (way === "job-sdk") return { "source-reader": "sdk" };
   return {};
 }
 
@@ -795,6 +797,11 @@ function targets(rows: Row[]): Target[] {
   if (lj && lr) {
     out.push({ name: "large: job MB/s over raw pipe", value: lj.mbPerSecond / lr.mbPerSecond, limit: ">= 0.7", met: lj.mbPerSecond / lr.mbPerSecond >= 0.7, e2eValue: lj.mbPerSecondE2e / lr.mbPerSecondE2e });
   }
+  const sdk = rows.find((r) => r.workload === "small" && r.way === "job-sdk");
+  if (sdk && sj) {
+    out.push({ name: "small: job (OpenDAL reader) files/s over job-sdk (Azure SDK) (reported)", value: sj.filesPerSecond / sdk.filesPerSecond, limit: "-", met: true, e2eValue: sj.filesPerSecondE2e / sdk.filesPerSecondE2e });
+    out.push({ name: "small: job (OpenDAL reader) CPU s/GiB over job-sdk's (reported)", value: sj.cpuSecondsPerGiB / sdk.cpuSecondsPerGiB, limit: "-", met: true, e2eValue: null });
+  }
   for (const way of ["job-s3", "job-local"] as Way[]) {
     const other = rows.find((r) => r.workload === "small" && r.way === way);
     if (other && sj) {
@@ -849,7 +856,7 @@ async function main(): Promise<void> {
       if (!onlyWorkloads.has(w.name)) continue;
       const t0 = performance.now();
       const expected = await seed(cloud.info, w);
-      if (w.ways.some((way) => way !== "job" && JOB_WAYS.includes(way) && onlyWays.has(way))) await seedOtherStores(cloud.info, w);
+      if (w.ways.some((way) => (way === "job-s3" || way === "job-local") && onlyWays.has(way))) await seedOtherStores(cloud.info, w);
       console.log(`${w.name.padEnd(7)} seeded ${w.files} x ${fmt(w.size / MiB, 2)} MiB in ${fmt((performance.now() - t0) / 1000)} s${w.latencyMs ? `; ${w.latencyMs} ms added to every request` : ""}`);
       for (const way of w.ways) {
         if (!onlyWays.has(way)) continue;
