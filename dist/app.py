@@ -7123,7 +7123,8 @@ class S3Store:
 # {"kind": "oauth", "tenant_id", "client_id", "client_secret", "authority"?} (a client secret against any authority
 # host; OpenDAL's azdls takes authority_host). TLS: OpenDAL's HTTP client (rustls) trusts the system's CAs, or only
 # those of SSL_CERT_FILE / SSL_CERT_DIR, read once per process when its first client is built: the store sets
-# SSL_CERT_FILE from REQUESTS_CA_BUNDLE (or CURL_CA_BUNDLE), the job's CA setting for the Azure SDK, when neither is set.
+# SSL_CERT_FILE to a file holding both it and REQUESTS_CA_BUNDLE (or CURL_CA_BUNDLE), the job's CA setting for the Azure
+# SDK, when that is set.
 
 
 ADLS_MAX_PAGE = 5000
@@ -7153,15 +7154,36 @@ def _adls_if_match(version: str) -> str:
     return version if version.startswith('"') or version.startswith("W/") else f'"{version}"'
 
 
+# Set to the file _adls_trust_ca_bundle made, so that a process makes it once.
+ADLS_CA_UNION_ENV = "LAKE2OCI_SSL_CERT_UNION"
+
+
 def _adls_trust_ca_bundle(environ: Optional[Dict[str, str]] = None) -> None:
-    """SSL_CERT_FILE from REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE (what the job gives the Azure SDK), when neither
-    SSL_CERT_FILE nor SSL_CERT_DIR is set: OpenDAL's rustls client reads only those two, once per process."""
+    """OpenDAL's rustls client reads only SSL_CERT_FILE / SSL_CERT_DIR, once per process; the job's CA setting for the
+    Azure SDK is REQUESTS_CA_BUNDLE (or CURL_CA_BUNDLE). When that is set and is not SSL_CERT_FILE, SSL_CERT_FILE becomes
+    a file holding both (many systems set SSL_CERT_FILE to their own bundle for every process, and either may be the
+    one naming a private CA), written once per process, mode 0600, in a private temporary directory."""
     env = os.environ if environ is None else environ
-    if env.get("SSL_CERT_FILE") or env.get("SSL_CERT_DIR"):
-        return
     bundle = env.get("REQUESTS_CA_BUNDLE") or env.get("CURL_CA_BUNDLE")
-    if bundle:
+    current = env.get("SSL_CERT_FILE")
+    if not bundle or current == bundle or (current and current == env.get(ADLS_CA_UNION_ENV)):
+        return
+    if not current:
         env["SSL_CERT_FILE"] = bundle
+        return
+    parts = []
+    for path in (current, bundle):
+        try:
+            with open(path, "rb") as f:
+                parts.append(f.read().rstrip(b"\n") + b"\n")
+        except OSError:
+            pass  # a CA file that cannot be read adds nothing (OpenDAL would not have read it either)
+    directory = tempfile.mkdtemp(prefix="lake2oci-ca-")
+    union = os.path.join(directory, "ca-bundle.pem")
+    with open(os.open(union, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as f:
+        f.write(b"".join(parts))
+    env["SSL_CERT_FILE"] = union
+    env[ADLS_CA_UNION_ENV] = union
 
 
 def _adls_authority(value: Optional[str]) -> str:

@@ -2,9 +2,10 @@
 // --source-type local, s3 (moto, signatures checked), gcs (fake-gcs-server behind a front that checks the tokens of a
 // service-account key) and hdfs (a real MiniDFSCluster over RPC), into the local OCI.
 // One local cloud and one lake (parquet written by Spark, the edge names, small files, one file spread over Spark
-// tasks in parts), seeded into each store. Per store, two runs:
+// tasks in parts), seeded into each store. Per store, three runs:
 //   1. the first copy: every object byte-identical to its source, every copy MD5-verified, the log right;
-//   2. after one file is rewritten with other bytes of the same size: exactly that file copied again (`update`), every
+//   2. the same run again: every file `equal`, not one write request reaches OCI;
+//   3. after one file is rewritten with other bytes of the same size: exactly that file copied again (`update`), every
 //      other file `equal`, and not one other write request reaches OCI.
 // (ADLS, the default source, is spark-job.test.ts.)
 import assert from "node:assert/strict";
@@ -65,7 +66,7 @@ describe("spark-submit dist/app.py from S3, GCS, HDFS and a local directory", { 
   });
 
   for (const kind of ["local", "s3", "gcs", "hdfs"] as SourceKind[]) {
-    it(`${kind}: copies the lake byte for byte and MD5-verified, then only a same-size rewrite`, { timeout: 400_000 }, async () => {
+    it(`${kind}: copies the lake byte for byte and MD5-verified, then nothing, then only a same-size rewrite`, { timeout: 400_000 }, async () => {
       const lake = await sourceLake(cloud, kind, "lake");
       await pool([...files], 8, ([name, data]) => lake.put(name, data));
       const bucket = await createBucket(cloud, `from-${kind}`);
@@ -104,7 +105,15 @@ describe("spark-submit dist/app.py from S3, GCS, HDFS and a local directory", { 
         assert.equal(r.error, null, `${r.source_name}: error`);
       }
 
-      // 2. One parquet file rewritten with other bytes of the same size.
+      // 2. Nothing changed: nothing is written.
+      cloud.oci.resetRequests();
+      const rerun = await submit("rerun");
+      assert.equal(rerun.code, 0, outputTail(rerun));
+      const none = cloud.oci.requestCounts();
+      for (const op of WRITES) assert.equal(none[op], undefined, `no ${op} on a rerun (requests: ${JSON.stringify(none)})`);
+      for (const r of readLog(logPath)) assert.deepEqual([r.status, r.outcome], ["equal", "skipped"], `${r.source_name}: status and outcome`);
+
+      // 3. One parquet file rewritten with other bytes of the same size.
       const changed = [...files.keys()].filter((n) => n.endsWith(".parquet") && n.startsWith("warehouse/")).sort()[0];
       const old = files.get(changed) as Buffer;
       const rewritten = Buffer.from(old);

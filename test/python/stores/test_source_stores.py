@@ -804,6 +804,15 @@ def test_adls_trusts_the_ca_bundle_the_job_gives_the_azure_sdk(fixtures):
     assert adls_in_a_fresh_process({"REQUESTS_CA_BUNDLE": ENV["SSL_CERT_FILE"]}) == "listed 4"
 
 
+def test_adls_trusts_the_jobs_ca_bundle_over_the_systems_ssl_cert_file(fixtures, tmp_path):
+    """Many systems set SSL_CERT_FILE (and SSL_CERT_DIR) to their own CAs for every process: the job's bundle wins."""
+    system = tmp_path / "system-bundle.pem"
+    system.write_text("")  # a system bundle without the local cloud's CA
+    line = adls_in_a_fresh_process({"REQUESTS_CA_BUNDLE": ENV["SSL_CERT_FILE"], "SSL_CERT_FILE": str(system),
+                                    "SSL_CERT_DIR": str(tmp_path)})
+    assert line == "listed 4"
+
+
 def test_adls_says_the_token_endpoint_is_not_trusted(fixtures):
     line = adls_in_a_fresh_process({})
     assert re.match(r"^StoreUnreachableError .*: no OAuth token: token endpoint https://127\.0\.0\.1:\d+/.*: TLS "
