@@ -100,7 +100,7 @@ for (const w of onlyWays) if (!["job", "job-sdk", "job-s3", "job-local", "baseli
 
 const WORKLOADS: Workload[] = [
   { name: "small", files: quick ? 200 : 2000, size: 256 * KiB, latencyMs: 20, ways: ["baseline", "job", "job-sdk", "job-s3", "job-local", "raw", "rclone"] },
-  { name: "large", files: 4, size: quick ? 128 * MiB : 512 * MiB, latencyMs: 0, ways: ["baseline", "job", "raw", "rclone"] },
+  { name: "large", files: 4, size: quick ? 128 * MiB : 512 * MiB, latencyMs: 0, ways: ["baseline", "job", "job-sdk", "raw", "rclone"] },
   { name: "memory", files: 1, size: quick ? 512 * MiB : 2 * GiB, latencyMs: 0, ways: ["job"] },
 ];
 
