@@ -42,7 +42,8 @@ go_binary() {
   echo "$name: building $command $version with $gv into $bin_dir (first time: $first_time)"
   mkdir -p "$bin_dir"
   tmp="$(mktemp -d "$root/.cache/$cache/build.XXXXXX")"
-  trap 'rm -rf "$tmp"' EXIT
+  # Expanded now: $tmp is local to this function, gone when the EXIT trap runs.
+  trap "rm -rf '$tmp'" EXIT
   GOBIN="$tmp" GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-buildvcs=false "$go_bin" install "$module@$version"
   mv -f "$tmp/$command" "$binary"
   echo "$version" > "$stamp"
